@@ -1,0 +1,182 @@
+"""Fill the database with a realistic demo street office.
+
+Idempotent: every row is found by its natural key and created only when
+missing, so a second run changes nothing (not even a password hash).
+"""
+
+import random
+import tomllib
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from desks.models import Community, Role, ServiceCategory, ServiceItem, StreetOffice, User
+from desks.roles import group_for
+from residents.models import Resident
+
+STREET_OFFICE = {"slug": "donghu", "name": "东湖街道", "phone": "027-86781234"}
+
+COMMUNITIES = [
+    # slug, name, address, phone, number of duty workers
+    ("heping", "和平社区", "东湖街道和平路12号和平社区党群服务中心", "027-86781101", 6),
+    ("xingfuli", "幸福里社区", "东湖街道幸福里3号楼一层", "027-86781102", 5),
+    ("guangming", "光明社区", "东湖街道光明大道88号", "027-86781103", 8),
+    ("cuiyuan", "翠苑社区", "东湖街道翠苑小区东门旁", "027-86781104", 4),
+    ("xinhua", "新华社区", "东湖街道新华路205号", "027-86781105", 7),
+]
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo.toml"
+
+ESTATES = ["和平里", "幸福家园", "光明小区", "翠苑新村", "新华苑", "东湖花园", "水岸春天"]
+
+
+class DemoRandom(random.Random):
+    """Seeded, so every run of seed_demo derives the same people and the same choices."""
+
+    def __init__(self, names):
+        super().__init__(2026)
+        self.family_names = list(names["family"])
+        self.given_names = names["given"]
+
+    def person_name(self):
+        """(family name, given name)"""
+        return self.choice(self.family_names), self.choice(self.given_names)
+
+
+class Command(BaseCommand):
+    help = "Create the demo street office, communities, catalogue, staff and residents."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even though DEBUG is off (it adds demo logins with a known password).",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo adds demo logins with a known password, so it refuses to run "
+                "with DEBUG off. Use --force if this really is a demo server."
+            )
+        with transaction.atomic():
+            created = seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} rows created)."))
+        self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}")
+        for user in User.objects.filter(username__in=demo_usernames()).order_by("username"):
+            place = user.community or user.street_office
+            self.stdout.write(
+                f"  {user.username:<16} {user.get_role_display()} · {place} · {user.display_name}"
+            )
+
+
+def demo_usernames():
+    names = ["office"]
+    for slug, *_, workers in COMMUNITIES:
+        names.append(f"{slug}-head")
+        names.extend(f"{slug}-{n}" for n in range(1, workers + 1))
+    return names
+
+
+def load_demo():
+    """The demo's catalogue and the names it gives people, from desks/demo.toml."""
+    with DEMO_FILE.open("rb") as file:
+        return tomllib.load(file)
+
+
+def seed():
+    """Create whatever part of the demo is missing; return how many rows were created."""
+    created = 0
+    demo = load_demo()
+    rng = DemoRandom(demo["names"])
+
+    office, new = StreetOffice.objects.get_or_create(
+        slug=STREET_OFFICE["slug"], defaults=STREET_OFFICE
+    )
+    created += new
+
+    categories = []
+    for position, entry in enumerate(demo["category"]):
+        category, new = ServiceCategory.objects.get_or_create(
+            name=entry["name"], defaults={"position": position}
+        )
+        created += new
+        categories.append(category)
+        for item_position, item in enumerate(entry["item"]):
+            _, new = ServiceItem.objects.get_or_create(
+                name=item["name"],
+                defaults={
+                    "category": category,
+                    "materials": "\n".join(item["materials"]),
+                    "steps": "\n".join(item["steps"]),
+                    "finishable_at_desk": item["finishable_at_desk"],
+                    "offered_in_extended_hours": item.get("offered_in_extended_hours", True),
+                    "position": item_position,
+                },
+            )
+            created += new
+
+    created += _user("office", Role.OFFICE, ("陈", "静"), street_office=office)
+
+    for index, (slug, name, address, phone, workers) in enumerate(COMMUNITIES):
+        community, new = Community.objects.get_or_create(
+            slug=slug,
+            defaults={"street_office": office, "name": name, "address": address, "phone": phone},
+        )
+        created += new
+        created += _user(f"{slug}-head", Role.HEAD, rng.person_name(), community=community)
+        for number in range(1, workers + 1):
+            trained = rng.sample(categories, k=rng.randint(2, 4))
+            created += _user(
+                f"{slug}-{number}",
+                Role.WORKER,
+                rng.person_name(),
+                community=community,
+                trained=trained,
+            )
+        created += _residents(community, rng, index)
+    return created
+
+
+def _user(username, role, name, community=None, street_office=None, trained=()):
+    if User.objects.filter(username=username).exists():
+        return 0
+    last_name, first_name = name
+    user = User.objects.create_user(
+        username=username,
+        password=settings.DEMO_PASSWORD,
+        role=role,
+        community=community,
+        street_office=street_office,
+        last_name=last_name,
+        first_name=first_name,
+        is_staff=role in (Role.HEAD, Role.OFFICE),
+    )
+    user.trained_categories.set(trained)
+    if group := group_for(role):
+        user.groups.add(group)
+    return 1
+
+
+def _residents(community, rng, index, count=40):
+    created = 0
+    for number in range(1, count + 1):
+        # 139 0<community><number>: a block of numbers nobody real is given in the demo.
+        phone = f"1390{index:02d}{number:05d}"
+        last_name, first_name = rng.person_name()
+        building, unit, room = rng.randint(1, 12), rng.randint(1, 4), rng.randint(1, 6) * 100 + 1
+        _, new = Resident.objects.get_or_create(
+            community=community,
+            phone=phone,
+            defaults={
+                "name": f"{last_name}{first_name}",
+                "estate": rng.choice(ESTATES),
+                "building": str(building),
+                "unit": str(unit),
+                "room": str(room + rng.randint(0, 3)),
+            },
+        )
+        created += new
+    return created

@@ -1,0 +1,58 @@
+"""Plain factory helpers: each makes one valid object, with keyword overrides."""
+
+import itertools
+
+from desks.models import Community, Role, ServiceCategory, ServiceItem, StreetOffice, User
+from residents.models import Resident
+
+_sequence = itertools.count(1)
+
+PASSWORD = "correct-horse-battery"
+
+
+def make_street_office(**fields):
+    n = next(_sequence)
+    fields = {"name": f"街道{n}", "slug": f"office-{n}", **fields}
+    return StreetOffice.objects.create(**fields)
+
+
+def make_community(street_office=None, **fields):
+    n = next(_sequence)
+    fields = {
+        "name": f"社区{n}",
+        "slug": f"community-{n}",
+        "address": f"测试路{n}号",
+        "phone": "027-86780000",
+        **fields,
+    }
+    return Community.objects.create(street_office=street_office or make_street_office(), **fields)
+
+
+def make_user(role=Role.WORKER, community=None, street_office=None, **fields):
+    n = next(_sequence)
+    if role in (Role.WORKER, Role.HEAD) and community is None:
+        community = make_community()
+    if role == Role.OFFICE and street_office is None:
+        street_office = make_street_office()
+    return User.objects.create_user(
+        username=fields.pop("username", f"user{n}"),
+        password=PASSWORD,
+        role=role,
+        community=community,
+        street_office=street_office,
+        is_staff=role in (Role.HEAD, Role.OFFICE),
+        **{"last_name": "王", "first_name": f"{n}号", **fields},
+    )
+
+
+def make_service_item(category=None, **fields):
+    n = next(_sequence)
+    category = category or ServiceCategory.objects.create(name=f"类别{n}")
+    fields = {"name": f"事项{n}", "materials": "身份证原件\n户口本原件", **fields}
+    return ServiceItem.objects.create(category=category, **fields)
+
+
+def make_resident(community=None, **fields):
+    n = next(_sequence)
+    fields = {"name": f"居民{n}", "phone": f"139{n:08d}", **fields}
+    return Resident.objects.create(community=community or make_community(), **fields)

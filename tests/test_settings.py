@@ -1,0 +1,80 @@
+"""Start-up configuration, checked in a fresh process as a server would start."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k8Jv3q-pW0zQe7YfLr2Nt5Bx9Hc4Ud6Sa1Gm8Vo3Ki7Tj2Fy5Rn0Ew4Pb9Xl6Zh",
+    "ALLOWED_HOSTS": "desk.example.gov.cn",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def manage(*args, **environment):
+    unset = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["nosuchdb://x", "postgres://user@host:notaport/db", "mysql://root@127.0.0.1/x"]
+)
+def test_a_bad_database_url_stops_start_up_naming_the_variable(url):
+    result = manage("check", DEBUG="true", DATABASE_URL=url)
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("DEBUG", "perhaps"), ("DATABASE_POOL_MAX", "many"), ("HTTPS", "maybe")]
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
+    postgres = "postgres://postgres@127.0.0.1:5432/postgres"
+    result = manage("check", **{"DEBUG": "true", "DATABASE_URL": postgres, name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", DEBUG="false", ALLOWED_HOSTS="x")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": "short"})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_the_deployment_checklist_passes_in_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+
+
+def test_postgresql_uses_the_built_in_connection_pool():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        DATABASE_POOL_MAX="7",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'max_size': 7" in result.stdout
