@@ -16,6 +16,9 @@ ROLE_PERMISSIONS = {
         ("desks", "user"): ("view",),
         ("desks", "servicecategory"): ("view", "add", "change"),
         ("desks", "serviceitem"): ("view", "add", "change"),
+        ("desks", "weeklywindow"): ("view", "add", "change", "delete"),
+        ("desks", "dateoverride"): ("view", "add", "change", "delete"),
+        ("desks", "calendarday"): ("view", "add", "change", "delete"),
         ("residents", "resident"): ("view",),
     },
     Role.HEAD: {
@@ -23,6 +26,9 @@ ROLE_PERMISSIONS = {
         ("desks", "user"): ("view",),
         ("desks", "servicecategory"): ("view",),
         ("desks", "serviceitem"): ("view",),
+        ("desks", "weeklywindow"): ("view",),
+        ("desks", "dateoverride"): ("view",),
+        ("desks", "calendarday"): ("view",),
         ("residents", "resident"): ("view", "add", "change"),
     },
 }

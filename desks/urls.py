@@ -1,11 +1,12 @@
 from django.urls import path
 
-from desks import views
+from desks.views import desk, public
 
 app_name = "desks"
 
 urlpatterns = [
-    path("", views.public_home, name="public_home"),
-    path("c/<slug:slug>/", views.community, name="community"),
-    path("desk/", views.desk_home, name="home"),
+    path("", public.home, name="public_home"),
+    path("c/<slug:slug>/", public.community, name="community"),
+    path("c/<slug:slug>/hours.ics", public.community_calendar, name="community_calendar"),
+    path("desk/", desk.desk_home, name="home"),
 ]

@@ -1,9 +1,17 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from desks.views import api
+
+# Chinese pages live at /..., English at /en/...: the language is in the URL, so
+# public pages need no cookie and can be cached.
 urlpatterns = [
-    path("", include("desks.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("admin/", admin.site.urls),
+    path("api/hours/", api.hours_on, name="api_hours"),
+    *i18n_patterns(
+        path("", include("desks.urls")),
+        path("accounts/", include("django.contrib.auth.urls")),
+        path("admin/", admin.site.urls),
+        prefix_default_language=False,
+    ),
 ]

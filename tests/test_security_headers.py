@@ -42,11 +42,16 @@ def test_pages_have_no_inline_script_or_style(client):
     assert "hx-on" not in body
 
 
-def test_htmx_is_served_from_our_own_host_with_csrf_header(client):
+def test_htmx_is_served_from_our_own_host(client):
     body = client.get("/").text
     assert '<script src="/static/django_htmx/htmx-2.min.js" defer>' in body
-    assert 'hx-headers=\'{"x-csrftoken": ' in body
     assert '"includeIndicatorStyles": false' in body
+    assert '"historyCacheSize": 0' in body
+
+
+def test_staff_pages_send_the_csrf_token_with_every_htmx_request(client):
+    client.force_login(make_user())
+    assert 'hx-headers=\'{"x-csrftoken": ' in client.get(reverse("desks:home")).text
 
 
 def test_hsts_is_sent_over_https_in_production(client, settings):

@@ -1,5 +1,9 @@
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import sync_playwright
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium tries to reach Google's hosts, which this network refuses.
@@ -46,7 +50,21 @@ def phone_page(browser):
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
+        # Lets the test inject axe-core; our own CSP is tested elsewhere.
+        bypass_csp=True,
     )
     page = context.new_page()
     yield page
     context.close()
+
+
+def serious_accessibility_problems(page):
+    """Run axe-core on the page; return its serious and critical violations, readably."""
+    page.evaluate(AXE)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} "
+        f"at {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]

@@ -6,6 +6,13 @@ from tests.factories import PASSWORD, make_community, make_service_item, make_us
 pytestmark = pytest.mark.django_db
 
 
+def test_the_desk_in_english_keeps_the_user_on_the_desk(client):
+    client.force_login(make_user())
+    body = client.get("/en/desk/").text
+    assert '<html lang="en">' in body and "Duty desk" in body
+    assert '<a href="/desk/" hreflang="zh-hans"' in body
+
+
 def test_the_home_page_lists_every_community(client):
     first, second = make_community(name="和平社区"), make_community(name="光明社区")
     body = client.get("/").text
@@ -18,8 +25,10 @@ def test_the_home_page_speaks_chinese_by_default(client):
     assert "延时服务" in body
 
 
-def test_english_is_one_click_away(client):
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
+def test_english_is_one_link_away(client):
+    body = client.get("/").text
+    assert '<a href="/en/" hreflang="en" lang="en">English</a>' in body
+    response = client.get("/en/")
     assert '<html lang="en">' in response.text
     assert "Extended-hours service" in response.text
 

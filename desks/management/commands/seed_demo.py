@@ -4,15 +4,28 @@ Idempotent: every row is found by its natural key and created only when
 missing, so a second run changes nothing (not even a password hash).
 """
 
+import datetime as dt
+import functools
 import random
 import tomllib
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from desks.models import Community, Role, ServiceCategory, ServiceItem, StreetOffice, User
+from desks.models import (
+    Community,
+    DateOverride,
+    Role,
+    ServiceCategory,
+    ServiceItem,
+    StreetOffice,
+    User,
+    WeeklyWindow,
+)
 from desks.roles import group_for
 from residents.models import Resident
 
@@ -137,16 +150,61 @@ def seed():
                 trained=trained,
             )
         created += _residents(community, rng, index)
+        created += _hours(community)
     return created
+
+
+# Communities that do not follow the street office's default week:
+# slug -> [(weekday, start, end)]
+OWN_WEEKS = {
+    # A small centre: two evenings and a Saturday morning.
+    "cuiyuan": [(1, "17:30", "20:00"), (3, "17:30", "20:00"), (5, "09:00", "12:00")],
+    # Closed for lunch at weekends.
+    "xinhua": [
+        *[(day, "18:00", "20:00") for day in range(5)],
+        *[
+            (day, start, end)
+            for day in (5, 6)
+            for start, end in (("08:30", "12:00"), ("14:00", "16:30"))
+        ],
+    ],
+}
+
+
+def _hours(community):
+    created = 0
+    for weekday, start, end in OWN_WEEKS.get(community.slug, []):
+        _, new = WeeklyWindow.objects.get_or_create(
+            community=community,
+            weekday=weekday,
+            start=dt.time.fromisoformat(start),
+            defaults={"end": dt.time.fromisoformat(end)},
+        )
+        created += new
+    if community.slug == "guangming":
+        # Found by its reason, so a later run does not add another one.
+        _, new = DateOverride.objects.get_or_create(
+            community=community,
+            reason="消防设施检修，暂停开放",
+            defaults={"date": timezone.localdate() + dt.timedelta(days=3)},
+        )
+        created += new
+    return created
+
+
+@functools.cache
+def _demo_password_hash():
+    """Hashing is slow on purpose; the demo hashes its one password once, not per user."""
+    return make_password(settings.DEMO_PASSWORD)
 
 
 def _user(username, role, name, community=None, street_office=None, trained=()):
     if User.objects.filter(username=username).exists():
         return 0
     last_name, first_name = name
-    user = User.objects.create_user(
+    user = User.objects.create(
         username=username,
-        password=settings.DEMO_PASSWORD,
+        password=_demo_password_hash(),
         role=role,
         community=community,
         street_office=street_office,

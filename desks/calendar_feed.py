@@ -1,0 +1,35 @@
+"""A community's opening windows as an RFC 5545 calendar, for residents' phones."""
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+
+from desks.hours import DayHours
+from desks.models import Community
+
+
+def ics(community: Community, days: Iterable[DayHours]) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//servicedesk//extended hours//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _("%(community)s extended hours") % {"community": community.name})
+    calendar.add("x-wr-timezone", timezone.get_current_timezone_name())
+    stamp = timezone.now().replace(microsecond=0)
+    summary = _("%(community)s open") % {"community": community.name}
+    for day in days:
+        for window in day.windows:
+            start, end = window.bounds(day.date)
+            event = Event()
+            event.add("uid", f"{community.slug}-{start:%Y%m%dT%H%M}@servicedesk")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", start)
+            event.add("dtend", end)
+            event.add("summary", f"{summary} · {day.note}" if day.note else summary)
+            event.add("location", community.address)
+            event.add("transp", "TRANSPARENT")
+            calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,322 @@
+"""When is each desk open? The one place that decides.
+
+The answer for community C on date D, in order of precedence:
+
+1. date overrides: the community's, else its street office's (a typhoon
+   closure, special hours for an event), with the reason shown to residents;
+2. the national calendar: a statutory holiday follows the street office's
+   holiday rule (closed, or weekend hours), named; a weekend day worked in
+   exchange (调休上班日) gets the usual weekday windows. Staff corrections
+   (CalendarDay) win over the `holidays` library;
+3. the weekly pattern: the community's own, else its street office's, else
+   DEFAULT_WEEK.
+
+Windows are local time (settings.TIME_ZONE) and half-open: a desk open 18:00–20:00
+is open at 18:00:00 and closed at 20:00:00.
+"""
+
+import datetime as dt
+import enum
+import functools
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import holidays
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from desks.models import CalendarDay, Community, DateOverride, HolidayRule, WeeklyWindow
+
+
+@dataclass(frozen=True, order=True)
+class Window:
+    start: dt.time
+    end: dt.time
+
+    def __str__(self):
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+    def as_json(self):
+        return {"start": f"{self.start:%H:%M}", "end": f"{self.end:%H:%M}"}
+
+    def bounds(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """The window on `day` as aware datetimes in the current time zone."""
+        zone = timezone.get_current_timezone()
+        return (
+            dt.datetime.combine(day, self.start, tzinfo=zone),
+            dt.datetime.combine(day, self.end, tzinfo=zone),
+        )
+
+
+def _week(weekday: list[Window], weekend: list[Window]) -> dict[int, tuple[Window, ...]]:
+    return {day: tuple(weekday if day < 5 else weekend) for day in range(7)}
+
+
+DEFAULT_WEEK = _week(
+    weekday=[Window(dt.time(18), dt.time(20))],
+    weekend=[Window(dt.time(8), dt.time(16))],
+)
+SATURDAY = 5
+
+
+class DayKind(enum.StrEnum):
+    REGULAR = "regular"
+    HOLIDAY = "holiday"
+    WORKING_WEEKEND = "working_weekend"
+    OVERRIDE = "override"
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """A community's windows on one date, and why."""
+
+    community: Community
+    date: dt.date
+    windows: tuple[Window, ...]
+    kind: DayKind
+    note: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the desk opens at all this day."""
+        return bool(self.windows)
+
+    @property
+    def status(self) -> str:
+        return "open" if self.windows else "closed"
+
+    def window_at(self, moment: dt.datetime) -> Window | None:
+        """The window that `moment` (aware) falls in, if any."""
+        for window in self.windows:
+            start, end = window.bounds(self.date)
+            if start <= moment < end:
+                return window
+        return None
+
+    def next_window_after(self, moment: dt.datetime) -> Window | None:
+        """The first window of this day that opens after `moment`."""
+        for window in self.windows:
+            if window.bounds(self.date)[0] > moment:
+                return window
+        return None
+
+    def as_json(self) -> dict:
+        return {
+            "slug": self.community.slug,
+            "name": self.community.name,
+            "date": self.date.isoformat(),
+            "status": self.status,
+            "windows": [window.as_json() for window in self.windows],
+            "note": str(self.note),
+        }
+
+
+@functools.lru_cache(maxsize=64)
+def _statutory(year: int, language: str) -> holidays.HolidayBase:
+    return holidays.China(years=year, language=language)
+
+
+def has_official_arrangement(year: int) -> bool:
+    """Whether the State Council's arrangement for `year` is known, from the library or staff."""
+    library = _statutory(year, "zh_CN")
+    return (
+        year in library.special_public_holidays
+        or CalendarDay.objects.filter(date__year=year).exists()
+    )
+
+
+def years_missing_arrangement(today: dt.date, months: int = 3) -> list[int]:
+    """Years within the coming `months` whose holiday arrangement nobody has loaded yet."""
+    horizon = today + dt.timedelta(days=31 * months)
+    return [
+        year for year in range(today.year, horizon.year + 1) if not has_official_arrangement(year)
+    ]
+
+
+class NationalCalendar:
+    """Statutory holidays and working weekends: the `holidays` library, corrected by staff."""
+
+    def __init__(self, corrections: Iterable[CalendarDay]):
+        self.corrections = {day.date: day for day in corrections}
+        self.language = "en_US" if translation.get_language() == "en" else "zh_CN"
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The holiday's name if `day` is a statutory day off, else None."""
+        if correction := self.corrections.get(day):
+            return correction.name if correction.kind == CalendarDay.Kind.HOLIDAY else None
+        return _statutory(day.year, self.language).get(day)
+
+    def is_working_weekend(self, day: dt.date) -> bool:
+        if day.weekday() < SATURDAY:
+            return False
+        if correction := self.corrections.get(day):
+            return correction.kind == CalendarDay.Kind.WORKDAY
+        return day in _statutory(day.year, "zh_CN").weekend_workdays
+
+    def working_weekend_name(self, day: dt.date) -> str:
+        if correction := self.corrections.get(day):
+            return correction.name
+        return str(_("Working weekend day (调休上班)"))
+
+
+class OpeningHours:
+    """Hours of many communities over a range of dates, loaded in three queries.
+
+    Pages that list every community ask one instance, so they cost the same
+    number of queries however many communities there are.
+    """
+
+    def __init__(self, communities: Iterable[Community], first: dt.date, last: dt.date):
+        self.communities = list(communities)
+        self.first, self.last = first, last
+        community_ids = [community.pk for community in self.communities]
+        office_ids = {community.street_office_id for community in self.communities}
+
+        self.weeks = defaultdict(lambda: defaultdict(list))
+        owners = Q(community__in=community_ids) | Q(street_office__in=office_ids)
+        for window in WeeklyWindow.objects.filter(owners).order_by("start"):
+            owner = (
+                ("c", window.community_id)
+                if window.community_id
+                else ("o", window.street_office_id)
+            )
+            self.weeks[owner][window.weekday].append(Window(window.start, window.end))
+
+        self.overrides = defaultdict(list)
+        in_range = Q(date__gte=first, date__lte=last)
+        for override in DateOverride.objects.filter(owners & in_range).order_by("start"):
+            owner = (
+                ("c", override.community_id)
+                if override.community_id
+                else ("o", override.street_office_id)
+            )
+            self.overrides[owner, override.date].append(override)
+
+        self.calendar = NationalCalendar(CalendarDay.objects.filter(in_range))
+
+    def week_of(self, community: Community) -> dict[int, tuple[Window, ...]]:
+        """The weekly pattern `community` follows: its own, its office's, or the default."""
+        for owner in (("c", community.pk), ("o", community.street_office_id)):
+            if owner in self.weeks:
+                pattern = self.weeks[owner]
+                return {day: tuple(pattern.get(day, ())) for day in range(7)}
+        return DEFAULT_WEEK
+
+    def day(self, community: Community, day: dt.date) -> DayHours:
+        if not self.first <= day <= self.last:
+            raise ValueError(f"{day} is outside the loaded range {self.first}–{self.last}")
+        for owner in (("c", community.pk), ("o", community.street_office_id)):
+            if overrides := self.overrides.get((owner, day)):
+                windows = tuple(Window(o.start, o.end) for o in overrides if not o.is_closure)
+                return DayHours(community, day, windows, DayKind.OVERRIDE, overrides[0].reason)
+
+        week = self.week_of(community)
+        if holiday := self.calendar.holiday_name(day):
+            opens = community.street_office.holiday_rule == HolidayRule.WEEKEND_HOURS
+            return DayHours(
+                community, day, week[SATURDAY] if opens else (), DayKind.HOLIDAY, holiday
+            )
+        if self.calendar.is_working_weekend(day):
+            return DayHours(
+                community,
+                day,
+                usual_weekday(week),
+                DayKind.WORKING_WEEKEND,
+                self.calendar.working_weekend_name(day),
+            )
+        return DayHours(community, day, week[day.weekday()], DayKind.REGULAR)
+
+    def days(self, community: Community) -> Iterator[DayHours]:
+        day = self.first
+        while day <= self.last:
+            yield self.day(community, day)
+            day += dt.timedelta(days=1)
+
+    def next_opening(
+        self, community: Community, moment: dt.datetime
+    ) -> tuple[DayHours, Window] | None:
+        """The next window that opens after `moment`, within the loaded range."""
+        day = max(timezone.localdate(moment), self.first)
+        while day <= self.last:
+            hours = self.day(community, day)
+            if window := hours.next_window_after(moment):
+                return hours, window
+            day += dt.timedelta(days=1)
+        return None
+
+
+def usual_weekday(week: dict[int, tuple[Window, ...]]) -> tuple[Window, ...]:
+    """The windows most weekdays share; a working weekend day gets these.
+
+    A community open one evening a week is usually closed on a weekday, so it
+    stays closed on a working weekend day too.
+    """
+    counts = Counter(week[day] for day in range(SATURDAY))
+    commonest = max(range(SATURDAY), key=lambda day: (counts[week[day]], -day))
+    return week[commonest]
+
+
+def open_windows(community: Community, day: dt.date) -> DayHours:
+    """Community `community`'s windows on `day`, and why."""
+    return OpeningHours([community], day, day).day(community, day)
+
+
+def osm_opening_hours(week: dict[int, tuple[Window, ...]], holiday_rule: str) -> str:
+    """The weekly pattern as an OpenStreetMap `opening_hours` value.
+
+    e.g. "Mo-Fr 18:00-20:00; Sa,Su 08:00-16:00; PH off"
+    """
+
+    def spans(windows):
+        return ",".join(f"{w.start:%H:%M}-{w.end:%H:%M}" for w in windows)
+
+    names = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+    runs: list[list[int]] = []
+    for day in range(7):
+        if runs and week[runs[-1][-1]] == week[day]:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    rules = []
+    for run in runs:
+        if not week[run[0]]:
+            continue
+        if len(run) == 1:
+            days = names[run[0]]
+        elif len(run) == 2:
+            days = f"{names[run[0]]},{names[run[1]]}"
+        else:
+            days = f"{names[run[0]]}-{names[run[-1]]}"
+        rules.append(f"{days} {spans(week[run[0]])}")
+    if holiday_rule == HolidayRule.WEEKEND_HOURS and week[SATURDAY]:
+        rules.append(f"PH {spans(week[SATURDAY])}")
+    else:
+        rules.append("PH off")
+    return "; ".join(rules)
+
+
+@dataclass(frozen=True)
+class Status:
+    """What a resident wants to know about a desk at a moment."""
+
+    day: DayHours
+    open_window: Window | None  # open now, until its end
+    next_opening: tuple[DayHours, Window] | None  # when it opens next, if not open now
+
+    @property
+    def is_open_now(self) -> bool:
+        return self.open_window is not None
+
+    @property
+    def opens_later_today(self) -> bool:
+        return self.next_opening is not None and self.next_opening[0].date == self.day.date
+
+
+def status_at(hours: OpeningHours, community: Community, moment: dt.datetime) -> Status:
+    """Open now, opens later today, or closed today, with the next opening (if loaded)."""
+    day = hours.day(community, timezone.localdate(moment))
+    if window := day.window_at(moment):
+        return Status(day, window, None)
+    return Status(day, None, hours.next_opening(community, moment))

@@ -1,0 +1,98 @@
+"""Public pages: no login, no personal data, cacheable, phone first."""
+
+import datetime as dt
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.cache import cache_control, cache_page
+from django.views.decorators.http import require_safe
+
+from desks import calendar_feed, hours, structured_data
+from desks.models import Community, ServiceCategory, ServiceItem
+from desks.public_dates import BadDate, parse_day
+
+# Hours change at most at window edges; a minute's staleness is fine for residents
+# and lets a proxy or the per-view cache answer a crowd.
+PUBLIC_CACHE_SECONDS = 60
+LOOKAHEAD_DAYS = 14
+WEEK_DAYS = 7
+FEED_DAYS = 60
+
+
+def public(view):
+    """GET/HEAD only, cached per URL and language, and cacheable by proxies."""
+    return require_safe(cache_page(PUBLIC_CACHE_SECONDS)(cache_control(public=True)(view)))
+
+
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    body = render_to_string("public/bad_request.html", {"message": message}, request)
+    return HttpResponseBadRequest(body)
+
+
+@public
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    try:
+        day = parse_day(request.GET.get("date"), default=today)
+    except BadDate as error:
+        return bad_request(request, str(error))
+
+    communities = list(Community.objects.select_related("street_office"))
+    opening = hours.OpeningHours(communities, day, day + dt.timedelta(days=LOOKAHEAD_DAYS))
+    if day != today:
+        # Another day: what it looks like from that day's first moment.
+        now = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    rows = [(community, hours.status_at(opening, community, now)) for community in communities]
+    return render(
+        request,
+        "public/home.html",
+        {
+            "rows": rows,
+            "day": day,
+            "is_today": day == today,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "today": today,
+        },
+    )
+
+
+@public
+def community(request: HttpRequest, slug: str) -> HttpResponse:
+    centre = get_object_or_404(Community.objects.select_related("street_office"), slug=slug)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    opening = hours.OpeningHours([centre], today, today + dt.timedelta(days=FEED_DAYS))
+    week = [opening.day(centre, today + dt.timedelta(days=n)) for n in range(WEEK_DAYS)]
+    categories = ServiceCategory.objects.prefetch_related(
+        Prefetch("items", queryset=ServiceItem.objects.in_extended_hours(), to_attr="offered")
+    )
+    weekly = opening.week_of(centre)
+    return render(
+        request,
+        "public/community.html",
+        {
+            "community": centre,
+            "status": hours.status_at(opening, centre, now),
+            "week": week,
+            "categories": [category for category in categories if category.offered],
+            "osm_opening_hours": hours.osm_opening_hours(weekly, centre.street_office.holiday_rule),
+            "json_ld": structured_data.json_ld(request, centre, weekly, list(opening.days(centre))),
+        },
+    )
+
+
+@public
+def community_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    centre = get_object_or_404(Community.objects.select_related("street_office"), slug=slug)
+    today = timezone.localdate()
+    opening = hours.OpeningHours([centre], today, today + dt.timedelta(days=FEED_DAYS - 1))
+    return HttpResponse(
+        calendar_feed.ics(centre, opening.days(centre)),
+        content_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{centre.slug}-hours.ics"'},
+    )

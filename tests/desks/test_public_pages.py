@@ -1,0 +1,166 @@
+import datetime as dt
+import json
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from desks.models import DateOverride
+from tests.factories import make_community, make_resident, make_street_office, make_user
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def tuesday_evening():
+    with time_machine.travel(dt.datetime(2026, 11, 24, 18, 30, tzinfo=SHANGHAI), tick=False):
+        yield
+
+
+@pytest.fixture
+def tuesday_afternoon():
+    with time_machine.travel(dt.datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI), tick=False):
+        yield
+
+
+def test_home_says_open_now_until_closing(client, tuesday_evening):
+    make_community(name="和平社区")
+    body = client.get("/").text
+    assert "和平社区" in body
+    assert "正在开放" in body and "20:00" in body
+
+
+def test_home_says_when_it_opens_later_today(client, tuesday_afternoon):
+    make_community()
+    assert "今天 18:00 开放" in client.get("/").text
+
+
+def test_home_says_why_a_centre_is_closed_and_when_it_opens_next(client, tuesday_afternoon):
+    office = make_street_office()
+    make_community(office)
+    DateOverride.objects.create(
+        street_office=office, date=dt.date(2026, 11, 24), reason="台风停止开放"
+    )
+    body = client.get("/").text
+    assert "今天不开放" in body and "台风停止开放" in body
+    assert "11月25日" in body  # the next opening
+
+
+def test_home_shows_any_day_with_links_to_the_days_around_it(client, tuesday_afternoon):
+    make_community()
+    body = client.get("/?date=2026-10-01").text
+    assert "国庆节" in body
+    assert 'href="?date=2026-09-30"' in body and 'href="?date=2026-10-02"' in body
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-13-01", "yesterday", "2026-02-30", "1999-12-31", "2026-W48-2"]
+)
+def test_home_answers_a_bad_date_with_400_and_a_message(client, value):
+    response = client.get("/", {"date": value})
+    assert response.status_code == 400
+    assert "YYYY-MM-DD" in response.text or "2000" in response.text
+
+
+def test_home_costs_the_same_queries_for_two_or_twenty_communities(
+    client, django_assert_num_queries, tuesday_afternoon
+):
+    office = make_street_office()
+    for _ in range(2):
+        make_community(office)
+    with django_assert_num_queries(4) as few:
+        client.get("/")
+    for _ in range(18):
+        make_community(office)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get("/")
+
+
+def test_public_pages_read_no_session_so_they_can_be_cached(client, tuesday_afternoon):
+    community = make_community()
+    for path in ("/", community.get_absolute_url(), "/api/hours/"):
+        response = client.get(path)
+        assert "Cookie" not in response.headers.get("Vary", "")
+        assert "public" in response.headers["Cache-Control"]
+        assert not response.cookies
+
+
+def test_public_pages_are_served_from_the_cache(client, settings, tuesday_afternoon):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    community = make_community(name="和平社区")
+    client.get("/")
+    community.name = "改名社区"
+    community.save(update_fields=["name"])
+    assert "和平社区" in client.get("/").text  # the cached copy, for up to a minute
+    cache.clear()
+
+
+def test_the_community_page_shows_a_week_of_hours(client, tuesday_afternoon):
+    community = make_community()
+    DateOverride.objects.create(community=community, date=dt.date(2026, 11, 26), reason="社区活动")
+    body = client.get(community.get_absolute_url()).text
+    assert community.address in body and community.phone in body
+    assert body.count("18:00–20:00") >= 3
+    assert "08:00–16:00" in body
+    assert "社区活动" in body
+
+
+def test_the_community_page_carries_schema_org_hours(client, tuesday_afternoon):
+    community = make_community()
+    DateOverride.objects.create(community=community, date=dt.date(2026, 11, 26), reason="社区活动")
+    body = client.get(community.get_absolute_url()).text
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
+    data = json.loads(block.group(1))
+    assert data["@type"] == "GovernmentOffice"
+    assert {spec["@type"] for spec in data["openingHoursSpecification"]} == {
+        "OpeningHoursSpecification"
+    }
+    assert len(data["openingHoursSpecification"]) == 7
+    special = {spec["validFrom"]: spec for spec in data["specialOpeningHoursSpecification"]}
+    assert special["2026-11-26"]["opens"] == special["2026-11-26"]["closes"] == "00:00"
+    assert "Mo-Fr 18:00-20:00; Sa,Su 08:00-16:00; PH off" in body
+
+
+def test_a_name_cannot_break_out_of_the_json_ld(client, tuesday_afternoon):
+    community = make_community(name="</script><script>alert(1)</script>")
+    body = client.get(community.get_absolute_url()).text
+    assert "<script>alert(1)" not in body
+
+
+def test_public_pages_carry_no_personal_data(client, tuesday_afternoon):
+    community = make_community()
+    resident = make_resident(community, name="张秘密", phone="13912345678")
+    worker = make_user(community=community, last_name="李", first_name="值班")
+    for path in (
+        "/",
+        community.get_absolute_url(),
+        "/api/hours/",
+        f"/c/{community.slug}/hours.ics",
+    ):
+        text = client.get(path).content.decode()
+        for secret in (resident.name, resident.phone, worker.display_name, worker.username):
+            assert secret not in text
+
+
+def test_english_pages_live_under_en(client, tuesday_afternoon):
+    make_community()
+    response = client.get("/en/")
+    assert '<html lang="en">' in response.text
+    assert "Opens at 18:00 today" in response.text
+    assert 'href="/"' in response.text  # the way back to Chinese
+
+
+def test_an_unknown_community_is_a_404(client):
+    assert client.get("/c/nowhere/").status_code == 404
+    assert client.get("/c/nowhere/hours.ics").status_code == 404
+
+
+def test_public_pages_refuse_post(client):
+    community = make_community()
+    assert client.post("/").status_code == 405
+    assert client.post(community.get_absolute_url()).status_code == 405
