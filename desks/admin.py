@@ -17,7 +17,6 @@ from desks.models import (
     WeeklyWindow,
 )
 
-
 admin.site.site_header = _("Extended-hours service · administration")
 admin.site.site_title = _("Extended-hours service")
 admin.site.index_title = _("Street office administration")

@@ -1,0 +1,33 @@
+"""The desks domain, one module per part: who (organisation), what (catalogue), when (opening)."""
+
+from desks.models.catalogue import ServiceCategory, ServiceItem
+from desks.models.opening import CalendarDay, DateOverride, Weekday, WeeklyWindow
+from desks.models.organisation import (
+    Community,
+    HolidayRule,
+    Role,
+    StaffManager,
+    StreetOffice,
+    User,
+    phone_validator,
+)
+from desks.models.rota import Assignment, DutySlot, SlotKind
+
+__all__ = [
+    "Assignment",
+    "CalendarDay",
+    "Community",
+    "DateOverride",
+    "DutySlot",
+    "HolidayRule",
+    "Role",
+    "ServiceCategory",
+    "ServiceItem",
+    "SlotKind",
+    "StaffManager",
+    "StreetOffice",
+    "User",
+    "Weekday",
+    "WeeklyWindow",
+    "phone_validator",
+]

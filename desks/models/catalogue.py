@@ -1,0 +1,74 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceCategory(models.Model):
+    """A group of service items (社会保障, 卫生健康, 便民服务…); workers train per category."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceItemQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def in_extended_hours(self):
+        return self.active().filter(offered_in_extended_hours=True)
+
+
+class ServiceItem(models.Model):
+    """Something residents come for, with its service guide (办事指南)."""
+
+    category = models.ForeignKey(
+        ServiceCategory,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name=_("category"),
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    materials = models.TextField(
+        _("materials to bring"),
+        blank=True,
+        help_text=_("One per line, e.g. 身份证原件."),
+    )
+    steps = models.TextField(_("steps"), blank=True, help_text=_("One step per line."))
+    finishable_at_desk = models.BooleanField(
+        _("can be finished at the desk"),
+        default=False,
+        help_text=_("Whether a resident can get it done on the spot, in one visit."),
+    )
+    offered_in_extended_hours = models.BooleanField(_("offered in extended hours"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = ServiceItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+        ordering = ["category__position", "position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def material_list(self):
+        return _lines(self.materials)
+
+    @property
+    def step_list(self):
+        return _lines(self.steps)
+
+
+def _lines(text):
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -1,0 +1,187 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+phone_validator = RegexValidator(
+    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$",
+    _("Enter a mainland mobile number (11 digits) or a landline such as 010-12345678."),
+)
+
+
+class HolidayRule(models.TextChoices):
+    CLOSED = "closed", _("closed on statutory holidays")
+    WEEKEND_HOURS = "weekend", _("open with weekend hours on statutory holidays")
+
+
+class StreetOffice(models.Model):
+    """A street office (街道): owns several communities, and its staff review them all."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    holiday_rule = models.CharField(
+        _("on statutory holidays"),
+        max_length=10,
+        choices=HolidayRule,
+        default=HolidayRule.CLOSED,
+    )
+
+    class Meta:
+        verbose_name = _("street office")
+        verbose_name_plural = _("street offices")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CommunityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The communities whose desk and figures `user` may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        if user.street_office_id:
+            return self.filter(street_office_id=user.street_office_id)
+        if user.community_id:
+            return self.filter(pk=user.community_id)
+        return self.none()
+
+
+class Community(models.Model):
+    """One community service centre (社区党群服务中心) with one extended-hours desk."""
+
+    street_office = models.ForeignKey(
+        StreetOffice,
+        on_delete=models.PROTECT,
+        related_name="communities",
+        verbose_name=_("street office"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=50,
+        unique=True,
+        help_text=_("Used in public addresses: /c/<slug>/. Lowercase letters, digits, hyphens."),
+    )
+    address = models.CharField(_("address"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=20, validators=[phone_validator])
+    workers_per_slot = models.PositiveSmallIntegerField(
+        _("workers per slot"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("How many social workers each extended-hours slot needs."),
+    )
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["street_office", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street_office", "name"], name="community_name_unique_in_office"
+            ),
+            models.CheckConstraint(
+                condition=Q(workers_per_slot__gte=1, workers_per_slot__lte=10),
+                name="community_workers_per_slot_1_to_10",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("desks:community", args=[self.slug])
+
+
+class Role(models.TextChoices):
+    WORKER = "worker", _("duty social worker")
+    HEAD = "head", _("community head")
+    OFFICE = "office", _("street-office staff")
+    ADMIN = "admin", _("system administrator")
+
+
+class StaffManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A member of staff. Everyone belongs to exactly one community or one street office.
+
+    Duty workers and community heads belong to a community; street-office staff
+    to a street office; system administrators to neither.
+    """
+
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.WORKER)
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("community"),
+    )
+    street_office = models.ForeignKey(
+        StreetOffice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("street office"),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    trained_categories = models.ManyToManyField(
+        "ServiceCategory",
+        blank=True,
+        related_name="trained_workers",
+        verbose_name=_("trained in"),
+        help_text=_("Service categories this worker can handle on their own (一人多能)."),
+    )
+
+    objects = StaffManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role__in=[Role.WORKER, Role.HEAD],
+                        community__isnull=False,
+                        street_office__isnull=True,
+                    )
+                    | Q(role=Role.OFFICE, community__isnull=True, street_office__isnull=False)
+                    | Q(role=Role.ADMIN, community__isnull=True, street_office__isnull=True)
+                ),
+                name="user_role_matches_affiliation",
+                violation_error_message=_(
+                    "Duty workers and heads belong to a community, street-office staff to a "
+                    "street office, administrators to neither."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        """Chinese names read family name first, with no space."""
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username
+
+    def get_short_name(self):
+        return self.display_name
+
+    @property
+    def is_head(self):
+        return self.role == Role.HEAD
