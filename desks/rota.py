@@ -104,3 +104,16 @@ def assign(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> Assi
 
 def unassign(slot: DutySlot, worker: User) -> None:
     Assignment.objects.filter(slot=slot, worker=worker).delete()
+
+
+def check_in(assignment: Assignment, now) -> None:
+    """The worker arrives: the slot counts as served (and feeds comp time)."""
+    if assignment.checked_in_at is None:
+        assignment.checked_in_at = now
+        assignment.save(update_fields=["checked_in_at"])
+
+
+def check_out(assignment: Assignment, now) -> None:
+    if assignment.checked_in_at is not None and assignment.checked_out_at is None:
+        assignment.checked_out_at = now
+        assignment.save(update_fields=["checked_out_at"])

@@ -11,18 +11,30 @@ from desks.models.organisation import (
     User,
     phone_validator,
 )
+from desks.models.requests import (
+    Channel,
+    FollowUp,
+    Outcome,
+    RequestChange,
+    ServiceRequest,
+)
 from desks.models.rota import Assignment, DutySlot, SlotKind
 
 __all__ = [
     "Assignment",
     "CalendarDay",
+    "Channel",
     "Community",
     "DateOverride",
     "DutySlot",
+    "FollowUp",
     "HolidayRule",
+    "Outcome",
+    "RequestChange",
     "Role",
     "ServiceCategory",
     "ServiceItem",
+    "ServiceRequest",
     "SlotKind",
     "StaffManager",
     "StreetOffice",

@@ -1,5 +1,7 @@
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from pypinyin import Style, lazy_pinyin
 
 
 class ServiceCategory(models.Model):
@@ -20,6 +22,13 @@ class ServiceCategory(models.Model):
 class ServiceItemQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
+
+    def matching(self, text):
+        """Items whose name contains `text`, or whose pinyin (initials or full) does: 医保, ybcb."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        return self.filter(Q(name__icontains=text) | Q(pinyin__contains=text.lower()))
 
     def in_extended_hours(self):
         return self.active().filter(offered_in_extended_hours=True)
@@ -51,6 +60,14 @@ class ServiceItem(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    pinyin = models.CharField(
+        _("pinyin"),
+        max_length=300,
+        editable=False,
+        default="",
+        help_text=_("Initials and full pinyin of the name, so the desk can search either."),
+    )
+
     objects = ServiceItemQuerySet.as_manager()
 
     class Meta:
@@ -61,6 +78,12 @@ class ServiceItem(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.pinyin = pinyin_of(self.name)
+        if (fields := kwargs.get("update_fields")) is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "pinyin"}
+        super().save(*args, **kwargs)
+
     @property
     def material_list(self):
         return _lines(self.materials)
@@ -68,6 +91,12 @@ class ServiceItem(models.Model):
     @property
     def step_list(self):
         return _lines(self.steps)
+
+
+def pinyin_of(name):
+    """ "jmybcbdj juminyibaocanbaodengji" for 居民医保参保登记."""
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
+    return f"{initials} {''.join(lazy_pinyin(name))}".lower()
 
 
 def _lines(text):

@@ -1,8 +1,350 @@
+"""The duty desk (/desk/): a worker's screen at the counter, htmx-driven, usable without JS."""
+
+import datetime as dt
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from desks import hours, request_log, rota
+from desks.forms import CloseFollowUpForm, HandoverForm, LogRequestForm, RequestForm
+from desks.models import Assignment, Community, DutySlot, FollowUp, ServiceItem, ServiceRequest
+from residents.models import Resident
+
+RESIDENT_RESULTS = 8
+ITEM_RESULTS = 10
+
+
+def desk_worker(view):
+    """Login required, and a community to work for: street-office staff log nowhere."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.community_id:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # Desk pages carry residents' names: never keep them in a shared or browser cache.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
+@require_GET
 def desk_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "desk/home.html")
+    now = timezone.now()
+    if not request.user.community_id:
+        return _no_store(render(request, "desk/overview.html", _overview(request.user, now)))
+    form = LogRequestForm(community_id=request.user.community_id)
+    return _no_store(render(request, "desk/home.html", _desk_context(request.user, now, form)))
+
+
+@desk_worker
+@require_POST
+def log(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    community_id = request.user.community_id
+    form = LogRequestForm(request.POST, community_id=community_id)
+    if not form.is_valid():
+        if request.htmx:
+            response = render(
+                request,
+                "desk/home.html#log-form",
+                {"form": form, **_form_context(request.user, now)},
+            )
+        else:
+            response = render(request, "desk/home.html", _desk_context(request.user, now, form))
+        response.status_code = 422
+        return _no_store(response)
+
+    logged, created = request_log.log_request(
+        community_id=community_id,
+        logged_by=request.user,
+        now=now,
+        idempotency_key=form.cleaned_data["idempotency_key"],
+        new_resident=form.new_resident(),
+        follow_up=form.follow_up(),
+        **form.request_fields(),
+    )
+    if not request.htmx:
+        return redirect("desks:home")
+    return _no_store(
+        render(
+            request,
+            "desk/logged.html",
+            {
+                "form": LogRequestForm(community_id=community_id),
+                "logged": logged if created else None,
+                "tonight_count": request_log.tonight(community_id, now).count(),
+                **_form_context(request.user, now),
+            },
+        )
+    )
+
+
+@desk_worker
+@require_GET
+def item_search(request: HttpRequest) -> HttpResponse:
+    items = ServiceItem.objects.active().matching(request.GET.get("item_q", "")[:50])
+    return render(
+        request,
+        "desk/home.html#item-results",
+        {"found_items": items.select_related("category")[:ITEM_RESULTS], "searched": True},
+    )
+
+
+@desk_worker
+@require_GET
+def item_guide(request: HttpRequest) -> HttpResponse:
+    item = ServiceItem.objects.active().filter(pk=_int(request.GET.get("service_item"))).first()
+    form = LogRequestForm(community_id=request.user.community_id, initial={"service_item": item})
+    return render(request, "desk/home.html#guide", {"guide_item": item, "form": form})
+
+
+@desk_worker
+@require_GET
+def resident_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("resident_q", "").strip()[:50]
+    residents = Resident.objects.none()
+    if query.isdigit() and len(query) >= 4:
+        residents = Resident.objects.filter(
+            community_id=request.user.community_id, phone__endswith=query
+        )
+    elif len(query) >= 1 and not query.isdigit():
+        residents = Resident.objects.filter(
+            community_id=request.user.community_id, name__contains=query
+        )
+    return _no_store(
+        render(
+            request,
+            "desk/home.html#resident-results",
+            {"found_residents": residents.order_by("name")[:RESIDENT_RESULTS], "query": query},
+        )
+    )
+
+
+@desk_worker
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    logged = _request_of_my_community(request.user, pk)
+    if not request_log.can_change(logged, request.user, now):
+        raise PermissionDenied
+    form = RequestForm(request.POST or None, instance=logged, community_id=logged.community_id)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in RequestForm.Meta.fields}
+        request_log.edit_request(
+            ServiceRequest.objects.get(pk=logged.pk), request.user, now, **fields
+        )
+        return redirect("desks:home")
+    response = render(request, "desk/edit.html", {"form": form, "logged": logged})
+    if request.method == "POST":
+        response.status_code = 422
+    return _no_store(response)
+
+
+@desk_worker
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    logged = _request_of_my_community(request.user, pk)
+    if not request_log.can_change(logged, request.user, now):
+        raise PermissionDenied
+    request_log.delete_request(logged, request.user, now)
+    if not request.htmx:
+        return redirect("desks:home")
+    count = request_log.tonight(request.user.community_id, now).count()
+    return render(request, "desk/deleted.html", {"tonight_count": count})
+
+
+@desk_worker
+@require_GET
+def notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 一次性告知单: everything to bring next time, and when the centre is open."""
+    logged = _request_of_my_community(request.user, pk)
+    today = timezone.localdate()
+    community = Community.objects.select_related("street_office").get(pk=logged.community_id)
+    opening = hours.OpeningHours([community], today, today + dt.timedelta(days=13))
+    return _no_store(
+        render(
+            request,
+            "desk/notice.html",
+            {
+                "logged": logged,
+                "community": community,
+                "days": [day for day in opening.days(community) if day.is_open],
+                "missing": set(logged.missing_materials),
+            },
+        )
+    )
+
+
+@desk_worker
+@require_POST
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    return _duty_action(request, pk, rota.check_in)
+
+
+@desk_worker
+@require_POST
+def check_out(request: HttpRequest, pk: int) -> HttpResponse:
+    return _duty_action(request, pk, rota.check_out)
+
+
+def _duty_action(request, pk, action):
+    now = timezone.now()
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("slot"), pk=pk, worker=request.user
+    )
+    action(assignment, now)
+    if not request.htmx:
+        return redirect("desks:home")
+    return render(request, "desk/home.html#my-duty", _duty_context(request.user, now))
+
+
+@desk_worker
+@require_POST
+def handover(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    slot = get_object_or_404(DutySlot, pk=pk, community_id=request.user.community_id)
+    form = HandoverForm(request.POST)
+    if form.is_valid():
+        slot.handover_note = form.cleaned_data["handover_note"]
+        slot.save(update_fields=["handover_note"])
+        if not request.htmx:
+            return redirect("desks:home")
+    response = render(
+        request,
+        "desk/home.html#handover",
+        {**_duty_context(request.user, now), "handover_form": form},
+    )
+    if not form.is_valid():
+        response.status_code = 422
+    return response
+
+
+@desk_worker
+@require_GET
+def follow_ups(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    queue = FollowUp.objects.queue().select_related(
+        "request__service_item", "request__resident", "owner"
+    )
+    mine = queue.filter(owner=request.user)
+    community = queue.filter(request__community_id=request.user.community_id).exclude(
+        owner=request.user
+    )
+    return _no_store(
+        render(
+            request,
+            "desk/follow_ups.html",
+            {
+                "mine": mine,
+                "others": community if request.user.is_head else None,
+                "today": timezone.localdate(now),
+                "close_form": CloseFollowUpForm(),
+            },
+        )
+    )
+
+
+@desk_worker
+@require_POST
+def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    follow_up = get_object_or_404(
+        FollowUp.objects.open().select_related(
+            "request__service_item", "request__resident", "owner"
+        ),
+        pk=pk,
+        request__community_id=request.user.community_id,
+    )
+    if follow_up.owner_id != request.user.pk and not request.user.is_head:
+        raise PermissionDenied
+    form = CloseFollowUpForm(request.POST)
+    if form.is_valid():
+        request_log.close_follow_up(follow_up, request.user, now, form.cleaned_data["resolution"])
+        if not request.htmx:
+            return redirect("desks:follow_ups")
+    context = {"follow_up": follow_up, "close_form": form, "today": timezone.localdate(now)}
+    response = render(request, "desk/follow_ups.html#follow-up", context)
+    if not form.is_valid():
+        response.status_code = 422
+    return _no_store(response)
+
+
+def _request_of_my_community(user, pk) -> ServiceRequest:
+    """Another community's request answers 404, as if it did not exist."""
+    return get_object_or_404(
+        ServiceRequest.objects.alive().select_related("slot", "service_item", "resident"),
+        pk=pk,
+        community_id=user.community_id,
+    )
+
+
+def _desk_context(user, now, form) -> dict:
+    tonight = list(request_log.tonight(user.community_id, now))
+    return {
+        **_duty_context(user, now),
+        **_form_context(user, now),
+        "form": form,
+        "tonight": tonight,
+        "tonight_count": len(tonight),
+    }
+
+
+def _form_context(user, now) -> dict:
+    return {"quick_items": request_log.most_used_items(user.community_id, now)}
+
+
+def _duty_context(user, now) -> dict:
+    """The slot in progress (or the next one), who is on it, and the handover notes."""
+    slots = DutySlot.objects.filter(community_id=user.community_id)
+    slot = slots.at(now).first() or slots.upcoming(now).first()
+    if slot is None:
+        return {"slot": None, "community": user.community}
+    on_duty = list(slot.assignments.select_related("worker").order_by("worker__pk"))
+    previous = slots.filter(ends_at__lte=slot.starts_at).order_by("-starts_at").first()
+    return {
+        "community": user.community,
+        "slot": slot,
+        "slot_in_progress": slot.starts_at <= now < slot.ends_at,
+        "on_duty": on_duty,
+        "my_assignment": next((a for a in on_duty if a.worker_id == user.pk), None),
+        "previous_slot": previous,
+        "handover_form": HandoverForm(initial={"handover_note": slot.handover_note}),
+    }
+
+
+def _overview(user, now) -> dict:
+    """Street-office staff: today's count per community of their office; they log nowhere."""
+    start, end = request_log.local_day_bounds(timezone.localdate(now))
+    communities = (
+        Community.objects.visible_to(user)
+        .annotate(
+            today=Count(
+                "requests",
+                filter=Q(
+                    requests__logged_at__gte=start,
+                    requests__logged_at__lt=end,
+                    requests__deleted_at__isnull=True,
+                ),
+            )
+        )
+        .order_by("name")
+    )
+    return {"communities": communities}
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None

@@ -1,0 +1,167 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from desks.models import Channel, Outcome, Role, ServiceItem, ServiceRequest, User
+from residents.models import Resident, resident_phone_validator
+
+
+class RequestForm(forms.ModelForm):
+    """The desk's log form. Field names are relied on by other code: keep them."""
+
+    service_item = forms.ModelChoiceField(
+        queryset=ServiceItem.objects.active(),
+        label=_("Service item"),
+        error_messages={
+            "required": _("Choose what the resident came for."),
+            "invalid_choice": _("That service item does not exist; choose one from the list."),
+        },
+    )
+    resident = forms.ModelChoiceField(
+        queryset=Resident.objects.none(),
+        required=False,
+        label=_("Resident"),
+        empty_label=_("Anonymous"),
+        error_messages={"invalid_choice": _("That resident is not one of this community's.")},
+    )
+    channel = forms.ChoiceField(
+        choices=Channel.choices,
+        initial=Channel.WALK_IN,
+        widget=forms.RadioSelect,
+        label=_("Channel"),
+        error_messages={"invalid_choice": _("Choose walk-in, phone or home visit.")},
+    )
+    outcome = forms.ChoiceField(
+        choices=Outcome.choices,
+        initial=Outcome.ANSWERED,  # most walk-ins are questions: one tap fewer
+        widget=forms.RadioSelect,
+        label=_("Outcome"),
+        error_messages={
+            "required": _("Choose the outcome."),
+            "invalid_choice": _("That is not an outcome; choose one of the four."),
+        },
+    )
+    count = forms.IntegerField(
+        min_value=1,
+        max_value=200,
+        initial=1,
+        label=_("People"),
+        error_messages={"min_value": _("At least 1."), "max_value": _("At most 200 at once.")},
+    )
+    missing_materials = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label=_("Missing materials")
+    )
+
+    class Meta:
+        model = ServiceRequest
+        fields = [
+            "service_item",
+            "resident",
+            "channel",
+            "outcome",
+            "count",
+            "notes",
+            "proxy_name",
+            "missing_materials",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, community_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community_id = community_id
+        self.fields["resident"].queryset = Resident.objects.filter(community_id=community_id)
+        item = self.chosen_item
+        self.fields["missing_materials"].choices = [
+            (material, material) for material in (item.material_list if item else [])
+        ]
+
+    @property
+    def chosen_item(self):
+        key = self.add_prefix("service_item")
+        pk = self.data.get(key) if self.is_bound else self.initial.get("service_item")
+        if isinstance(pk, ServiceItem):
+            return pk
+        if pk and str(pk).isdigit():
+            return ServiceItem.objects.active().filter(pk=pk).first()
+        return None
+
+
+class LogRequestForm(RequestForm):
+    """Logging a new request: the request, plus quick-add resident, follow-up and form key."""
+
+    new_resident_name = forms.CharField(
+        required=False, max_length=50, label=_("New resident: name")
+    )
+    new_resident_phone = forms.CharField(
+        required=False,
+        max_length=20,
+        label=_("phone"),
+        validators=[resident_phone_validator],
+    )
+    needs_follow_up = forms.BooleanField(required=False, label=_("Needs follow-up"))
+    follow_up_owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label=_("Owner"),
+        empty_label=_("Someone trained in this (automatic)"),
+    )
+    follow_up_due = forms.DateField(
+        required=False, label=_("Due"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, community_id, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, community_id=community_id, **kwargs)
+        self.fields["follow_up_owner"].queryset = User.objects.filter(
+            community_id=community_id, is_active=True, role__in=[Role.WORKER, Role.HEAD]
+        ).order_by("last_name", "first_name")
+
+    def clean(self):
+        data = super().clean()
+        name, phone = data.get("new_resident_name"), data.get("new_resident_phone")
+        if (name or phone) and data.get("resident"):
+            raise forms.ValidationError(
+                _("Either choose a known resident or add a new one, not both.")
+            )
+        if bool(name) != bool(phone):
+            raise forms.ValidationError(_("A new resident needs both a name and a phone."))
+        return data
+
+    def new_resident(self):
+        if self.cleaned_data.get("new_resident_name"):
+            return {
+                "name": self.cleaned_data["new_resident_name"],
+                "phone": self.cleaned_data["new_resident_phone"],
+            }
+        return None
+
+    def follow_up(self):
+        if not self.cleaned_data.get("needs_follow_up"):
+            return None
+        return {
+            "owner": self.cleaned_data.get("follow_up_owner"),
+            "due_on": self.cleaned_data.get("follow_up_due"),
+        }
+
+    def request_fields(self):
+        return {name: self.cleaned_data[name] for name in RequestForm.Meta.fields}
+
+
+class CloseFollowUpForm(forms.Form):
+    resolution = forms.CharField(
+        max_length=2000,
+        label=_("What was done"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say what was done before closing.")},
+    )
+
+
+class HandoverForm(forms.Form):
+    handover_note = forms.CharField(
+        max_length=2000,
+        required=False,
+        label=_("Handover note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

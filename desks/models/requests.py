@@ -1,0 +1,213 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from desks.models.catalogue import ServiceItem
+from desks.models.organisation import Community
+from desks.models.rota import DutySlot
+
+
+class Channel(models.TextChoices):
+    WALK_IN = "walk_in", _("walk-in")
+    PHONE = "phone", _("phone")
+    HOME_VISIT = "home_visit", _("home visit")
+
+
+class Outcome(models.TextChoices):
+    ANSWERED = "answered", _("answered (咨询解答)")
+    DONE = "done", _("done on the spot (当场办结)")
+    ACCEPTED = "accepted", _("accepted for processing (受理)")
+    REFERRED = "referred", _("referred (转办)")
+
+
+class ServiceRequestQuerySet(models.QuerySet):
+    def alive(self):
+        """Requests not deleted. Deleted ones stay in the table for the change history."""
+        return self.filter(deleted_at__isnull=True)
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.street_office_id:
+            return self.filter(community__street_office_id=user.street_office_id)
+        if user.community_id:
+            return self.filter(community_id=user.community_id)
+        return self.none()
+
+    def logged_between(self, start, end):
+        return self.filter(logged_at__gte=start, logged_at__lt=end)
+
+
+class ServiceRequest(models.Model):
+    """One logged matter (办事登记): a walk-in, a call or a home visit handled at the desk."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="requests", verbose_name=_("community")
+    )
+    service_item = models.ForeignKey(
+        ServiceItem,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("service item"),
+    )
+    resident = models.ForeignKey(
+        "residents.Resident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("resident"),
+        help_text=_("Empty for an anonymous enquiry."),
+    )
+    channel = models.CharField(
+        _("channel"), max_length=12, choices=Channel, default=Channel.WALK_IN
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome)
+    count = models.PositiveSmallIntegerField(
+        _("people"), default=1, help_text=_("For a group asking the same thing.")
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    proxy_name = models.CharField(
+        _("acting on behalf (代办人)"),
+        max_length=50,
+        blank=True,
+        help_text=_("Who came for the resident, e.g. 女儿 王芳."),
+    )
+    missing_materials = models.JSONField(
+        _("missing materials"), default=list, blank=True, help_text=_("To bring next time.")
+    )
+    slot = models.ForeignKey(
+        DutySlot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("duty slot"),
+        help_text=_("Empty when logged outside the extended hours (regular hours)."),
+    )
+    logged_at = models.DateTimeField(_("logged at"), db_index=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="logged_requests",
+        verbose_name=_("logged by"),
+    )
+    idempotency_key = models.UUIDField(
+        _("form key"), unique=True, help_text=_("One per form: a resubmitted form adds nothing.")
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    objects = ServiceRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-logged_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__gte=1, count__lte=200), name="request_count_1_to_200"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="request_outcome_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="request_channel_known"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "logged_at"], name="request_community_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.service_item} · {self.logged_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def in_extended_hours(self):
+        return self.slot_id is not None
+
+
+class RequestChange(models.Model):
+    """Who changed a logged request, when, and what: kept for every edit and deletion."""
+
+    class Action(models.TextChoices):
+        EDITED = "edited", _("edited")
+        DELETED = "deleted", _("deleted")
+
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="changes", verbose_name=_("request")
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    changed_at = models.DateTimeField(_("at"))
+    changes = models.JSONField(_("changes"), default=dict, help_text=_("field: [before, after]"))
+
+    class Meta:
+        verbose_name = _("request change")
+        verbose_name_plural = _("request changes")
+        ordering = ["-changed_at"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def queue(self):
+        """Open follow-ups, the most overdue first."""
+        return self.open().order_by("due_on", "created_at")
+
+
+class FollowUp(models.Model):
+    """A request that needs more work after the slot (待跟进), owned by a named worker."""
+
+    request = models.OneToOneField(
+        ServiceRequest,
+        on_delete=models.CASCADE,
+        related_name="follow_up",
+        verbose_name=_("request"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due on"))
+    created_at = models.DateTimeField(_("created at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    resolution = models.TextField(_("what was done"), blank=True, max_length=2000)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | ~Q(resolution=""),
+                name="followup_closed_with_resolution",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "closed_at"], name="followup_owner_open")]
+
+    def __str__(self):
+        return f"{self.request} → {self.owner}"
+
+    def is_overdue(self, today):
+        return self.closed_at is None and self.due_on < today

@@ -1,0 +1,212 @@
+"""Logging matters at the desk, and the rules for changing them afterwards.
+
+Views call these; each workflow is one transaction.
+"""
+
+import datetime as dt
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from desks.models import (
+    DutySlot,
+    FollowUp,
+    RequestChange,
+    Role,
+    ServiceItem,
+    ServiceRequest,
+    User,
+)
+from residents.models import Resident
+
+FOLLOW_UP_DAYS = 3
+MOST_USED_COUNT = 8
+MOST_USED_PERIOD = dt.timedelta(days=90)
+EDITABLE_FIELDS = (
+    "service_item",
+    "resident",
+    "channel",
+    "outcome",
+    "count",
+    "notes",
+    "proxy_name",
+    "missing_materials",
+)
+
+
+def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    return start, start + dt.timedelta(days=1)
+
+
+def tonight(community_id: int, now: dt.datetime):
+    """This community's requests logged today (local time), newest first."""
+    start, end = local_day_bounds(timezone.localdate(now))
+    return (
+        ServiceRequest.objects.alive()
+        .filter(community_id=community_id)
+        .logged_between(start, end)
+        .select_related("service_item", "resident", "logged_by", "follow_up__owner")
+        .order_by("-logged_at")
+    )
+
+
+def most_used_items(community_id: int, now: dt.datetime) -> list[ServiceItem]:
+    """The items this desk logs most (last 90 days), topped up from the catalogue order."""
+    used = list(
+        ServiceItem.objects.active()
+        .filter(
+            requests__community_id=community_id,
+            requests__logged_at__gte=now - MOST_USED_PERIOD,
+            requests__deleted_at__isnull=True,
+        )
+        .annotate(times=Count("requests"))
+        .order_by("-times", "position", "pk")[:MOST_USED_COUNT]
+    )
+    if len(used) < MOST_USED_COUNT:
+        used += list(
+            ServiceItem.objects.in_extended_hours()
+            .exclude(pk__in=[item.pk for item in used])
+            .order_by("category__position", "position", "pk")[: MOST_USED_COUNT - len(used)]
+        )
+    return used
+
+
+def default_follow_up_owner(item: ServiceItem, community_id: int, logged_by: User) -> User:
+    """A worker of the community trained in the item's category, with the fewest open follow-ups.
+
+    Falls back to the worker who logged the request.
+    """
+    candidates = (
+        User.objects.filter(
+            community_id=community_id,
+            is_active=True,
+            role__in=[Role.WORKER, Role.HEAD],
+            trained_categories=item.category_id,
+        )
+        .annotate(open=Count("follow_ups", filter=Q(follow_ups__closed_at__isnull=True)))
+        .order_by("open", "pk")
+    )
+    return candidates.first() or logged_by
+
+
+def slot_at(community_id: int, moment: dt.datetime) -> DutySlot | None:
+    return DutySlot.objects.filter(community_id=community_id).at(moment).first()
+
+
+@transaction.atomic
+def log_request(
+    *,
+    community_id: int,
+    logged_by: User,
+    now: dt.datetime,
+    idempotency_key: uuid.UUID,
+    new_resident: dict | None = None,
+    follow_up: dict | None = None,
+    **fields,
+) -> tuple[ServiceRequest, bool]:
+    """Store a request; return it and whether it is new.
+
+    The same form key twice (a double click, a retried POST) returns the
+    first request instead of storing a second.
+    """
+    if existing := ServiceRequest.objects.filter(idempotency_key=idempotency_key).first():
+        return existing, False
+    if new_resident:
+        fields["resident"], _ = Resident.objects.get_or_create(
+            community_id=community_id,
+            phone=new_resident["phone"],
+            defaults={"name": new_resident["name"]},
+        )
+    request = ServiceRequest(
+        community_id=community_id,
+        logged_by=logged_by,
+        logged_at=now,
+        slot=slot_at(community_id, now),
+        idempotency_key=idempotency_key,
+        **fields,
+    )
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        # The same key, saved a moment ago by a concurrent copy of this POST.
+        if existing := ServiceRequest.objects.filter(idempotency_key=idempotency_key).first():
+            return existing, False
+        raise
+    if follow_up:
+        FollowUp.objects.create(
+            request=request,
+            owner=follow_up.get("owner")
+            or default_follow_up_owner(request.service_item, community_id, logged_by),
+            due_on=follow_up.get("due_on")
+            or timezone.localdate(now) + dt.timedelta(days=FOLLOW_UP_DAYS),
+            created_at=now,
+        )
+    return request, True
+
+
+def can_change(request: ServiceRequest, user: User, now: dt.datetime) -> bool:
+    """The worker who logged it may change it until their slot ends; the head always may.
+
+    A request logged outside any slot stays the logger's to change until the
+    end of that day.
+    """
+    if user.community_id != request.community_id:
+        return False
+    if user.role == Role.HEAD:
+        return True
+    if request.logged_by_id != user.pk:
+        return False
+    if request.slot_id:
+        return now < request.slot.ends_at
+    return now < local_day_bounds(timezone.localdate(request.logged_at))[1]
+
+
+@transaction.atomic
+def edit_request(request: ServiceRequest, user: User, now: dt.datetime, **fields) -> None:
+    before = {name: _plain(getattr(request, name)) for name in fields}
+    for name, value in fields.items():
+        setattr(request, name, value)
+    changes = {
+        name: [before[name], _plain(value)]
+        for name, value in fields.items()
+        if before[name] != _plain(value)
+    }
+    if not changes:
+        return
+    request.save(update_fields=list(fields))
+    RequestChange.objects.create(
+        request=request,
+        action=RequestChange.Action.EDITED,
+        changed_by=user,
+        changed_at=now,
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def delete_request(request: ServiceRequest, user: User, now: dt.datetime) -> None:
+    """Deleted requests leave the counts but stay stored, with who deleted them and when."""
+    request.deleted_at = now
+    request.save(update_fields=["deleted_at"])
+    RequestChange.objects.create(
+        request=request, action=RequestChange.Action.DELETED, changed_by=user, changed_at=now
+    )
+
+
+def close_follow_up(follow_up: FollowUp, user: User, now: dt.datetime, resolution: str) -> None:
+    follow_up.closed_at = now
+    follow_up.closed_by = user
+    follow_up.resolution = resolution
+    follow_up.save(update_fields=["closed_at", "closed_by", "resolution"])
+
+
+def _plain(value):
+    """A JSON-friendly form of a field value for the change history."""
+    if hasattr(value, "pk"):
+        return value.pk
+    return value

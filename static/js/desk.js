@@ -1,0 +1,33 @@
+// The desk's small behaviours. No inline scripts: the CSP allows only our own files.
+(function () {
+  "use strict";
+
+  // Enter in a search box picks the first result instead of submitting the log form.
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.matches || !input.matches("input[data-search]")) return;
+    event.preventDefault();
+    var results = document.querySelector(input.getAttribute("data-search"));
+    var first = results && results.querySelector("input[type=radio]:not([value=''])");
+    if (first) {
+      first.checked = true;
+      first.dispatchEvent(new Event("change", { bubbles: true }));
+      first.focus();
+    }
+  });
+
+  // Ctrl+Enter saves the log form from anywhere in it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      var form = event.target.closest && event.target.closest("#log-form");
+      if (form) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.matches && event.target.matches("[data-print]")) window.print();
+  });
+})();

@@ -1,0 +1,481 @@
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from desks.models import FollowUp, Outcome, RequestChange, Role, ServiceRequest
+from desks.request_log import log_request
+from desks.rota import assign, make_slots
+from residents.models import Resident
+from tests.factories import (
+    make_community,
+    make_resident,
+    make_service_item,
+    make_street_office,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EVENING = dt.datetime(2026, 11, 24, 19, 20, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _tuesday_evening():
+    with time_machine.travel(EVENING, tick=False):
+        yield
+
+
+@pytest.fixture
+def community():
+    return make_community(make_street_office())
+
+
+@pytest.fixture
+def worker(community):
+    return make_user(community=community, username="worker")
+
+
+@pytest.fixture
+def item():
+    return make_service_item(name="居民医保参保登记", materials="身份证原件\n户口本原件")
+
+
+@pytest.fixture
+def slot(community, worker):
+    slot = make_slots(community, dt.date(2026, 11, 24), dt.date(2026, 11, 24))[0]
+    assign(slot, worker)
+    return slot
+
+
+def post_data(item, **extra):
+    return {
+        "service_item": item.pk,
+        "resident": "",
+        "channel": "walk_in",
+        "outcome": "answered",
+        "count": 1,
+        "notes": "",
+        "proxy_name": "",
+        "idempotency_key": str(uuid.uuid4()),
+        **extra,
+    }
+
+
+def log_one(community, worker, item, **fields):
+    request, _ = log_request(
+        community_id=community.pk,
+        logged_by=worker,
+        now=EVENING,
+        idempotency_key=uuid.uuid4(),
+        service_item=item,
+        outcome=Outcome.ANSWERED,
+        **fields,
+    )
+    return request
+
+
+# The desk page
+
+
+def test_the_desk_shows_the_slot_who_is_on_duty_and_the_handover(client, worker, slot, community):
+    colleague = make_user(community=community, last_name="赵", first_name="敏")
+    assign(slot, colleague)
+    previous = make_slots(community, dt.date(2026, 11, 23), dt.date(2026, 11, 23))[0]
+    previous.handover_note = "王阿姨的医保材料明天来补"
+    previous.save(update_fields=["handover_note"])
+    client.force_login(worker)
+    body = client.get(reverse("desks:home")).text
+    assert "18:00–20:00" in body
+    assert "赵敏" in body
+    assert "王阿姨的医保材料明天来补" in body
+    assert 'id="tonight-log"' in body
+
+
+def test_the_desk_page_costs_the_same_queries_with_5_or_500_requests(
+    client, worker, slot, community, item, django_assert_num_queries
+):
+    resident = make_resident(community)
+    for _ in range(5):
+        log_one(community, worker, item, resident=resident)
+    client.force_login(worker)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("desks:home"))
+    for _ in range(495):
+        log_one(community, worker, item, resident=resident)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("desks:home"))
+    assert response.text.count('class="log-entry"') == 500
+
+
+def test_the_desk_requires_login(client):
+    response = client.get(reverse("desks:home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_desk_pages_are_never_cached(client, worker):
+    client.force_login(worker)
+    assert client.get(reverse("desks:home")).headers["Cache-Control"] == "no-store"
+
+
+def test_street_office_staff_see_every_community_and_log_nowhere(client, community, item):
+    office_user = make_user(Role.OFFICE, street_office=community.street_office)
+    make_community(community.street_office, name="隔壁社区")
+    client.force_login(office_user)
+    body = client.get(reverse("desks:home")).text
+    assert community.name in body and "隔壁社区" in body
+    assert 'id="log-form"' not in body
+    response = client.post(reverse("desks:log"), post_data(item))
+    assert response.status_code == 403
+    assert not ServiceRequest.objects.exists()
+
+
+# Logging
+
+
+def test_a_worker_logs_a_request_in_the_current_slot(client, worker, slot, item):
+    client.force_login(worker)
+    response = client.post(reverse("desks:log"), post_data(item, notes="问缴费"))
+    assert response.status_code == 302
+    logged = ServiceRequest.objects.get()
+    assert logged.slot == slot and logged.in_extended_hours
+    assert logged.logged_at == EVENING and logged.logged_by == worker
+    assert logged.resident is None
+
+
+def test_the_htmx_answer_is_a_fresh_form_and_the_new_entry(client, worker, slot, item):
+    client.force_login(worker)
+    data = post_data(item, notes="问缴费")
+    response = client.post(reverse("desks:log"), data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.text
+    assert body.lstrip().startswith('<form id="log-form"')
+    assert 'hx-swap-oob="afterbegin:#tonight-log"' in body and "问缴费" in body
+    assert '<strong id="tonight-count" class="count" hx-swap-oob="true">1</strong>' in body
+    assert data["idempotency_key"] not in body  # the new form has a new key
+    assert "<html" not in body
+
+
+def test_a_request_outside_any_window_is_kept_as_regular_hours(client, worker, item):
+    client.force_login(worker)
+    with time_machine.travel(dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI), tick=False):
+        client.post(reverse("desks:log"), post_data(item))
+    logged = ServiceRequest.objects.get()
+    assert logged.slot is None and not logged.in_extended_hours
+
+
+def test_the_same_form_posted_twice_makes_one_record(client, worker, slot, item):
+    client.force_login(worker)
+    data = post_data(item)
+    client.post(reverse("desks:log"), data, headers={"HX-Request": "true"})
+    second = client.post(reverse("desks:log"), data, headers={"HX-Request": "true"})
+    assert second.status_code == 200
+    assert 'hx-swap-oob="afterbegin' not in second.text
+    assert ServiceRequest.objects.count() == 1
+
+
+def test_a_resident_is_found_by_phone_tail_in_my_community_only(client, worker, community):
+    make_resident(community, name="王秀英", phone="13900001234")
+    make_resident(make_community(), name="外社区", phone="13800001234")
+    client.force_login(worker)
+    response = client.get(reverse("desks:resident_search"), {"resident_q": "1234"})
+    assert "王秀英" in response.text and "外社区" not in response.text
+    assert "139****1234" in response.text and "13900001234" not in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_resident_is_found_by_name(client, worker, community):
+    make_resident(community, name="王秀英")
+    client.force_login(worker)
+    assert "王秀英" in client.get(reverse("desks:resident_search"), {"resident_q": "秀英"}).text
+
+
+def test_a_short_phone_tail_finds_nobody(client, worker, community):
+    make_resident(community, name="王秀英", phone="13900001234")
+    client.force_login(worker)
+    assert "王秀英" not in client.get(reverse("desks:resident_search"), {"resident_q": "34"}).text
+
+
+def test_a_new_resident_is_quick_added(client, worker, slot, item, community):
+    client.force_login(worker)
+    client.post(
+        reverse("desks:log"),
+        post_data(item, new_resident_name="李建国", new_resident_phone="13912345678"),
+    )
+    resident = Resident.objects.get()
+    assert resident.community == community and resident.name == "李建国"
+    assert ServiceRequest.objects.get().resident == resident
+
+
+def test_missing_materials_and_a_follow_up_go_to_a_trained_colleague(
+    client, worker, slot, item, community
+):
+    trained = make_user(community=community)
+    trained.trained_categories.add(item.category)
+    client.force_login(worker)
+    client.post(
+        reverse("desks:log"),
+        post_data(item, outcome="accepted", missing_materials=["户口本原件"], needs_follow_up="on"),
+    )
+    logged = ServiceRequest.objects.get()
+    assert logged.missing_materials == ["户口本原件"]
+    follow_up = FollowUp.objects.get()
+    assert follow_up.owner == trained
+    assert follow_up.due_on == dt.date(2026, 11, 27)
+
+
+def test_items_are_found_by_characters_or_pinyin_initials(client, worker, item):
+    client.force_login(worker)
+    for query in ("医保", "jmyb", "JMYB", "yibao"):
+        response = client.get(reverse("desks:item_search"), {"item_q": query})
+        assert "居民医保参保登记" in response.text, query
+
+
+def test_the_guide_lists_the_materials_to_tick(client, worker, item):
+    client.force_login(worker)
+    response = client.get(reverse("desks:item_guide"), {"service_item": item.pk})
+    assert 'name="missing_materials" value="户口本原件"' in response.text
+
+
+# Bad input
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("service_item", "999999", "does not exist"),
+        ("service_item", "abc", "does not exist"),
+        ("outcome", "magic", "not an outcome"),
+        ("channel", "pigeon", "walk-in, phone or home visit"),
+        ("count", "0", "At least 1"),
+        ("count", "5000", "At most 200"),
+        ("idempotency_key", "not-a-uuid", ""),
+    ],
+)
+def test_bad_input_is_a_form_error_and_stores_nothing(client, worker, item, field, value, message):
+    client.force_login(worker)
+    response = client.post(
+        reverse("desks:log"),
+        {**post_data(item), field: value},
+        headers={"HX-Request": "true", "Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert 'id="log-form"' in response.text
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_bad_form_without_javascript_shows_the_whole_page_with_errors(client, worker, item):
+    client.force_login(worker)
+    response = client.post("/en/desk/requests/", {**post_data(item), "outcome": "magic"})
+    assert response.status_code == 422
+    assert "not an outcome" in response.text and "<html" in response.text
+
+
+def test_another_communitys_resident_cannot_be_attached(client, worker, item):
+    stranger = make_resident(make_community())
+    client.force_login(worker)
+    response = client.post(
+        reverse("desks:log"), post_data(item, resident=stranger.pk), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_new_resident_needs_a_valid_phone(client, worker, item):
+    client.force_login(worker)
+    response = client.post(
+        reverse("desks:log"), post_data(item, new_resident_name="李", new_resident_phone="123")
+    )
+    assert response.status_code == 422
+    assert not Resident.objects.exists() and not ServiceRequest.objects.exists()
+
+
+def test_script_in_notes_is_escaped_in_the_page_and_the_fragment(client, worker, slot, item):
+    client.force_login(worker)
+    evil = "<script>alert(1)</script>"
+    fragment = client.post(
+        reverse("desks:log"), post_data(item, notes=evil), headers={"HX-Request": "true"}
+    ).text
+    page = client.get(reverse("desks:home")).text
+    for body in (fragment, page):
+        assert evil not in body
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+# Every mutating endpoint: POST only, login required, own community only
+
+MUTATING = [
+    "desks:log",
+    "desks:delete",
+    "desks:check_in",
+    "desks:check_out",
+    "desks:handover",
+    "desks:close_follow_up",
+]
+
+
+def _url(name, pk=1):
+    return reverse(name) if name == "desks:log" else reverse(name, args=[pk])
+
+
+@pytest.mark.parametrize("name", MUTATING)
+def test_mutating_endpoints_reject_get(client, worker, name):
+    client.force_login(worker)
+    assert client.get(_url(name)).status_code == 405
+
+
+@pytest.mark.parametrize("name", MUTATING)
+def test_mutating_endpoints_reject_a_logged_out_user(client, name):
+    response = client.post(_url(name))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_another_communitys_request_is_a_404(client, worker, item):
+    other = make_community()
+    outsider = make_user(community=other)
+    theirs = log_one(other, outsider, item)
+    client.force_login(worker)
+    assert client.get(reverse("desks:edit", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("desks:delete", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("desks:notice", args=[theirs.pk])).status_code == 404
+    assert ServiceRequest.objects.alive().count() == 1
+
+
+def test_another_communitys_slot_and_follow_up_are_404(client, worker, item):
+    other = make_community()
+    outsider = make_user(community=other)
+    their_slot = make_slots(other, dt.date(2026, 11, 24), dt.date(2026, 11, 24))[0]
+    assignment = assign(their_slot, outsider)
+    theirs = log_one(other, outsider, item, follow_up={"owner": outsider})
+    client.force_login(worker)
+    assert (
+        client.post(
+            reverse("desks:handover", args=[their_slot.pk]), {"handover_note": "x"}
+        ).status_code
+        == 404
+    )
+    assert client.post(reverse("desks:check_in", args=[assignment.pk])).status_code == 404
+    follow_up = theirs.follow_up
+    assert (
+        client.post(
+            reverse("desks:close_follow_up", args=[follow_up.pk]), {"resolution": "x"}
+        ).status_code
+        == 404
+    )
+    their_slot.refresh_from_db()
+    assert their_slot.handover_note == ""
+    follow_up.refresh_from_db()
+    assert follow_up.closed_at is None
+
+
+# Mistakes
+
+
+def test_the_logger_edits_until_their_slot_ends_then_only_the_head(
+    client, worker, slot, item, community
+):
+    logged = log_one(community, worker, item)
+    client.force_login(worker)
+    data = {**post_data(item), "outcome": "done", "count": 2}
+    assert client.post(reverse("desks:edit", args=[logged.pk]), data).status_code == 302
+    change = RequestChange.objects.get()
+    assert change.changed_by == worker and change.changes["outcome"] == ["answered", "done"]
+    with time_machine.travel(dt.datetime(2026, 11, 24, 20, 0, tzinfo=SHANGHAI), tick=False):
+        assert client.post(reverse("desks:edit", args=[logged.pk]), data).status_code == 403
+        assert client.post(reverse("desks:delete", args=[logged.pk])).status_code == 403
+        head = make_user(Role.HEAD, community=community)
+        client.force_login(head)
+        assert client.post(reverse("desks:delete", args=[logged.pk])).status_code == 302
+    logged.refresh_from_db()
+    assert logged.deleted_at is not None
+    assert RequestChange.objects.filter(action="deleted", changed_by=head).exists()
+
+
+def test_a_colleague_cannot_change_my_request(client, worker, slot, item, community):
+    logged = log_one(community, worker, item)
+    client.force_login(make_user(community=community))
+    assert client.post(reverse("desks:delete", args=[logged.pk])).status_code == 403
+    logged.refresh_from_db()
+    assert logged.deleted_at is None
+
+
+def test_deleting_over_htmx_updates_the_count(client, worker, slot, item, community):
+    logged = log_one(community, worker, item)
+    log_one(community, worker, item)
+    client.force_login(worker)
+    response = client.post(
+        reverse("desks:delete", args=[logged.pk]), headers={"HX-Request": "true"}
+    )
+    assert '<strong id="tonight-count" class="count" hx-swap-oob="true">1</strong>' in response.text
+
+
+def test_a_bad_edit_changes_nothing(client, worker, slot, item, community):
+    logged = log_one(community, worker, item)
+    client.force_login(worker)
+    response = client.post(
+        reverse("desks:edit", args=[logged.pk]), {**post_data(item), "count": "-3"}
+    )
+    assert response.status_code == 422
+    logged.refresh_from_db()
+    assert logged.count == 1 and not RequestChange.objects.exists()
+
+
+# Duty, handover, follow-ups, notice
+
+
+def test_check_in_and_out_is_one_click_each(client, worker, slot):
+    client.force_login(worker)
+    assignment = slot.assignments.get(worker=worker)
+    response = client.post(
+        reverse("desks:check_in", args=[assignment.pk]), headers={"HX-Request": "true"}
+    )
+    assert response.text.lstrip().startswith('<div id="my-duty"')
+    client.post(reverse("desks:check_out", args=[assignment.pk]))
+    assignment.refresh_from_db()
+    assert assignment.checked_in_at == EVENING and assignment.checked_out_at == EVENING
+
+
+def test_the_handover_note_is_saved_for_the_next_slot(client, worker, slot):
+    client.force_login(worker)
+    client.post(reverse("desks:handover", args=[slot.pk]), {"handover_note": "复印机没纸了"})
+    slot.refresh_from_db()
+    assert slot.handover_note == "复印机没纸了"
+
+
+def test_the_follow_up_queue_puts_overdue_first_and_closes_with_what_was_done(
+    client, worker, item, community
+):
+    late = log_one(
+        community, worker, item, follow_up={"owner": worker, "due_on": dt.date(2026, 11, 20)}
+    )
+    soon = log_one(
+        community, worker, item, follow_up={"owner": worker, "due_on": dt.date(2026, 11, 30)}
+    )
+    client.force_login(worker)
+    body = client.get(reverse("desks:follow_ups")).text
+    assert body.index(f"follow-up-{late.follow_up.pk}") < body.index(
+        f"follow-up-{soon.follow_up.pk}"
+    )
+    empty = client.post(
+        reverse("desks:close_follow_up", args=[late.follow_up.pk]), {"resolution": ""}
+    )
+    assert empty.status_code == 422
+    client.post(
+        reverse("desks:close_follow_up", args=[late.follow_up.pk]), {"resolution": "已电话告知"}
+    )
+    late.follow_up.refresh_from_db()
+    assert late.follow_up.closed_at == EVENING and late.follow_up.resolution == "已电话告知"
+
+
+def test_the_notice_lists_what_to_bring_and_the_hours(client, worker, item, community):
+    logged = log_one(community, worker, item, missing_materials=["户口本原件"])
+    client.force_login(worker)
+    body = client.get(reverse("desks:notice", args=[logged.pk])).text
+    assert "户口本原件" in body and "身份证原件" in body
+    assert "18:00–20:00" in body and community.address in body
