@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.utils import translation
 
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls from it.
@@ -26,3 +27,11 @@ def _no_page_cache(settings):
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.3 s a password by design; tests need not pay it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request to /en/ leaves English active in the thread; each test starts in Chinese."""
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
