@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import random
 import tomllib
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -17,16 +18,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from desks.models import (
+    Channel,
     Community,
     DateOverride,
+    FollowUp,
+    Outcome,
     Role,
     ServiceCategory,
     ServiceItem,
+    ServiceRequest,
+    SlotKind,
     StreetOffice,
     User,
     WeeklyWindow,
 )
 from desks.roles import group_for
+from desks.rota import make_slots
 from residents.models import Resident
 
 STREET_OFFICE = {"slug": "donghu", "name": "东湖街道", "phone": "027-86781234"}
@@ -151,6 +158,7 @@ def seed():
             )
         created += _residents(community, rng, index)
         created += _hours(community)
+    created += _request_history(rng)
     return created
 
 
@@ -238,3 +246,85 @@ def _residents(community, rng, index, count=40):
         )
         created += new
     return created
+
+
+# How often each outcome is logged at a real desk: mostly questions answered.
+OUTCOME_WEIGHTS = {
+    Outcome.ANSWERED: 50,
+    Outcome.DONE: 30,
+    Outcome.ACCEPTED: 15,
+    Outcome.REFERRED: 5,
+}
+CHANNEL_WEIGHTS = {Channel.WALK_IN: 80, Channel.PHONE: 15, Channel.HOME_VISIT: 5}
+HISTORY_MONTHS = 3
+DEMO_NAMESPACE = uuid.UUID("5e1f6b1e-2026-4c0d-9a5e-000000000001")
+
+
+def _demo_key(community, slot, number):
+    # A timestamp, not isoformat(): slots read back from the database are in UTC.
+    return uuid.uuid5(DEMO_NAMESPACE, f"{community.slug}/{slot.starts_at.timestamp():.0f}/{number}")
+
+
+def _request_history(rng):
+    """A few months of logged requests in every past slot, so the desk and reports have data.
+
+    Each request's form key is derived from its slot and number, so a second
+    run finds them all and adds none.
+    """
+    today = timezone.localdate()
+    first = (today.replace(day=1) - dt.timedelta(days=31 * HISTORY_MONTHS)).replace(day=1)
+    items = list(ServiceItem.objects.in_extended_hours().order_by("pk"))
+    weights = [rng.choice((1, 2, 3, 8)) for _ in items]  # some matters are far more common
+    outcomes, outcome_weights = zip(*OUTCOME_WEIGHTS.items(), strict=True)
+    channels, channel_weights = zip(*CHANNEL_WEIGHTS.items(), strict=True)
+    wanted = []
+    for community in Community.objects.filter(slug__in=[c[0] for c in COMMUNITIES]).order_by("pk"):
+        workers = list(community.staff.filter(role=Role.WORKER).order_by("pk"))
+        residents = list(community.residents.order_by("pk"))
+        for slot in make_slots(community, first, today - dt.timedelta(days=1)):
+            minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
+            for number in range(rng.randint(0, 6 if slot.kind == SlotKind.EVENING else 12)):
+                anonymous = rng.random() < 0.3
+                wanted.append(
+                    ServiceRequest(
+                        community=community,
+                        service_item=rng.choices(items, weights)[0],
+                        resident=None if anonymous else rng.choice(residents),
+                        channel=rng.choices(channels, channel_weights)[0],
+                        outcome=rng.choices(outcomes, outcome_weights)[0],
+                        count=rng.choice((1, 1, 1, 1, 2, 3)),
+                        logged_at=slot.starts_at + dt.timedelta(minutes=rng.randrange(minutes)),
+                        logged_by=rng.choice(workers),
+                        slot=slot,
+                        idempotency_key=_demo_key(community, slot, number),
+                    )
+                )
+    existing = set(
+        ServiceRequest.objects.filter(
+            idempotency_key__in=[request.idempotency_key for request in wanted]
+        ).values_list("idempotency_key", flat=True)
+    )
+    new = [request for request in wanted if request.idempotency_key not in existing]
+    ServiceRequest.objects.bulk_create(new)
+    follow_ups = [
+        FollowUp(
+            request=request,
+            owner=request.logged_by,
+            due_on=timezone.localdate(request.logged_at) + dt.timedelta(days=3),
+            created_at=request.logged_at,
+            # Older ones were dealt with; the last week's are still open.
+            closed_at=request.logged_at + dt.timedelta(days=2)
+            if request.logged_at.date() < today - dt.timedelta(days=7)
+            else None,
+            closed_by=request.logged_by
+            if request.logged_at.date() < today - dt.timedelta(days=7)
+            else None,
+            resolution="已电话告知居民办理结果"
+            if request.logged_at.date() < today - dt.timedelta(days=7)
+            else "",
+        )
+        for request in new
+        if request.outcome == Outcome.ACCEPTED
+    ]
+    FollowUp.objects.bulk_create(follow_ups)
+    return len(new) + len(follow_ups)
