@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -10,8 +11,12 @@ from desks.models import (
     CalendarDay,
     Community,
     DateOverride,
+    ExportRecord,
+    FollowUp,
+    RequestChange,
     ServiceCategory,
     ServiceItem,
+    ServiceRequest,
     StreetOffice,
     User,
     WeeklyWindow,
@@ -20,6 +25,29 @@ from desks.models import (
 admin.site.site_header = _("Extended-hours service · administration")
 admin.site.site_title = _("Extended-hours service")
 admin.site.index_title = _("Street office administration")
+
+
+class OutOfScopeIs404:
+    """An object outside the user's scope answers 404, not the admin's friendly redirect.
+
+    get_queryset decides the scope; editing an id in the URL reveals nothing.
+    """
+
+    def _in_scope_or_404(self, request, object_id):
+        if object_id and not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
 
 class WarnsOfMissingHolidays:
@@ -51,17 +79,25 @@ class WeeklyWindowInline(admin.TabularInline):
 
 
 @admin.register(StreetOffice)
-class StreetOfficeAdmin(WarnsOfMissingHolidays, admin.ModelAdmin):
+class StreetOfficeAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmin):
     list_display = ("name", "slug", "phone", "holiday_rule")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
     inlines = (WeeklyWindowInline,)
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(
+            communities__in=Community.objects.visible_to(request.user)
+        ).distinct()
+
 
 @admin.register(Community)
-class CommunityAdmin(WarnsOfMissingHolidays, admin.ModelAdmin):
+class CommunityAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmin):
     list_display = ("name", "street_office", "address", "phone", "workers_per_slot")
-    list_filter = ("street_office",)
+    list_filter = (("street_office", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("street_office",)
     search_fields = ("name", "slug", "address")
     inlines = (WeeklyWindowInline,)
@@ -78,9 +114,12 @@ class CalendarDayAdmin(WarnsOfMissingHolidays, admin.ModelAdmin):
 
 
 @admin.register(DateOverride)
-class DateOverrideAdmin(WarnsOfMissingHolidays, admin.ModelAdmin):
+class DateOverrideAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmin):
     list_display = ("date", "community", "street_office", "start", "end", "reason")
-    list_filter = ("street_office", "community")
+    list_filter = (
+        ("street_office", admin.RelatedOnlyFieldListFilter),
+        ("community", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("community", "street_office")
     date_hierarchy = "date"
     search_fields = ("reason",)
@@ -96,9 +135,9 @@ class DateOverrideAdmin(WarnsOfMissingHolidays, admin.ModelAdmin):
 
 
 @admin.register(User)
-class StaffAdmin(UserAdmin):
+class StaffAdmin(OutOfScopeIs404, UserAdmin):
     list_display = ("username", "display_name", "role", "community", "street_office", "is_active")
-    list_filter = ("role", "community__street_office", "community", "is_active")
+    list_filter = ("role", ("community", admin.RelatedOnlyFieldListFilter), "is_active")
     list_select_related = ("community", "street_office")
     search_fields = ("username", "first_name", "last_name", "phone")
     filter_horizontal = ("trained_categories", "groups", "user_permissions")
@@ -157,3 +196,95 @@ class ServiceItemAdmin(admin.ModelAdmin):
         (_("Service guide"), {"fields": ("materials", "steps", "finishable_at_desk")}),
         (_("Extended hours"), {"fields": ("offered_in_extended_hours",)}),
     )
+
+
+class RequestChangeInline(admin.TabularInline):
+    model = RequestChange
+    fields = ("changed_at", "action", "changed_by", "changes")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(OutOfScopeIs404, admin.ModelAdmin):
+    list_display = (
+        "logged_at",
+        "community",
+        "service_item",
+        "outcome",
+        "channel",
+        "count",
+        "logged_by",
+        "extended_hours",
+        "deleted_at",
+    )
+    list_filter = (
+        ("community", admin.RelatedOnlyFieldListFilter),
+        "service_item__category",
+        ("service_item", admin.RelatedOnlyFieldListFilter),
+        "outcome",
+        "channel",
+        ("slot", admin.EmptyFieldListFilter),
+        ("deleted_at", admin.EmptyFieldListFilter),
+        ("logged_by", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("community", "service_item", "logged_by")
+    date_hierarchy = "logged_at"
+    search_fields = ("service_item__name", "notes")
+    readonly_fields = (
+        "logged_at",
+        "logged_by",
+        "slot",
+        "idempotency_key",
+        "deleted_at",
+        "community",
+    )
+    raw_id_fields = ("resident",)
+    inlines = (RequestChangeInline,)
+
+    @admin.display(description=_("extended hours"), boolean=True, ordering="slot")
+    def extended_hours(self, request):
+        return request.slot_id is not None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(OutOfScopeIs404, admin.ModelAdmin):
+    list_display = ("request", "owner", "due_on", "created_at", "closed_at")
+    list_filter = (
+        ("request__community", admin.RelatedOnlyFieldListFilter),
+        ("closed_at", admin.EmptyFieldListFilter),
+        ("owner", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("request__service_item", "owner")
+    date_hierarchy = "due_on"
+    raw_id_fields = ("request",)
+
+    def get_queryset(self, request):
+        communities = Community.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(request__community__in=communities)
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """Read-only: an export record is evidence, so nobody edits or deletes it here."""
+
+    list_display = ("exported_at", "user", "what", "file_format", "ip_address")
+    list_filter = ("file_format",)
+    list_select_related = ("user",)
+    date_hierarchy = "exported_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +8,9 @@ class DesksConfig(AppConfig):
     verbose_name = _("Service desks")
 
     def ready(self):
-        from desks.roles import sync_role_groups
+        from desks.roles import sync_role_groups, sync_user_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="desks.sync_role_groups")
+        post_save.connect(
+            sync_user_groups, sender=self.get_model("User"), dispatch_uid="desks.sync_user_groups"
+        )

@@ -19,6 +19,9 @@ ROLE_PERMISSIONS = {
         ("desks", "weeklywindow"): ("view", "add", "change", "delete"),
         ("desks", "dateoverride"): ("view", "add", "change", "delete"),
         ("desks", "calendarday"): ("view", "add", "change", "delete"),
+        ("desks", "servicerequest"): ("view",),
+        ("desks", "dutyslot"): ("view",),
+        ("desks", "exportrecord"): ("view", "view_reports", "export_reports"),
         ("residents", "resident"): ("view",),
     },
     Role.HEAD: {
@@ -29,6 +32,9 @@ ROLE_PERMISSIONS = {
         ("desks", "weeklywindow"): ("view",),
         ("desks", "dateoverride"): ("view",),
         ("desks", "calendarday"): ("view",),
+        ("desks", "servicerequest"): ("view",),
+        ("desks", "dutyslot"): ("view",),
+        ("desks", "exportrecord"): ("view_reports", "export_reports"),
         ("residents", "resident"): ("view", "add", "change"),
     },
 }
@@ -43,7 +49,10 @@ def sync_role_groups(**kwargs):
         wanted = [
             Permission.objects.filter(
                 content_type__app_label=app_label,
-                codename__in=[f"{action}_{model}" for action in actions],
+                codename__in=[
+                    action if action.endswith("_reports") else f"{action}_{model}"
+                    for action in actions
+                ],
             )
             for (app_label, model), actions in grants.items()
         ]
@@ -52,6 +61,11 @@ def sync_role_groups(**kwargs):
             group.permissions.set(permissions)
 
 
-def group_for(role):
-    name = GROUP_NAMES.get(role)
-    return Group.objects.get(name=name) if name else None
+def sync_user_groups(sender, instance, created, update_fields=None, **kwargs):
+    """Keep a user in exactly the group of their role, so their admin rights follow the role."""
+    if not created and update_fields is not None and "role" not in update_fields:
+        return
+    role_groups = Group.objects.filter(name__in=GROUP_NAMES.values())
+    instance.groups.remove(*role_groups.exclude(name=GROUP_NAMES.get(instance.role)))
+    if group := role_groups.filter(name=GROUP_NAMES.get(instance.role)).first():
+        instance.groups.add(group)

@@ -11,6 +11,7 @@ from desks.models.organisation import (
     User,
     phone_validator,
 )
+from desks.models.reports import ExportRecord
 from desks.models.requests import (
     Channel,
     FollowUp,
@@ -27,6 +28,7 @@ __all__ = [
     "Community",
     "DateOverride",
     "DutySlot",
+    "ExportRecord",
     "FollowUp",
     "HolidayRule",
     "Outcome",

@@ -32,7 +32,6 @@ from desks.models import (
     User,
     WeeklyWindow,
 )
-from desks.roles import group_for
 from desks.rota import make_slots
 from residents.models import Resident
 
@@ -221,8 +220,6 @@ def _user(username, role, name, community=None, street_office=None, trained=()):
         is_staff=role in (Role.HEAD, Role.OFFICE),
     )
     user.trained_categories.set(trained)
-    if group := group_for(role):
-        user.groups.add(group)
     return 1
 
 

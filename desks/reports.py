@@ -1,0 +1,382 @@
+"""Monthly figures for a street office or a community, this month against the one before.
+
+Every figure is an aggregate computed by the database; a report costs the
+same bounded number of queries however many communities and requests there
+are. The page, the CSV and the XLSX all render the same `Table`s, so what is
+exported is exactly what is on screen.
+"""
+
+import datetime as dt
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from desks.models import (
+    Assignment,
+    Channel,
+    Community,
+    DutySlot,
+    FollowUp,
+    Outcome,
+    ServiceRequest,
+    StreetOffice,
+)
+
+REPEAT_WINDOW = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, value: str) -> "Month":
+        """ "2026-10" → Month(2026, 10); ValueError with a message otherwise."""
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value or "")
+        if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2099:
+            raise ValueError(_("Choose a month as YYYY-MM, e.g. 2026-10."))
+        return cls(int(match[1]), int(match[2]))
+
+    @classmethod
+    def containing(cls, day: dt.date) -> "Month":
+        return cls(day.year, day.month)
+
+    def __str__(self):
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def next(self) -> "Month":
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    @property
+    def previous(self) -> "Month":
+        return Month.containing(self.first_day - dt.timedelta(days=1))
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.next.first_day - dt.timedelta(days=1)
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[first midnight, next month's first midnight), local time, as aware datetimes."""
+        zone = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.first_day, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(self.next.first_day, dt.time.min, tzinfo=zone)
+        return start, end
+
+
+@dataclass
+class Row:
+    label: str
+    current: float = 0
+    previous: float = 0
+
+    @property
+    def change(self):
+        return self.current - self.previous
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    label_heading: str = ""
+
+    def total(self) -> Row:
+        return Row(
+            _("Total"), sum(r.current for r in self.rows), sum(r.previous for r in self.rows)
+        )
+
+
+@dataclass
+class Scope:
+    """Which communities a report covers, and how to name that."""
+
+    label: str
+    communities: QuerySet
+    office: StreetOffice | None = None
+    community: Community | None = None
+
+    @property
+    def slug(self):
+        return (
+            self.community.slug if self.community else (self.office.slug if self.office else "all")
+        )
+
+
+def scope_for(user, office_slug: str = "", community_slug: str = "") -> Scope:
+    """The scope `user` asked for, if they may see it; Http404 otherwise (nothing leaks)."""
+    visible = Community.objects.visible_to(user).select_related("street_office")
+    if community_slug:
+        community = visible.filter(slug=community_slug).first()
+        if community is None:
+            raise Http404
+        return Scope(community.name, visible.filter(pk=community.pk), community=community)
+    if office_slug and user.community_id:
+        raise Http404  # a head's scope is their community, never a whole street office
+    offices = StreetOffice.objects.filter(communities__in=visible).distinct()
+    if office_slug:
+        office = offices.filter(slug=office_slug).first()
+    elif user.community_id:
+        community = visible.get(pk=user.community_id)
+        return Scope(community.name, visible.filter(pk=community.pk), community=community)
+    else:
+        office = offices.order_by("name").first()
+    if office is None:
+        raise Http404
+    return Scope(office.name, visible.filter(street_office=office), office=office)
+
+
+class MonthlyReport:
+    def __init__(self, scope: Scope, month: Month):
+        self.scope = scope
+        self.month = month
+        self.community_ids = list(scope.communities.values_list("pk", flat=True))
+
+    # Querysets for one month
+
+    def requests(self, month: Month):
+        start, end = month.bounds()
+        return ServiceRequest.objects.alive().filter(
+            community_id__in=self.community_ids, logged_at__gte=start, logged_at__lt=end
+        )
+
+    def slots(self, month: Month):
+        start, end = month.bounds()
+        return DutySlot.objects.filter(
+            community_id__in=self.community_ids, starts_at__gte=start, starts_at__lt=end
+        )
+
+    # Tables
+
+    def tables(self) -> list[Table]:
+        return [
+            self.summary(),
+            self.by_community(),
+            self.by_category(),
+            self.by_item(),
+            self.by_outcome(),
+            self.by_channel(),
+            self.by_worker(),
+        ]
+
+    def summary(self) -> Table:
+        rows: dict[str, Row] = {}
+        for attribute, month in (("current", self.month), ("previous", self.month.previous)):
+            for label, value in self._figures(month):
+                setattr(rows.setdefault(label, Row(label)), attribute, value)
+        return Table("summary", _("Summary"), list(rows.values()), _("Figure"))
+
+    def _figures(self, month: Month) -> list[tuple[str, float]]:
+        start, end = month.bounds()
+        earlier_visit = ServiceRequest.objects.alive().filter(
+            resident_id=OuterRef("resident_id"),
+            service_item_id=OuterRef("service_item_id"),
+            logged_at__lt=OuterRef("logged_at"),
+            logged_at__gte=OuterRef("logged_at") - REPEAT_WINDOW,
+        )
+        requests = self.requests(month).aggregate(
+            total=Count("pk"),
+            people=Sum("count", default=0),
+            extended=Count("pk", filter=Q(slot__isnull=False)),
+            regular=Count("pk", filter=Q(slot__isnull=True)),
+            with_resident=Count("pk", filter=Q(resident__isnull=False)),
+            repeats=Count("pk", filter=Q(Exists(earlier_visit), resident__isnull=False)),
+        )
+        served = Assignment.objects.filter(slot=OuterRef("pk")).filter(
+            Q(checked_in_at__isnull=False) | Q(confirmed_by__isnull=False)
+        )
+        slots = self.slots(month).aggregate(
+            planned=Count("pk"),
+            held=Count("pk", filter=Q(Exists(served))),
+            length=Sum(
+                ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
+            ),
+        )
+        slot_hours = slots["length"].total_seconds() / 3600 if slots["length"] else 0
+        follow_ups = FollowUp.objects.filter(request__community_id__in=self.community_ids)
+        counts = follow_ups.aggregate(
+            opened=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
+            closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+            overdue=Count(
+                "pk",
+                filter=Q(created_at__lt=end, due_on__lt=month.next.first_day)
+                & (Q(closed_at__isnull=True) | Q(closed_at__gte=end)),
+            ),
+        )
+        closed_in_month = follow_ups.filter(closed_at__gte=start, closed_at__lt=end)
+        return [
+            (_("Requests"), requests["total"]),
+            (_("People served"), requests["people"]),
+            (_("In extended hours"), requests["extended"]),
+            (_("In regular hours"), requests["regular"]),
+            (_("Slots planned"), slots["planned"]),
+            (_("Slots held"), slots["held"]),
+            (_("Slot hours planned"), round(slot_hours, 1)),
+            (
+                _("Requests per slot hour"),
+                round(requests["extended"] / slot_hours, 2) if slot_hours else 0,
+            ),
+            (_("Follow-ups opened"), counts["opened"]),
+            (_("Follow-ups closed"), counts["closed"]),
+            (_("Follow-ups overdue at month end"), counts["overdue"]),
+            (_("Median days to close a follow-up"), median_days_to_close(closed_in_month)),
+            (
+                _("Repeat visits within 30 days (%)"),
+                round(100 * requests["repeats"] / requests["with_resident"], 1)
+                if requests["with_resident"]
+                else 0,
+            ),
+        ]
+
+    def _grouped(self, key, title, heading, fields, label) -> Table:
+        rows: dict[str, Row] = {}
+        for attribute, month in (("current", self.month), ("previous", self.month.previous)):
+            for entry in self.requests(month).values(*fields).annotate(n=Count("pk")).order_by():
+                name = label(entry)
+                setattr(rows.setdefault(name, Row(name)), attribute, entry["n"])
+        ordered = sorted(rows.values(), key=lambda row: (-row.current, -row.previous, row.label))
+        return Table(key, title, ordered, heading)
+
+    def by_community(self) -> Table:
+        table = self._grouped(
+            "community",
+            _("Requests by community"),
+            _("Community"),
+            ["community__name"],
+            lambda entry: entry["community__name"],
+        )
+        # Communities with nothing logged still appear, with zeros.
+        present = {row.label for row in table.rows}
+        for name in self.scope.communities.order_by("name").values_list("name", flat=True):
+            if name not in present:
+                table.rows.append(Row(name))
+        return table
+
+    def by_category(self) -> Table:
+        return self._grouped(
+            "category",
+            _("Requests by service category"),
+            _("Category"),
+            ["service_item__category__name"],
+            lambda entry: entry["service_item__category__name"],
+        )
+
+    def by_item(self) -> Table:
+        return self._grouped(
+            "item",
+            _("Requests by service item"),
+            _("Service item"),
+            ["service_item__category__name", "service_item__name"],
+            lambda entry: (
+                f"{entry['service_item__category__name']} · {entry['service_item__name']}"
+            ),
+        )
+
+    def by_outcome(self) -> Table:
+        return self._grouped(
+            "outcome",
+            _("Requests by outcome"),
+            _("Outcome"),
+            ["outcome"],
+            lambda entry: str(Outcome(entry["outcome"]).label),
+        )
+
+    def by_channel(self) -> Table:
+        return self._grouped(
+            "channel",
+            _("Requests by channel"),
+            _("Channel"),
+            ["channel"],
+            lambda entry: str(Channel(entry["channel"]).label),
+        )
+
+    def by_worker(self) -> Table:
+        return self._grouped(
+            "worker",
+            _("Requests by worker"),
+            _("Worker"),
+            ["logged_by__username", "logged_by__last_name", "logged_by__first_name"],
+            lambda entry: (
+                f"{entry['logged_by__last_name']}{entry['logged_by__first_name']}"
+                f" ({entry['logged_by__username']})"
+            ),
+        )
+
+    def heat_map(self) -> list[list[int]]:
+        """Requests this month by hour of day (rows 0–23) and ISO weekday (columns Mon–Sun)."""
+        grid = [[0] * 7 for _ in range(24)]
+        cells = (
+            self.requests(self.month)
+            .annotate(hour=ExtractHour("logged_at"), weekday=ExtractIsoWeekDay("logged_at"))
+            .values("hour", "weekday")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for cell in cells:
+            grid[cell["hour"]][cell["weekday"] - 1] = cell["n"]
+        return grid
+
+    def daily(self) -> list[tuple[dt.date, int]]:
+        """Requests per day of this month, every day present (zeros included)."""
+        counts = dict(
+            self.requests(self.month)
+            .annotate(day=TruncDate("logged_at"))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("day", "n")
+        )
+        days = (self.month.last_day - self.month.first_day).days + 1
+        return [
+            (day, counts.get(day, 0))
+            for day in (self.month.first_day + dt.timedelta(days=n) for n in range(days))
+        ]
+
+
+def median_days_to_close(follow_ups) -> float:
+    """Median of (closed - opened) in days.
+
+    PostgreSQL computes it (percentile_cont); SQLite has no median, so there
+    the durations are fetched (one query) and the median taken in Python.
+    """
+    duration = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    if connection.vendor == "postgresql":
+        value = follow_ups.aggregate(median=PercentileCont(duration))["median"]
+        return round(value.total_seconds() / 86400, 1) if value is not None else 0
+    durations = list(follow_ups.annotate(d=duration).values_list("d", flat=True))
+    if not durations:
+        return 0
+    return round(statistics.median(d.total_seconds() for d in durations) / 86400, 1)
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's median: percentile_cont(0.5) WITHIN GROUP (ORDER BY expression)."""
+
+    function = "percentile_cont"
+    name = "PercentileCont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()

@@ -1,0 +1,91 @@
+"""The monthly report in the admin, and its exports. Scope comes from desks.reports.scope_for."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from desks import charts, report_exports
+from desks.models import Community, ExportRecord, StreetOffice
+from desks.reports import Month, MonthlyReport, scope_for
+
+WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
+
+
+def _report(request: HttpRequest) -> MonthlyReport | HttpResponse:
+    default = Month.containing(timezone.localdate()).previous
+    try:
+        month = Month.parse(request.GET["month"]) if request.GET.get("month") else default
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    scope = scope_for(
+        request.user, request.GET.get("office", "")[:50], request.GET.get("community", "")[:50]
+    )
+    return MonthlyReport(scope, month)
+
+
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("desks.view_reports"):
+        raise PermissionDenied
+    monthly = _report(request)
+    if isinstance(monthly, HttpResponse):
+        return monthly
+    tables = monthly.tables()
+    by_key = {table.key: table for table in tables}
+    visible = Community.objects.visible_to(request.user)
+    response = render(
+        request,
+        "admin/reports/report.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Monthly report"),
+            "report": monthly,
+            "tables": tables,
+            "community_chart": charts.bars(by_key["community"].rows),
+            "category_chart": charts.bars(by_key["category"].rows),
+            "daily_chart": charts.line(monthly.daily()),
+            "heat_map": monthly.heat_map(),
+            "weekdays": WEEKDAYS,
+            "offices": StreetOffice.objects.filter(communities__in=visible).distinct(),
+            "communities": visible.order_by("name"),
+            "can_export": request.user.has_perm("desks.export_reports"),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def export(request: HttpRequest, file_format: str) -> HttpResponse:
+    if not request.user.has_perm("desks.export_reports"):
+        raise PermissionDenied
+    monthly = _report(request)
+    if isinstance(monthly, HttpResponse):
+        return monthly
+    title = f"{monthly.scope.label} {monthly.month}"
+    args = (title, monthly.tables(), monthly.month, monthly.month.previous)
+    if file_format == "csv":
+        content, content_type = report_exports.as_csv(*args), "text/csv; charset=utf-8"
+    else:
+        content = report_exports.as_xlsx(*args)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ExportRecord.objects.create(
+        user=request.user,
+        exported_at=timezone.now(),
+        what=_("Monthly report: %(title)s") % {"title": title},
+        file_format=file_format,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    filename = f"report-{monthly.scope.slug}-{monthly.month}.{file_format}"
+    return HttpResponse(
+        content,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
