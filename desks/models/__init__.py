@@ -11,23 +11,39 @@ from desks.models.organisation import (
     User,
     phone_validator,
 )
-from desks.models.rota import Assignment, DutySlot, SlotKind
+from desks.models.rota import (
+    Absence,
+    Assignment,
+    CalendarLink,
+    CompLeave,
+    DutySlot,
+    RotaMonth,
+    SlotKind,
+    SwapRequest,
+    first_of_month,
+)
 
 __all__ = [
+    "Absence",
     "Assignment",
     "CalendarDay",
+    "CalendarLink",
     "Community",
+    "CompLeave",
     "DateOverride",
     "DutySlot",
     "HolidayRule",
     "Role",
+    "RotaMonth",
     "ServiceCategory",
     "ServiceItem",
     "SlotKind",
     "StaffManager",
     "StreetOffice",
+    "SwapRequest",
     "User",
     "Weekday",
     "WeeklyWindow",
+    "first_of_month",
     "phone_validator",
 ]

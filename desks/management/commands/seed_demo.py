@@ -16,17 +16,26 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from desks.comp_time import balance, request_leave
 from desks.models import (
+    Absence,
+    Assignment,
     Community,
+    CompLeave,
     DateOverride,
     Role,
+    RotaMonth,
     ServiceCategory,
     ServiceItem,
     StreetOffice,
+    SwapRequest,
     User,
     WeeklyWindow,
+    first_of_month,
 )
 from desks.roles import group_for
+from desks.rota import RotaError, ask_swap, check_in, confirm_served
+from desks.rota_planning import generate_month, month_bounds, publish
 from residents.models import Resident
 
 STREET_OFFICE = {"slug": "donghu", "name": "东湖街道", "phone": "027-86781234"}
@@ -151,6 +160,7 @@ def seed():
             )
         created += _residents(community, rng, index)
         created += _hours(community)
+    created += _rota(timezone.now())
     return created
 
 
@@ -237,4 +247,99 @@ def _residents(community, rng, index, count=40):
             },
         )
         created += new
+    return created
+
+
+def _rota(now):
+    """This month's rota published, next month's as a draft, some leave, some served duty.
+
+    Each month is generated once, when its RotaMonth is first made; its leave is
+    entered just before, so the rota respects it and a later run adds nothing.
+    """
+    created = 0
+    this_month = first_of_month(timezone.localdate(now))
+    next_month = first_of_month(this_month + dt.timedelta(days=32))
+    for community in Community.objects.filter(slug__in=[c[0] for c in COMMUNITIES]):
+        head = community.staff.get(role=Role.HEAD)
+        for month, published in ((this_month, True), (next_month, False)):
+            if RotaMonth.objects.filter(community=community, month=month).exists():
+                continue
+            created += _leave(community, month)
+            # Planned the day before the month begins, as a head would.
+            planned_at = month_bounds(month)[0] - dt.timedelta(days=1)
+            result = generate_month(community, month, planned_at)
+            created += 1 + result.assigned
+            if published:
+                publish(result.rota_month, head, planned_at)
+        created += _served(community, head, this_month, now)
+    created += _pending_requests(now)
+    return created
+
+
+def _leave(community, month):
+    """Two workers away for a few days early in the month: one on leave, one unavailable."""
+    workers = list(community.staff.filter(role=Role.WORKER).order_by("pk")[:2])
+    created = 0
+    for worker, start, kind, reason in zip(
+        workers,
+        (3, 6),
+        (Absence.Kind.LEAVE, Absence.Kind.UNAVAILABLE),
+        ("年假", "参加区里业务培训"),
+        strict=False,
+    ):
+        first_day = month + dt.timedelta(days=start)
+        _, new = Absence.objects.get_or_create(
+            worker=worker,
+            first_day=first_day,
+            kind=kind,
+            defaults={"last_day": first_day + dt.timedelta(days=2), "reason": reason},
+        )
+        created += new
+    return created
+
+
+def _served(community, head, month, now):
+    """The month's first finished slots were served: checked in at the desk, one confirmed."""
+    created = 0
+    finished = Assignment.objects.filter(
+        slot__community=community, starts_at__gte=month_bounds(month)[0], ends_at__lte=now
+    ).order_by("starts_at", "worker")
+    for number, assignment in enumerate(finished[:6]):
+        if assignment.is_served:
+            continue
+        if number == 5:
+            confirm_served(assignment, head, now)
+        else:
+            check_in(assignment, assignment.starts_at + dt.timedelta(minutes=5))
+            assignment.checked_out_at = assignment.ends_at
+            assignment.save(update_fields=["checked_out_at"])
+        created += 1
+    return created
+
+
+def _pending_requests(now):
+    """A swap waiting for a colleague, and a comp leave waiting for the head, in 和平社区."""
+    created = 0
+    requester = User.objects.filter(username="heping-3").first()
+    if requester and not SwapRequest.objects.filter(requester=requester).exists():
+        mine = Assignment.objects.filter(worker=requester, starts_at__gt=now).first()
+        colleagues = User.objects.filter(community=requester.community, role=Role.WORKER)
+        if mine:
+            colleague = (
+                colleagues.exclude(pk=requester.pk)
+                .exclude(assignments__slot__date=mine.slot.date)
+                .order_by("pk")
+                .first()
+            )
+            try:
+                ask_swap(requester, mine.slot, colleague, now, note="家里有事，想和你换个班")
+                created += 1
+            except RotaError:
+                pass
+    for username in ("heping-1", "heping-2"):
+        worker = User.objects.filter(username=username).first()
+        asked = CompLeave.objects.filter(worker=worker).exists()
+        if worker and not asked and balance(worker).available >= 2:
+            request_leave(worker, timezone.localdate(now) + dt.timedelta(days=10), 2, now)
+            created += 1
     return created
