@@ -43,29 +43,47 @@ class Balance:
         return self.accrued - self.taken
 
 
-def accrued(worker: User) -> Decimal:
-    """Comp hours earned by served duty, by the worker's street office's ratios."""
-    totals = (
+def balances(workers) -> dict[int, Balance]:
+    """Each worker's comp-time balance, in two aggregate queries however many workers."""
+    workers = list(workers)
+    ratios = {}
+    for worker in workers:
+        office = worker.community.street_office if worker.community_id else None
+        ratios[worker.pk] = {
+            SlotKind.WEEKEND: office.comp_ratio_weekend if office else Decimal(1),
+            SlotKind.EVENING: office.comp_ratio_evening if office else Decimal(1),
+        }
+    earned = dict.fromkeys(ratios, Decimal(0))
+    served = (
         Assignment.objects.served()
-        .filter(worker=worker)
-        .aggregate(
-            weekend=Sum(_DURATION, filter=Q(slot__kind=SlotKind.WEEKEND)),
-            evening=Sum(_DURATION, filter=Q(slot__kind=SlotKind.EVENING)),
-        )
+        .filter(worker__in=ratios)
+        .values("worker", "slot__kind")
+        .annotate(duration=Sum(_DURATION))
     )
-    office = worker.community.street_office if worker.community_id else None
-    weekend_ratio = office.comp_ratio_weekend if office else Decimal(1)
-    evening_ratio = office.comp_ratio_evening if office else Decimal(1)
-    total = _hours(totals["weekend"]) * weekend_ratio + _hours(totals["evening"]) * evening_ratio
-    return total.quantize(HOUR)
+    for row in served:
+        earned[row["worker"]] += _hours(row["duration"]) * ratios[row["worker"]][row["slot__kind"]]
+    leave = {
+        row["worker"]: row
+        for row in CompLeave.objects.filter(worker__in=ratios)
+        .values("worker")
+        .annotate(
+            taken=Sum("hours", filter=Q(status=CompLeave.Status.APPROVED)),
+            pending=Sum("hours", filter=Q(status=CompLeave.Status.REQUESTED)),
+        )
+    }
+    return {
+        pk: Balance(
+            earned[pk].quantize(HOUR),
+            leave.get(pk, {}).get("taken") or Decimal(0),
+            leave.get(pk, {}).get("pending") or Decimal(0),
+        )
+        for pk in ratios
+    }
 
 
 def balance(worker: User) -> Balance:
-    leave = CompLeave.objects.filter(worker=worker).aggregate(
-        taken=Sum("hours", filter=Q(status=CompLeave.Status.APPROVED)),
-        pending=Sum("hours", filter=Q(status=CompLeave.Status.REQUESTED)),
-    )
-    return Balance(accrued(worker), leave["taken"] or Decimal(0), leave["pending"] or Decimal(0))
+    """Hours earned by served duty (times the street office's ratios), taken, and asked for."""
+    return balances([worker])[worker.pk]
 
 
 def request_leave(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desks.views import desk, public
+from desks.views import desk, public, rota
 
 app_name = "desks"
 
@@ -9,4 +9,38 @@ urlpatterns = [
     path("c/<slug:slug>/", public.community, name="community"),
     path("c/<slug:slug>/hours.ics", public.community_calendar, name="community_calendar"),
     path("desk/", desk.desk_home, name="home"),
+    path("desk/me/", rota.me, name="me"),
+    path("desk/me.ics", rota.my_calendar, name="my_calendar"),
+    path("desk/me/calendar-link/", rota.renew_calendar_link, name="renew_calendar_link"),
+    path("desk/rota/", rota.rota_page, name="rota"),
+    path("desk/rota/swaps/", rota.ask_swap, name="ask_swap"),
+    *[
+        path(
+            f"desk/rota/swaps/<int:pk>/{action}/",
+            rota.answer_swap,
+            {"action": action},
+            name=f"{action}_swap",
+        )
+        for action in ("accept", "decline", "cancel")
+    ],
+    *[
+        path(
+            f"desk/rota/swaps/<int:pk>/{decision}/",
+            rota.decide_swap,
+            {"decision": decision},
+            name=f"{decision}_swap",
+        )
+        for decision in ("approve", "refuse")
+    ],
+    path("desk/rota/comp-leave/", rota.ask_comp_leave, name="ask_comp_leave"),
+    *[
+        path(
+            f"desk/rota/comp-leave/<int:pk>/{decision}/",
+            rota.decide_comp_leave,
+            {"decision": decision},
+            name=f"{decision}_comp_leave",
+        )
+        for decision in ("approve", "refuse")
+    ],
+    path("desk/rota/assignments/<int:pk>/confirm/", rota.confirm_served, name="confirm_served"),
 ]

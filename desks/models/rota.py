@@ -3,7 +3,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from desks.models.organisation import Community
@@ -81,6 +82,15 @@ class AssignmentQuerySet(models.QuerySet):
 
     def upcoming(self, moment):
         return self.filter(ends_at__gt=moment).order_by("starts_at")
+
+    def published(self):
+        """Assignments in months their head has published (drafts may still change)."""
+        months = RotaMonth.objects.filter(
+            community=OuterRef("slot__community"),
+            month=OuterRef("rota_month"),
+            published_at__isnull=False,
+        )
+        return self.alias(rota_month=TruncMonth("slot__date")).filter(Exists(months))
 
 
 class Assignment(models.Model):
@@ -418,3 +428,8 @@ class CalendarLink(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+    def renew(self, now):
+        """A new secret: the old address stops working at once."""
+        self.token, self.created_at = new_calendar_token(), now
+        self.save(update_fields=["token", "created_at"])

@@ -299,15 +299,20 @@ def _leave(community, month):
 
 
 def _served(community, head, month, now):
-    """The month's first finished slots were served: checked in at the desk, one confirmed."""
+    """The month's finished slots were served: checked in at the desk, one confirmed by the head.
+
+    The last two days' are left for the head to confirm, as happens when a tablet is down.
+    """
     created = 0
+    yesterday = timezone.localdate(now) - dt.timedelta(days=1)
+    until = dt.datetime.combine(yesterday, dt.time.min, tzinfo=timezone.get_current_timezone())
     finished = Assignment.objects.filter(
-        slot__community=community, starts_at__gte=month_bounds(month)[0], ends_at__lte=now
+        slot__community=community, starts_at__gte=month_bounds(month)[0], ends_at__lte=until
     ).order_by("starts_at", "worker")
-    for number, assignment in enumerate(finished[:6]):
+    for number, assignment in enumerate(finished):
         if assignment.is_served:
             continue
-        if number == 5:
+        if number == 0:
             confirm_served(assignment, head, now)
         else:
             check_in(assignment, assignment.starts_at + dt.timedelta(minutes=5))
