@@ -215,11 +215,7 @@ class RotaMonthAdmin(admin.ModelAdmin):
         "generated_at",
         "published_by",
     )
-    list_filter = (
-        "community__street_office",
-        "community",
-        ("published_at", admin.EmptyFieldListFilter),
-    )
+    list_filter = (("community", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("community", "published_by")
     actions = ("publish_selected", "regenerate_selected", "export_selected")
     readonly_fields = (
