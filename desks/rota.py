@@ -255,7 +255,9 @@ def approve_swap(swap: SwapRequest, head: User, now: dt.datetime) -> SwapRequest
     RotaError says why.
     """
     swap = (
-        SwapRequest.objects.select_for_update().select_related("slot", "other_slot").get(pk=swap.pk)
+        SwapRequest.objects.select_for_update(of=("self",))
+        .select_related("slot", "other_slot")
+        .get(pk=swap.pk)
     )
     _check_head(swap, head)
     for slot in filter(None, (swap.slot, swap.other_slot)):

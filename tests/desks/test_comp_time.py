@@ -9,7 +9,7 @@ from desks.rota import RotaError, assign, confirm_served, make_slots
 from tests.desks.rota_helpers import NOW
 from tests.factories import make_community, make_street_office, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

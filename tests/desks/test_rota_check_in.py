@@ -14,7 +14,7 @@ from desks.rota import (
 )
 from tests.factories import make_community, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 DAY = dt.date(2026, 12, 1)
 

@@ -23,7 +23,7 @@ from desks.rota_planning import generate_month, publish
 from tests.desks.rota_helpers import NOW, at
 from tests.factories import make_community, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 JANUARY = dt.date(2027, 1, 1)
 

@@ -6,7 +6,7 @@ from desks.models import Assignment, DutySlot, Role, SlotKind
 from desks.rota import RotaError, assign, make_slots
 from tests.factories import make_community, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
