@@ -22,6 +22,11 @@ ROLE_PERMISSIONS = {
         ("desks", "servicerequest"): ("view",),
         ("desks", "dutyslot"): ("view",),
         ("desks", "exportrecord"): ("view", "view_reports", "export_reports"),
+        ("desks", "rotamonth"): ("view", "add", "export"),
+        ("desks", "assignment"): ("view",),
+        ("desks", "absence"): ("view",),
+        ("desks", "compleave"): ("view",),
+        ("desks", "swaprequest"): ("view",),
         ("residents", "resident"): ("view",),
     },
     Role.HEAD: {
@@ -35,6 +40,11 @@ ROLE_PERMISSIONS = {
         ("desks", "servicerequest"): ("view",),
         ("desks", "dutyslot"): ("view",),
         ("desks", "exportrecord"): ("view_reports", "export_reports"),
+        ("desks", "rotamonth"): ("view", "add", "publish", "export"),
+        ("desks", "assignment"): ("view", "add", "change", "delete"),
+        ("desks", "absence"): ("view", "add", "change", "delete"),
+        ("desks", "compleave"): ("view", "add"),
+        ("desks", "swaprequest"): ("view",),
         ("residents", "resident"): ("view", "add", "change"),
     },
 }

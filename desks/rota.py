@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from desks.hours import DayKind, OpeningHours
-from desks.models import Assignment, Community, DutySlot, Role, SlotKind, User
+from desks.models import Assignment, Community, DutySlot, Role, SlotKind, SwapRequest, User
 
 
 class RotaError(ValidationError):
@@ -56,11 +56,11 @@ def make_slots(community: Community, first: dt.date, last: dt.date) -> list[Duty
     return wanted
 
 
-@transaction.atomic
-def assign(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> Assignment:
-    """Put `worker` on `slot`, or raise RotaError saying which rule stops it."""
-    # Lock the slot: two people filling its last place at once cannot both succeed.
-    slot = DutySlot.objects.select_for_update().get(pk=slot.pk)
+def check_assignable(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> None:
+    """Raise RotaError if `worker` cannot go on `slot`; write nothing.
+
+    Forms call this to give a message; `assign` calls it again under a lock.
+    """
     if worker.role not in (Role.WORKER, Role.HEAD) or not worker.is_active:
         raise RotaError(_("%(worker)s is not an active duty worker.") % {"worker": worker})
     if worker.community_id != slot.community_id:
@@ -74,6 +74,8 @@ def assign(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> Assi
                 _("%(worker)s belongs to another community; only their head can lend them.")
                 % {"worker": worker}
             )
+    if slot.assignments.filter(worker=worker).exists():
+        raise RotaError(_("%(worker)s is already on this slot.") % {"worker": worker})
     if slot.assignments.count() >= slot.workers_needed:
         raise RotaError(
             _("This slot already has the %(n)d workers it needs.") % {"n": slot.workers_needed}
@@ -86,6 +88,14 @@ def assign(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> Assi
             _("%(worker)s is already on duty then: %(slot)s.")
             % {"worker": worker, "slot": clash_with.slot}
         )
+
+
+@transaction.atomic
+def assign(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> Assignment:
+    """Put `worker` on `slot`, or raise RotaError saying which rule stops it."""
+    # Lock the slot: two people filling its last place at once cannot both succeed.
+    slot = DutySlot.objects.select_for_update().get(pk=slot.pk)
+    check_assignable(slot, worker, lent_by=lent_by)
     try:
         with transaction.atomic():
             return Assignment.objects.create(
@@ -106,14 +116,178 @@ def unassign(slot: DutySlot, worker: User) -> None:
     Assignment.objects.filter(slot=slot, worker=worker).delete()
 
 
-def check_in(assignment: Assignment, now) -> None:
-    """The worker arrives: the slot counts as served (and feeds comp time)."""
+# Check-in and serving ------------------------------------------------------
+
+CHECK_IN_EARLY = dt.timedelta(minutes=30)
+
+
+def check_in(assignment: Assignment, now: dt.datetime) -> Assignment:
+    """The worker arrives at the desk: from half an hour before the slot until it ends.
+
+    Checking in makes the slot served, so it counts for fairness and comp time.
+    Checking in twice keeps the first time.
+    """
+    if assignment.checked_in_at is not None:
+        return assignment
+    if not assignment.starts_at - CHECK_IN_EARLY <= now < assignment.ends_at:
+        raise RotaError(_("You can check in from half an hour before the slot until it ends."))
+    assignment.checked_in_at = now
+    assignment.save(update_fields=["checked_in_at"])
+    return assignment
+
+
+def check_out(assignment: Assignment, now: dt.datetime) -> Assignment:
+    """The worker leaves the desk; only after checking in."""
     if assignment.checked_in_at is None:
-        assignment.checked_in_at = now
-        assignment.save(update_fields=["checked_in_at"])
+        raise RotaError(_("Check in before checking out."))
+    if assignment.checked_out_at is not None:
+        return assignment
+    assignment.checked_out_at = max(now, assignment.checked_in_at)
+    assignment.save(update_fields=["checked_out_at"])
+    return assignment
 
 
-def check_out(assignment: Assignment, now) -> None:
-    if assignment.checked_in_at is not None and assignment.checked_out_at is None:
-        assignment.checked_out_at = now
-        assignment.save(update_fields=["checked_out_at"])
+def confirm_served(assignment: Assignment, head: User, now: dt.datetime) -> Assignment:
+    """The head confirms the worker served a slot they forgot to check in to."""
+    if not (head.is_head and head.community_id == assignment.slot.community_id):
+        raise RotaError(_("Only the head of this community can confirm duty served."))
+    if assignment.starts_at > now:
+        raise RotaError(_("A slot can be confirmed as served only once it has started."))
+    if assignment.confirmed_by_id is None:
+        assignment.confirmed_by = head
+        assignment.save(update_fields=["confirmed_by"])
+    return assignment
+
+
+def previous_slot(slot: DutySlot) -> DutySlot | None:
+    """The community's slot before `slot`, whose handover note (交接班) the desk shows."""
+    return DutySlot.objects.before(slot).first()
+
+
+# Swaps (调班) ---------------------------------------------------------------
+
+
+def ask_swap(
+    requester: User,
+    slot: DutySlot,
+    colleague: User,
+    now: dt.datetime,
+    *,
+    other_slot: DutySlot | None = None,
+    note: str = "",
+) -> SwapRequest:
+    """Ask `colleague` to take `slot` (or to trade it for `other_slot`). Changes no rota."""
+    if not slot.assignments.filter(worker=requester).exists():
+        raise RotaError(_("You are not on that slot."))
+    if slot.starts_at <= now:
+        raise RotaError(_("That slot has already started."))
+    if colleague.pk == requester.pk:
+        raise RotaError(_("Choose a colleague other than yourself."))
+    if colleague.community_id != slot.community_id or not colleague.is_active:
+        raise RotaError(
+            _("%(colleague)s does not serve this community; ask a colleague from it.")
+            % {"colleague": colleague}
+        )
+    if slot.assignments.filter(worker=colleague).exists():
+        raise RotaError(_("%(colleague)s is already on that slot.") % {"colleague": colleague})
+    if other_slot is not None:
+        if not other_slot.assignments.filter(worker=colleague).exists():
+            raise RotaError(
+                _("%(colleague)s is not on the slot you offered to take.")
+                % {"colleague": colleague}
+            )
+        if other_slot.starts_at <= now:
+            raise RotaError(_("The slot you offered to take has already started."))
+    return SwapRequest.objects.create(
+        requester=requester,
+        slot=slot,
+        colleague=colleague,
+        other_slot=other_slot,
+        note=note,
+        created_at=now,
+    )
+
+
+def _answer(swap: SwapRequest, colleague: User, status: str, now: dt.datetime) -> SwapRequest:
+    if swap.colleague_id != colleague.pk:
+        raise RotaError(_("This swap was not asked of you."))
+    if swap.status != SwapRequest.Status.ASKED:
+        raise RotaError(_("This swap has already been answered."))
+    swap.status = status
+    swap.answered_at = now
+    swap.save(update_fields=["status", "answered_at"])
+    return swap
+
+
+def accept_swap(swap: SwapRequest, colleague: User, now: dt.datetime) -> SwapRequest:
+    """The colleague agrees; the head still has to approve before anything changes."""
+    return _answer(swap, colleague, SwapRequest.Status.ACCEPTED, now)
+
+
+def decline_swap(swap: SwapRequest, colleague: User, now: dt.datetime) -> SwapRequest:
+    return _answer(swap, colleague, SwapRequest.Status.DECLINED, now)
+
+
+def cancel_swap(swap: SwapRequest, requester: User, now: dt.datetime) -> SwapRequest:
+    if swap.requester_id != requester.pk:
+        raise RotaError(_("Only the worker who asked can cancel this swap."))
+    if not swap.is_open:
+        raise RotaError(_("This swap is already closed."))
+    swap.status = SwapRequest.Status.CANCELLED
+    swap.answered_at = now
+    swap.save(update_fields=["status", "answered_at"])
+    return swap
+
+
+def _check_head(swap: SwapRequest, head: User) -> None:
+    if not (head.is_head and head.community_id == swap.slot.community_id):
+        raise RotaError(_("Only the head of this community can decide this swap."))
+    if not swap.is_open:
+        raise RotaError(_("This swap is already closed."))
+
+
+@transaction.atomic
+def approve_swap(swap: SwapRequest, head: User, now: dt.datetime) -> SwapRequest:
+    """Make the swap, through `assign`, so that it obeys every rule of the rota.
+
+    The head may approve before the colleague has answered: that is the head
+    making the swap on their behalf. If any rule breaks, nothing changes and
+    RotaError says why.
+    """
+    swap = (
+        SwapRequest.objects.select_for_update(of=("self",))
+        .select_related("slot", "other_slot")
+        .get(pk=swap.pk)
+    )
+    _check_head(swap, head)
+    for slot in filter(None, (swap.slot, swap.other_slot)):
+        if slot.starts_at <= now:
+            raise RotaError(_("%(slot)s has already started.") % {"slot": slot})
+    requester, colleague = swap.requester, swap.colleague
+    if not swap.slot.assignments.filter(worker=requester).exists():
+        raise RotaError(
+            _("%(worker)s is no longer on %(slot)s.") % {"worker": requester, "slot": swap.slot}
+        )
+    if swap.other_slot and not swap.other_slot.assignments.filter(worker=colleague).exists():
+        raise RotaError(
+            _("%(worker)s is no longer on %(slot)s.")
+            % {"worker": colleague, "slot": swap.other_slot}
+        )
+    unassign(swap.slot, requester)
+    if swap.other_slot:
+        unassign(swap.other_slot, colleague)
+    assign(swap.slot, colleague)
+    if swap.other_slot:
+        assign(swap.other_slot, requester)
+    swap.status = SwapRequest.Status.APPROVED
+    swap.decided_at, swap.decided_by = now, head
+    swap.save(update_fields=["status", "decided_at", "decided_by"])
+    return swap
+
+
+def refuse_swap(swap: SwapRequest, head: User, now: dt.datetime, reason: str = "") -> SwapRequest:
+    _check_head(swap, head)
+    swap.status = SwapRequest.Status.REFUSED
+    swap.decided_at, swap.decided_by, swap.refusal = now, head, reason
+    swap.save(update_fields=["status", "decided_at", "decided_by", "refusal"])
+    return swap

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desks.views import desk, public
+from desks.views import desk, public, rota
 
 app_name = "desks"
 
@@ -21,4 +21,38 @@ urlpatterns = [
     path("desk/slots/<int:pk>/handover/", desk.handover, name="handover"),
     path("desk/follow-ups/", desk.follow_ups, name="follow_ups"),
     path("desk/follow-ups/<int:pk>/close/", desk.close_follow_up, name="close_follow_up"),
+    path("desk/me/", rota.me, name="me"),
+    path("desk/me.ics", rota.my_calendar, name="my_calendar"),
+    path("desk/me/calendar-link/", rota.renew_calendar_link, name="renew_calendar_link"),
+    path("desk/rota/", rota.rota_page, name="rota"),
+    path("desk/rota/swaps/", rota.ask_swap, name="ask_swap"),
+    *[
+        path(
+            f"desk/rota/swaps/<int:pk>/{action}/",
+            rota.answer_swap,
+            {"action": action},
+            name=f"{action}_swap",
+        )
+        for action in ("accept", "decline", "cancel")
+    ],
+    *[
+        path(
+            f"desk/rota/swaps/<int:pk>/{decision}/",
+            rota.decide_swap,
+            {"decision": decision},
+            name=f"{decision}_swap",
+        )
+        for decision in ("approve", "refuse")
+    ],
+    path("desk/rota/comp-leave/", rota.ask_comp_leave, name="ask_comp_leave"),
+    *[
+        path(
+            f"desk/rota/comp-leave/<int:pk>/{decision}/",
+            rota.decide_comp_leave,
+            {"decision": decision},
+            name=f"{decision}_comp_leave",
+        )
+        for decision in ("approve", "refuse")
+    ],
+    path("desk/rota/assignments/<int:pk>/confirm/", rota.confirm_served, name="confirm_served"),
 ]

@@ -19,13 +19,26 @@ from desks.models.requests import (
     RequestChange,
     ServiceRequest,
 )
-from desks.models.rota import Assignment, DutySlot, SlotKind
+from desks.models.rota import (
+    Absence,
+    Assignment,
+    CalendarLink,
+    CompLeave,
+    DutySlot,
+    RotaMonth,
+    SlotKind,
+    SwapRequest,
+    first_of_month,
+)
 
 __all__ = [
+    "Absence",
     "Assignment",
     "CalendarDay",
+    "CalendarLink",
     "Channel",
     "Community",
+    "CompLeave",
     "DateOverride",
     "DutySlot",
     "ExportRecord",
@@ -34,14 +47,17 @@ __all__ = [
     "Outcome",
     "RequestChange",
     "Role",
+    "RotaMonth",
     "ServiceCategory",
     "ServiceItem",
     "ServiceRequest",
     "SlotKind",
     "StaffManager",
     "StreetOffice",
+    "SwapRequest",
     "User",
     "Weekday",
     "WeeklyWindow",
+    "first_of_month",
     "phone_validator",
 ]

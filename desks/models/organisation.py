@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -27,6 +29,24 @@ class StreetOffice(models.Model):
         max_length=10,
         choices=HolidayRule,
         default=HolidayRule.CLOSED,
+    )
+    comp_ratio_weekend = models.DecimalField(
+        _("comp time per weekend or holiday hour"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("1.0"),
+        validators=[MinValueValidator(0), MaxValueValidator(3)],
+        help_text=_(
+            "Hours of comp leave (调休) owed for each hour served on a weekend or holiday."
+        ),
+    )
+    comp_ratio_evening = models.DecimalField(
+        _("comp time per weekday-evening hour"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("1.0"),
+        validators=[MinValueValidator(0), MaxValueValidator(3)],
+        help_text=_("Hours of comp leave owed for each hour served after normal office hours."),
     )
 
     class Meta:

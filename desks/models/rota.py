@@ -1,6 +1,10 @@
+import datetime as dt
+import secrets
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from desks.models.organisation import Community
@@ -21,6 +25,12 @@ class DutySlotQuerySet(models.QuerySet):
 
     def in_month(self, year, month):
         return self.filter(date__year=year, date__month=month)
+
+    def before(self, slot):
+        """The community's slots that started before `slot`, latest first."""
+        return self.filter(community=slot.community_id, starts_at__lt=slot.starts_at).order_by(
+            "-starts_at"
+        )
 
 
 class DutySlot(models.Model):
@@ -65,6 +75,24 @@ class DutySlot(models.Model):
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 
 
+class AssignmentQuerySet(models.QuerySet):
+    def served(self):
+        """Served: the worker checked in at the desk, or the head confirmed it."""
+        return self.filter(Q(checked_in_at__isnull=False) | Q(confirmed_by__isnull=False))
+
+    def upcoming(self, moment):
+        return self.filter(ends_at__gt=moment).order_by("starts_at")
+
+    def published(self):
+        """Assignments in months their head has published (drafts may still change)."""
+        months = RotaMonth.objects.filter(
+            community=OuterRef("slot__community"),
+            month=OuterRef("rota_month"),
+            published_at__isnull=False,
+        )
+        return self.alias(rota_month=TruncMonth("slot__date")).filter(Exists(months))
+
+
 class Assignment(models.Model):
     """A worker on a slot (排班).
 
@@ -104,6 +132,8 @@ class Assignment(models.Model):
         verbose_name=_("served, confirmed by"),
     )
 
+    objects = AssignmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
@@ -123,3 +153,283 @@ class Assignment(models.Model):
     def is_served(self):
         """Served when the worker checked in at the desk or the head confirmed it."""
         return self.checked_in_at is not None or self.confirmed_by_id is not None
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+class RotaMonthQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_at__isnull=False)
+
+
+class RotaMonth(models.Model):
+    """One community's rota for one month: a draft until the head publishes it.
+
+    After publishing, the month is never regenerated; it changes only by an
+    approved swap or by the head.
+    """
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="rota_months", verbose_name=_("community")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    shortfalls = models.JSONField(
+        _("slots left short"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("Slots the last generation could not fill, and why."),
+    )
+
+    objects = RotaMonthQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("month's rota")
+        verbose_name_plural = _("months' rotas")
+        ordering = ["-month", "community"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "month"], name="rotamonth_unique"),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(published_by__isnull=False),
+                name="rotamonth_published_by_someone",
+            ),
+        ]
+        permissions = [
+            ("publish_rotamonth", _("Can publish a month's rota")),
+            ("export_rotamonth", _("Can export a month's rota as CSV")),
+        ]
+
+    def __str__(self):
+        return f"{self.community} {self.month:%Y-%m}"
+
+    @property
+    def is_published(self):
+        return self.published_at is not None
+
+    @property
+    def last_day(self) -> dt.date:
+        return (self.month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+class AbsenceQuerySet(models.QuerySet):
+    def covering(self, first: dt.date, last: dt.date):
+        """Absences that touch any day from `first` to `last`."""
+        return self.filter(first_day__lte=last, last_day__gte=first)
+
+
+class Absence(models.Model):
+    """Days a worker cannot take duty: leave, or unavailable for another reason."""
+
+    class Kind(models.TextChoices):
+        LEAVE = "leave", _("leave")
+        UNAVAILABLE = "unavailable", _("unavailable")
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="absences",
+        verbose_name=_("worker"),
+    )
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.LEAVE)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = AbsenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("leave or unavailability")
+        verbose_name_plural = _("leave and unavailability")
+        ordering = ["-first_day", "worker"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=F("last_day")),
+                name="absence_first_day_not_after_last",
+                violation_error_message=_("The last day cannot come before the first."),
+            ),
+        ]
+        indexes = [models.Index(fields=["worker", "first_day"], name="absence_worker_first_day")]
+
+    def __str__(self):
+        days = f"{self.first_day:%Y-%m-%d}–{self.last_day:%Y-%m-%d}"
+        return f"{self.worker} {self.get_kind_display()} {days}"
+
+
+class SwapRequestQuerySet(models.QuerySet):
+    def awaiting_colleague(self):
+        return self.filter(status=SwapRequest.Status.ASKED)
+
+    def awaiting_head(self):
+        """Swaps a head may decide: accepted by the colleague, or still asked."""
+        return self.filter(status__in=[SwapRequest.Status.ASKED, SwapRequest.Status.ACCEPTED])
+
+    def involving(self, user):
+        return self.filter(Q(requester=user) | Q(colleague=user))
+
+    def of_community(self, community_id):
+        return self.filter(slot__community=community_id)
+
+
+class SwapRequest(models.Model):
+    """A swap (调班): a worker asks a colleague to take their slot, or to trade slots.
+
+    Nothing changes on the rota until the head approves; see desks.rota.
+    """
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("waiting for the colleague")
+        ACCEPTED = "accepted", _("waiting for the head")
+        DECLINED = "declined", _("declined by the colleague")
+        CANCELLED = "cancelled", _("cancelled")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused by the head")
+
+    OPEN = (Status.ASKED, Status.ACCEPTED)
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="swaps_asked",
+        verbose_name=_("asked by"),
+    )
+    slot = models.ForeignKey(
+        DutySlot,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("slot given away"),
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="swaps_offered",
+        verbose_name=_("colleague"),
+    )
+    other_slot = models.ForeignKey(
+        DutySlot,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("slot taken in exchange"),
+        help_text=_("Empty when the colleague simply takes the slot."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ASKED)
+    created_at = models.DateTimeField(_("asked at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    refusal = models.CharField(_("why refused"), max_length=300, blank=True)
+
+    objects = SwapRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("swap request")
+        verbose_name_plural = _("swap requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(requester=F("colleague")), name="swap_with_someone_else"
+            ),
+            models.CheckConstraint(
+                condition=~Q(slot=F("other_slot")), name="swap_two_different_slots"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.requester} → {self.colleague}: {self.slot}"
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+
+class CompLeave(models.Model):
+    """Comp leave (调休) a worker takes, drawing down the comp time they accrued."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("waiting for the head")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="comp_leaves",
+        verbose_name=_("worker"),
+    )
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.REQUESTED)
+    created_at = models.DateTimeField(_("requested at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("comp leave")
+        verbose_name_plural = _("comp leave")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0, hours__lte=24), name="compleave_hours_0_to_24"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.worker} {self.date:%Y-%m-%d} {self.hours}h"
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarLink(models.Model):
+    """The secret in a worker's private calendar address; a new one revokes the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_link",
+        verbose_name=_("user"),
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_calendar_token)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("private calendar link")
+        verbose_name_plural = _("private calendar links")
+
+    def __str__(self):
+        return str(self.user)
+
+    def renew(self, now):
+        """A new secret: the old address stops working at once."""
+        self.token, self.created_at = new_calendar_token(), now
+        self.save(update_fields=["token", "created_at"])

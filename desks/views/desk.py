@@ -314,7 +314,7 @@ def _duty_context(user, now) -> dict:
     if slot is None:
         return {"slot": None, "community": user.community}
     on_duty = list(slot.assignments.select_related("worker").order_by("worker__pk"))
-    previous = slots.filter(ends_at__lte=slot.starts_at).order_by("-starts_at").first()
+    previous = rota.previous_slot(slot)
     return {
         "community": user.community,
         "slot": slot,

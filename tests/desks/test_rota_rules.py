@@ -6,7 +6,7 @@ from desks.models import Assignment, DutySlot, Role, SlotKind
 from desks.rota import RotaError, assign, make_slots
 from tests.factories import make_community, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_a_worker_is_never_on_overlapping_slots(community):
     mine = make_slots(community, dt.date(2026, 11, 24), dt.date(2026, 11, 24))[0]
     theirs = make_slots(other, dt.date(2026, 11, 24), dt.date(2026, 11, 24))[0]
     assign(mine, worker)
-    with pytest.raises(RotaError, match="已有值班"):
+    with pytest.raises(RotaError, match="already on duty"):
         assign(theirs, worker, lent_by=head)
     assert Assignment.objects.filter(worker=worker).count() == 1
 
@@ -49,7 +49,7 @@ def test_a_slot_never_has_more_workers_than_it_needs(community):
     slot = make_slots(community, dt.date(2026, 11, 24), dt.date(2026, 11, 24))[0]
     assign(slot, make_user(community=community))
     assign(slot, make_user(community=community))
-    with pytest.raises(RotaError, match="已排满"):
+    with pytest.raises(RotaError, match="already has"):
         assign(slot, make_user(community=community))
     assert slot.assignments.count() == 2
 
@@ -58,9 +58,9 @@ def test_a_worker_serves_another_community_only_when_their_head_lends_them(commu
     other = make_community(community.street_office)
     worker = make_user(community=other)
     slot = make_slots(community, dt.date(2026, 11, 24), dt.date(2026, 11, 24))[0]
-    with pytest.raises(RotaError, match="属于其他社区"):
+    with pytest.raises(RotaError, match="another community"):
         assign(slot, worker)
-    with pytest.raises(RotaError, match="属于其他社区"):
+    with pytest.raises(RotaError, match="another community"):
         assign(slot, worker, lent_by=make_user(Role.HEAD, community=community))  # wrong head
     assignment = assign(slot, worker, lent_by=make_user(Role.HEAD, community=other))
     assert assignment.lent_by is not None

@@ -17,22 +17,30 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from desks.comp_time import balance, request_leave
 from desks.models import (
+    Absence,
+    Assignment,
     Channel,
     Community,
+    CompLeave,
     DateOverride,
     FollowUp,
     Outcome,
     Role,
+    RotaMonth,
     ServiceCategory,
     ServiceItem,
     ServiceRequest,
     SlotKind,
     StreetOffice,
+    SwapRequest,
     User,
     WeeklyWindow,
+    first_of_month,
 )
-from desks.rota import make_slots
+from desks.rota import RotaError, ask_swap, check_in, confirm_served, make_slots
+from desks.rota_planning import generate_month, month_bounds, publish
 from residents.models import Resident
 
 STREET_OFFICE = {"slug": "donghu", "name": "东湖街道", "phone": "027-86781234"}
@@ -157,6 +165,7 @@ def seed():
             )
         created += _residents(community, rng, index)
         created += _hours(community)
+    created += _rota(timezone.now())
     created += _request_history(rng)
     return created
 
@@ -325,3 +334,108 @@ def _request_history(rng):
     ]
     FollowUp.objects.bulk_create(follow_ups)
     return len(new) + len(follow_ups)
+
+
+def _rota(now):
+    """Past months' and this month's rota published, next month's as a draft, some leave,
+    served duty up to the day before yesterday.
+
+    Each month is generated once, when its RotaMonth is first made; its leave is
+    entered just before, so the rota respects it and a later run adds nothing.
+    """
+    created = 0
+    this_month = first_of_month(timezone.localdate(now))
+    next_month = first_of_month(this_month + dt.timedelta(days=32))
+    past_months = [this_month]
+    for _ in range(HISTORY_MONTHS):
+        past_months.insert(0, first_of_month(past_months[0] - dt.timedelta(days=1)))
+    plan = [(month, True) for month in past_months] + [(next_month, False)]
+    for community in Community.objects.filter(slug__in=[c[0] for c in COMMUNITIES]):
+        head = community.staff.get(role=Role.HEAD)
+        for month, published in plan:
+            if RotaMonth.objects.filter(community=community, month=month).exists():
+                continue
+            created += _leave(community, month)
+            # Planned the day before the month begins, as a head would.
+            planned_at = month_bounds(month)[0] - dt.timedelta(days=1)
+            result = generate_month(community, month, planned_at)
+            created += 1 + result.assigned
+            if published:
+                publish(result.rota_month, head, planned_at)
+        created += _served(community, head, past_months[0], now)
+    created += _pending_requests(now)
+    return created
+
+
+def _leave(community, month):
+    """Two workers away for a few days early in the month: one on leave, one unavailable."""
+    workers = list(community.staff.filter(role=Role.WORKER).order_by("pk")[:2])
+    created = 0
+    for worker, start, kind, reason in zip(
+        workers,
+        (3, 6),
+        (Absence.Kind.LEAVE, Absence.Kind.UNAVAILABLE),
+        ("年假", "参加区里业务培训"),
+        strict=False,
+    ):
+        first_day = month + dt.timedelta(days=start)
+        _, new = Absence.objects.get_or_create(
+            worker=worker,
+            first_day=first_day,
+            kind=kind,
+            defaults={"last_day": first_day + dt.timedelta(days=2), "reason": reason},
+        )
+        created += new
+    return created
+
+
+def _served(community, head, month, now):
+    """The month's finished slots were served: checked in at the desk, one confirmed by the head.
+
+    The last two days' are left for the head to confirm, as happens when a tablet is down.
+    """
+    created = 0
+    yesterday = timezone.localdate(now) - dt.timedelta(days=1)
+    until = dt.datetime.combine(yesterday, dt.time.min, tzinfo=timezone.get_current_timezone())
+    finished = Assignment.objects.filter(
+        slot__community=community, starts_at__gte=month_bounds(month)[0], ends_at__lte=until
+    ).order_by("starts_at", "worker")
+    for number, assignment in enumerate(finished):
+        if assignment.is_served:
+            continue
+        if number == 0:
+            confirm_served(assignment, head, now)
+        else:
+            check_in(assignment, assignment.starts_at + dt.timedelta(minutes=5))
+            assignment.checked_out_at = assignment.ends_at
+            assignment.save(update_fields=["checked_out_at"])
+        created += 1
+    return created
+
+
+def _pending_requests(now):
+    """A swap waiting for a colleague, and a comp leave waiting for the head, in 和平社区."""
+    created = 0
+    requester = User.objects.filter(username="heping-3").first()
+    if requester and not SwapRequest.objects.filter(requester=requester).exists():
+        mine = Assignment.objects.filter(worker=requester, starts_at__gt=now).first()
+        colleagues = User.objects.filter(community=requester.community, role=Role.WORKER)
+        if mine:
+            colleague = (
+                colleagues.exclude(pk=requester.pk)
+                .exclude(assignments__slot__date=mine.slot.date)
+                .order_by("pk")
+                .first()
+            )
+            try:
+                ask_swap(requester, mine.slot, colleague, now, note="家里有事，想和你换个班")
+                created += 1
+            except RotaError:
+                pass
+    for username in ("heping-1", "heping-2"):
+        worker = User.objects.filter(username=username).first()
+        asked = CompLeave.objects.filter(worker=worker).exists()
+        if worker and not asked and balance(worker).available >= 2:
+            request_leave(worker, timezone.localdate(now) + dt.timedelta(days=10), 2, now)
+            created += 1
+    return created

@@ -17,7 +17,7 @@ def fill_pinyin(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('desks', '0004_assignment_no_overlap'),
+        ("desks", "0005_rota_months_swaps_comp_time"),
         ('residents', '0001_initial'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('desks', '0005_request_log'),
+        ('desks', '0006_request_log'),
     ]
 
     operations = [

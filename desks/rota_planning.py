@@ -1,0 +1,260 @@
+"""Planning a month's rota: generate the draft, publish it, export it for the wall.
+
+Generation is a greedy pass over the month's slots in time order: each slot
+takes the free workers with the fewest hours so far *in that kind of slot*
+(weekend/holiday hours and weekday-evening hours are balanced separately),
+then, among equals, the one who adds the most service categories the slot
+does not cover yet, then the lowest pk. Hours so far are those served this
+year before the month (checked in, or confirmed by the head) plus those
+already given in the month being planned. Nothing is random, so the same
+inputs give the same rota.
+
+Only workers (Role.WORKER) are planned: heads approve swaps and comp leave and
+stand in by hand, so they are not in the fairness count.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from desks.models import (
+    Absence,
+    Assignment,
+    Community,
+    CompLeave,
+    DutySlot,
+    Role,
+    RotaMonth,
+    User,
+    first_of_month,
+)
+from desks.rota import RotaError, assign, make_slots
+
+CSV_HEADER = ["community", "date", "start", "end", "worker"]
+
+
+def parse_month(text: str) -> dt.date:
+    """'2026-05' → 2026-05-01, or ValueError with a message for people."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
+    except (ValueError, AttributeError):
+        raise ValueError(_("Give the month as YYYY-MM, e.g. 2026-05.")) from None
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The month's first and the next month's first moment, local time."""
+    zone = timezone.get_current_timezone()
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    return (
+        dt.datetime.combine(month, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(following, dt.time.min, tzinfo=zone),
+    )
+
+
+def shortfall_reason(entry: dict) -> str:
+    """Why a slot was left short, for people, from what generation recorded."""
+    if entry.get("started"):
+        return _("%(slot)s: only %(filled)d of %(needed)d workers; it had already started.") % entry
+    if not entry["workers"]:
+        return _("%(slot)s: the community has no duty workers.") % entry
+    return (
+        _(
+            "%(slot)s: only %(filled)d of %(needed)d workers. Of %(workers)d workers, "
+            "%(absent)d are on leave or unavailable and %(busy)d are already on duty that day."
+        )
+        % entry
+    )
+
+
+@dataclass
+class GeneratedMonth:
+    rota_month: RotaMonth
+    slots: list[DutySlot]
+    assigned: int = 0
+    shortfalls: list[dict] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [shortfall_reason(entry) for entry in self.shortfalls]
+
+
+@dataclass
+class _Tally:
+    """What the planner knows about one worker while it fills the month."""
+
+    worker: User
+    categories: frozenset[int]
+    hours: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    busy_days: set[dt.date] = field(default_factory=set)
+    absent_days: set[dt.date] = field(default_factory=set)
+
+
+def _dates(first: dt.date, last: dt.date):
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+@transaction.atomic
+def generate_month(community: Community, month: dt.date, now: dt.datetime) -> GeneratedMonth:
+    """Fill `community`'s slots in `month` (a draft), replacing the draft's future assignments.
+
+    Raises RotaError for a published month: that changes only by swaps or by the head.
+    """
+    month = first_of_month(month)
+    rota_month, _created = RotaMonth.objects.select_for_update().get_or_create(
+        community=community, month=month
+    )
+    if rota_month.is_published:
+        raise RotaError(
+            _("The %(month)s rota of %(community)s is published; change it by swaps or by hand.")
+            % {"month": f"{month:%Y-%m}", "community": community}
+        )
+    last = rota_month.last_day
+    slots = make_slots(community, month, last)
+    # Replacing the draft keeps what already happened: started or served duty stays.
+    Assignment.objects.filter(
+        slot__community=community, slot__date__range=(month, last), starts_at__gt=now
+    ).exclude(checked_in_at__isnull=False).exclude(confirmed_by__isnull=False).delete()
+
+    workers = User.objects.filter(community=community, role=Role.WORKER, is_active=True)
+    tallies = {
+        worker.pk: _Tally(worker, frozenset(c.pk for c in worker.trained_categories.all()))
+        for worker in workers.order_by("pk").prefetch_related("trained_categories")
+    }
+    month_start, month_end = month_bounds(month)
+    year_start = month_bounds(month.replace(month=1))[0]
+    served_before = (
+        Assignment.objects.served()
+        .filter(worker__in=tallies, starts_at__gte=year_start, starts_at__lt=month_start)
+        .values_list("worker", "slot__kind", "starts_at", "ends_at")
+    )
+    for worker_id, kind, starts_at, ends_at in served_before:
+        tallies[worker_id].hours[kind] += (ends_at - starts_at).total_seconds() / 3600
+
+    on_slot = defaultdict(list)
+    in_month = Assignment.objects.filter(
+        worker__in=tallies, starts_at__gte=month_start, starts_at__lt=month_end
+    ).values_list("worker", "slot", "slot__kind", "starts_at", "ends_at")
+    for worker_id, slot_id, kind, starts_at, ends_at in in_month:
+        tally = tallies[worker_id]
+        tally.hours[kind] += (ends_at - starts_at).total_seconds() / 3600
+        tally.busy_days.add(timezone.localdate(starts_at))
+        on_slot[slot_id].append(worker_id)
+
+    for absence in Absence.objects.filter(worker__in=tallies).covering(month, last):
+        days = _dates(max(absence.first_day, month), min(absence.last_day, last))
+        tallies[absence.worker_id].absent_days.update(days)
+    comp_days = CompLeave.objects.filter(
+        worker__in=tallies, status=CompLeave.Status.APPROVED, date__range=(month, last)
+    ).values_list("worker", "date")
+    for worker_id, day in comp_days:
+        tallies[worker_id].absent_days.add(day)
+
+    result = GeneratedMonth(rota_month, slots)
+    for slot in slots:
+        taken = on_slot[slot.pk]
+        covered = set().union(*(tallies[pk].categories for pk in taken if pk in tallies))
+        missing = slot.workers_needed - len(taken)
+        if missing <= 0:
+            continue
+        if slot.starts_at <= now:
+            result.shortfalls.append(_shortfall(slot, taken, tallies, started=True))
+            continue
+        free = [
+            tally
+            for tally in tallies.values()
+            if tally.worker.pk not in taken
+            and slot.date not in tally.absent_days
+            and slot.date not in tally.busy_days
+        ]
+        for _place in range(missing):
+            if not free:
+                break
+            chosen = min(
+                free,
+                key=lambda t: (
+                    t.hours[slot.kind],
+                    -len(t.categories - covered),
+                    t.worker.pk,
+                ),
+            )
+            free.remove(chosen)
+            assign(slot, chosen.worker)
+            chosen.hours[slot.kind] += slot.hours
+            chosen.busy_days.add(slot.date)
+            covered |= chosen.categories
+            taken.append(chosen.worker.pk)
+            result.assigned += 1
+        if len(taken) < slot.workers_needed:
+            result.shortfalls.append(_shortfall(slot, taken, tallies))
+
+    rota_month.generated_at = now
+    rota_month.shortfalls = result.shortfalls
+    rota_month.save(update_fields=["generated_at", "shortfalls"])
+    return result
+
+
+def _shortfall(slot, taken, tallies, started=False) -> dict:
+    others = [t for t in tallies.values() if t.worker.pk not in taken]
+    absent = sum(slot.date in t.absent_days for t in others)
+    busy = sum(slot.date in t.busy_days and slot.date not in t.absent_days for t in others)
+    return {
+        "slot": str(slot),
+        "slot_id": slot.pk,
+        "needed": slot.workers_needed,
+        "filled": len(taken),
+        "workers": len(tallies),
+        "absent": absent,
+        "busy": busy,
+        "started": started,
+    }
+
+
+def publish(rota_month: RotaMonth, head: User, now: dt.datetime) -> RotaMonth:
+    """The community head publishes the draft; from now on it is not regenerated."""
+    allowed = head.is_superuser or (head.is_head and head.community_id == rota_month.community_id)
+    if not allowed:
+        raise RotaError(_("Only the head of this community can publish its rota."))
+    if rota_month.generated_at is None:
+        raise RotaError(_("Generate the month before publishing it."))
+    if not rota_month.is_published:
+        rota_month.published_at, rota_month.published_by = now, head
+        rota_month.save(update_fields=["published_at", "published_by"])
+    return rota_month
+
+
+def rota_csv(communities, month: dt.date) -> str:
+    """The month's rota as CSV for the wall: UTF-8 with a BOM so that Excel reads it."""
+    month_start, month_end = month_bounds(first_of_month(month))
+    assignments = (
+        Assignment.objects.filter(
+            slot__community__in=communities, starts_at__gte=month_start, starts_at__lt=month_end
+        )
+        .select_related("slot__community", "worker")
+        .order_by("slot__community__slug", "starts_at", "worker__username")
+    )
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for assignment in assignments:
+        start = timezone.localtime(assignment.starts_at)
+        end = timezone.localtime(assignment.ends_at)
+        writer.writerow(
+            [
+                assignment.slot.community.slug,
+                f"{start:%Y-%m-%d}",
+                f"{start:%H:%M}",
+                f"{end:%H:%M}",
+                assignment.worker.username,
+            ]
+        )
+    return out.getvalue()

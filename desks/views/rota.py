@@ -1,0 +1,312 @@
+"""The rota at the desk: a worker's own page, swaps (调班), comp leave (调休), heads' approvals.
+
+Every view fetches with permission, hands the change to desks.rota or
+desks.comp_time, and answers with the whole page or, for htmx, the fragment
+that changed. Objects of another community are a 404, as if they did not exist.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from desks import comp_time, rota, rota_calendar
+from desks.models import (
+    Assignment,
+    CalendarLink,
+    CompLeave,
+    DutySlot,
+    RotaMonth,
+    SwapRequest,
+    User,
+    first_of_month,
+)
+from desks.rota_forms import CompLeaveForm, RefusalForm, SwapForm
+
+ROTA_DAYS = 14
+CONFIRM_DAYS = 7
+
+
+def _with_colleagues():
+    return Prefetch(
+        "slot__assignments", queryset=Assignment.objects.select_related("worker"), to_attr="team"
+    )
+
+
+def _me_context(user: User, now: dt.datetime, **extra) -> dict:
+    shifts = (
+        Assignment.objects.published()
+        .filter(worker=user)
+        .upcoming(now)
+        .select_related("slot__community")
+        .prefetch_related(_with_colleagues())[:10]
+    )
+    swaps = (
+        SwapRequest.objects.involving(user)
+        .select_related("requester", "colleague", "slot", "other_slot")
+        .order_by("-created_at", "-pk")[:20]
+    )
+    context = {
+        "now": now,
+        "shifts": shifts,
+        "swaps": swaps,
+        "leaves": CompLeave.objects.filter(worker=user).order_by("-date", "-pk")[:10],
+        "balance": comp_time.balance(user),
+        "calendar_link": CalendarLink.objects.filter(user=user).first(),
+        "swap_form": SwapForm(user, now),
+        "leave_form": CompLeaveForm(),
+    }
+    return context | extra
+
+
+def _rota_context(user: User, now: dt.datetime, **extra) -> dict:
+    today = timezone.localdate(now)
+    slots = list(
+        DutySlot.objects.filter(community=user.community_id, ends_at__gt=now)
+        .filter(date__lt=today + dt.timedelta(days=ROTA_DAYS))
+        .prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
+        )
+        .order_by("starts_at")
+    )
+    published = set(
+        RotaMonth.objects.published()
+        .filter(community=user.community_id, month__gte=first_of_month(today))
+        .values_list("month", flat=True)
+    )
+    for slot in slots:
+        slot.is_draft = first_of_month(slot.date) not in published
+    context = {"now": now, "slots": slots, "days": ROTA_DAYS}
+    if user.is_head:
+        context |= _approvals(user, now)
+    return context | extra
+
+
+def _approvals(head: User, now: dt.datetime) -> dict:
+    swaps = (
+        SwapRequest.objects.of_community(head.community_id)
+        .awaiting_head()
+        .select_related("requester", "colleague", "slot", "other_slot")
+        .order_by("slot__starts_at", "pk")
+    )
+    leaves = list(
+        CompLeave.objects.filter(
+            worker__community=head.community_id, status=CompLeave.Status.REQUESTED
+        )
+        .select_related("worker__community__street_office")
+        .order_by("date", "pk")
+    )
+    balances = comp_time.balances({leave.worker for leave in leaves})
+    for leave in leaves:
+        leave.balance = balances[leave.worker_id]
+    unconfirmed = (
+        Assignment.objects.filter(
+            slot__community=head.community_id,
+            ends_at__lte=now,
+            ends_at__gt=now - dt.timedelta(days=CONFIRM_DAYS),
+            checked_in_at__isnull=True,
+            confirmed_by__isnull=True,
+        )
+        .select_related("worker", "slot")
+        .order_by("starts_at", "worker__username")
+    )
+    return {"pending_swaps": swaps, "pending_leaves": leaves, "unconfirmed": unconfirmed}
+
+
+def _answer(request, page, fragment, *, ok=None, error=None, **extra) -> HttpResponse:
+    """The changed fragment for htmx; otherwise a message and the page again."""
+    if request.htmx:
+        build = _me_context if page == "me" else _rota_context
+        context = build(request.user, timezone.now(), notice=ok, error=error, **extra)
+        return render(request, f"desks/{page}.html#{fragment}", context)
+    if extra:  # an invalid form: show it again, with its errors, on the whole page
+        build = _me_context if page == "me" else _rota_context
+        context = build(request.user, timezone.now(), error=error, **extra)
+        return render(request, f"desks/{page}.html", context)
+    if ok:
+        messages.success(request, ok)
+    if error:
+        messages.error(request, error)
+    return redirect(f"desks:{page}")
+
+
+# A worker's own page -------------------------------------------------------
+
+
+@login_required
+@require_safe
+def me(request: HttpRequest) -> HttpResponse:
+    return render(request, "desks/me.html", _me_context(request.user, timezone.now()))
+
+
+@login_required
+@require_POST
+def renew_calendar_link(request: HttpRequest) -> HttpResponse:
+    """A new secret address; whatever had the old one stops getting the calendar."""
+    now = timezone.now()
+    link, created = CalendarLink.objects.get_or_create(
+        user=request.user, defaults={"created_at": now}
+    )
+    if not created:
+        link.renew(now)
+    return _answer(request, "me", "calendar", ok=_("Your private calendar link is ready."))
+
+
+@require_safe
+def my_calendar(request: HttpRequest) -> HttpResponse:
+    token = request.GET.get("token", "")
+    link = CalendarLink.objects.select_related("user").filter(token=token).first()
+    if not token or link is None or not link.user.is_active:
+        raise Http404
+    now = timezone.now()
+    assignments = (
+        Assignment.objects.published()
+        .filter(worker=link.user, ends_at__gt=now - dt.timedelta(days=30))
+        .select_related("slot__community")
+        .order_by("starts_at")
+    )
+    response = HttpResponse(
+        rota_calendar.duty_ics(link.user, assignments, now), content_type="text/calendar"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Swaps --------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def ask_swap(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    form = SwapForm(request.user, now, request.POST)
+    if form.is_valid():
+        try:
+            rota.ask_swap(
+                request.user,
+                form.cleaned_data["slot"],
+                form.cleaned_data["colleague"],
+                now,
+                other_slot=form.cleaned_data["other_slot"],
+                note=form.cleaned_data["note"],
+            )
+        except rota.RotaError as error:
+            form.add_error(None, error.message)
+    if form.errors:
+        return _answer(request, "me", "swaps", swap_form=form)
+    return _answer(request, "me", "swaps", ok=_("Asked. Nothing changes until the head approves."))
+
+
+WORKER_ACTIONS = {
+    "accept": (rota.accept_swap, _("Accepted; the head will decide.")),
+    "decline": (rota.decline_swap, _("Declined.")),
+    "cancel": (rota.cancel_swap, _("Cancelled.")),
+}
+
+
+@login_required
+@require_POST
+def answer_swap(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    swap = get_object_or_404(SwapRequest.objects.involving(request.user), pk=pk)
+    change, done = WORKER_ACTIONS[action]
+    try:
+        change(swap, request.user, timezone.now())
+    except rota.RotaError as error:
+        return _answer(request, "me", "swaps", error=error.message)
+    return _answer(request, "me", "swaps", ok=str(done))
+
+
+def _head_or_404(user: User) -> None:
+    if not user.is_head:
+        raise Http404
+
+
+@login_required
+@require_POST
+def decide_swap(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    _head_or_404(request.user)
+    swaps = SwapRequest.objects.of_community(request.user.community_id)
+    swap = get_object_or_404(swaps, pk=pk)
+    now = timezone.now()
+    try:
+        if decision == "approve":
+            rota.approve_swap(swap, request.user, now)
+            done = _("Swap approved; the rota has changed.")
+        else:
+            form = RefusalForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            rota.refuse_swap(swap, request.user, now, reason)
+            done = _("Swap refused.")
+    except rota.RotaError as error:
+        return _answer(request, "rota", "approvals", error=error.message)
+    return _answer(request, "rota", "approvals", ok=done)
+
+
+# Comp leave and served duty ------------------------------------------------
+
+
+@login_required
+@require_POST
+def ask_comp_leave(request: HttpRequest) -> HttpResponse:
+    form = CompLeaveForm(request.POST)
+    if form.is_valid():
+        try:
+            comp_time.request_leave(
+                request.user,
+                form.cleaned_data["date"],
+                form.cleaned_data["hours"],
+                timezone.now(),
+                form.cleaned_data["reason"],
+            )
+        except rota.RotaError as error:
+            form.add_error(None, error.message)
+    if form.errors:
+        return _answer(request, "me", "comptime", leave_form=form)
+    return _answer(request, "me", "comptime", ok=_("Comp leave asked for; the head will decide."))
+
+
+@login_required
+@require_POST
+def decide_comp_leave(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    _head_or_404(request.user)
+    leaves = CompLeave.objects.filter(worker__community=request.user.community_id)
+    leave = get_object_or_404(leaves.select_related("worker"), pk=pk)
+    now = timezone.now()
+    try:
+        if decision == "approve":
+            comp_time.approve_leave(leave, request.user, now)
+            done = _("Comp leave approved.")
+        else:
+            comp_time.refuse_leave(leave, request.user, now)
+            done = _("Comp leave refused.")
+    except rota.RotaError as error:
+        return _answer(request, "rota", "approvals", error=error.message)
+    return _answer(request, "rota", "approvals", ok=done)
+
+
+@login_required
+@require_POST
+def confirm_served(request: HttpRequest, pk: int) -> HttpResponse:
+    _head_or_404(request.user)
+    assignments = Assignment.objects.filter(slot__community=request.user.community_id)
+    assignment = get_object_or_404(assignments.select_related("slot"), pk=pk)
+    try:
+        rota.confirm_served(assignment, request.user, timezone.now())
+    except rota.RotaError as error:
+        return _answer(request, "rota", "approvals", error=error.message)
+    return _answer(request, "rota", "approvals", ok=_("Confirmed as served."))
+
+
+# The community's rota ------------------------------------------------------
+
+
+@login_required
+@require_safe
+def rota_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "desks/rota.html", _rota_context(request.user, timezone.now()))

@@ -1,0 +1,70 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from desks.models import Assignment, Role, RotaMonth
+from desks.rota_planning import generate_month, publish
+from tests.desks.rota_helpers import NOW
+from tests.factories import make_community, make_user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+@pytest.fixture
+def community():
+    community = make_community(slug="heping")
+    for name in ("wang", "li", "zhang"):
+        make_user(community=community, username=name)
+    return community
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_generate_rota_fills_a_month_and_says_what_it_did(community):
+    out, _ = run("generate_rota", "--month", "2027-03", "--community", "heping")
+    assert "heping 2027-03:" in out and "0 slots short" in out
+    assert Assignment.objects.filter(slot__date__month=3).exists()
+    assert not RotaMonth.objects.get().is_published
+
+
+def test_generate_rota_prints_each_slot_it_could_not_fill(community):
+    community.staff.exclude(username="wang").update(is_active=False)
+    out, _ = run("generate_rota", "--month", "2027-03")
+    assert "short:" in out and "only 1 of 2 workers" in out
+
+
+def test_generate_rota_refuses_a_bad_month_or_community(community):
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        run("generate_rota", "--month", "March")
+    with pytest.raises(CommandError, match="nowhere"):
+        run("generate_rota", "--month", "2027-03", "--community", "nowhere")
+
+
+def test_generate_rota_leaves_a_published_month_alone(community):
+    head = make_user(Role.HEAD, community=community)
+    publish(generate_month(community, dt.date(2027, 3, 1), NOW).rota_month, head, NOW)
+    before = list(Assignment.objects.values_list("pk", flat=True))
+    with pytest.raises(CommandError):
+        run("generate_rota", "--month", "2027-03")
+    assert list(Assignment.objects.values_list("pk", flat=True)) == before
+
+
+def test_export_rota_writes_the_wall_csv(community):
+    generate_month(community, dt.date(2027, 3, 1), NOW)
+    out, err = run("export_rota", "--month", "2027-03", "--community", "heping")
+    assert out.startswith("\ufeffcommunity,date,start,end,worker\r\n")
+    rows = out.lstrip("\ufeff").splitlines()[1:]
+    assert len(rows) == Assignment.objects.count()
+    assert rows[:2] == ["heping,2027-03-01,18:00,20:00,li", "heping,2027-03-01,18:00,20:00,wang"]
+    assert "draft" in err
+
+
+def test_export_rota_of_an_empty_month_is_just_the_header(community):
+    out, _ = run("export_rota", "--month", "2027-04")
+    assert out == "\ufeffcommunity,date,start,end,worker\r\n"
