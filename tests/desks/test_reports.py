@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from desks.models import ExportRecord, FollowUp, Role, ServiceCategory, ServiceRequest
+from desks.models import CompLeave, ExportRecord, FollowUp, Role, ServiceCategory, ServiceRequest
 from desks.reports import Month
 from desks.rota import assign, make_slots
 from tests.factories import (
@@ -81,6 +81,16 @@ def month():
     FollowUp.objects.create(
         request=second, owner=w2, due_on=dt.date(2026, 10, 25), created_at=at(2026, 10, 20, 19)
     )
+    CompLeave.objects.create(
+        worker=w2,
+        date=dt.date(2026, 10, 22),
+        hours=1.5,
+        status=CompLeave.Status.APPROVED,
+        created_at=at(2026, 10, 16, 9),
+    )
+    CompLeave.objects.create(  # asked for, never approved: not taken
+        worker=w2, date=dt.date(2026, 10, 23), hours=1, created_at=at(2026, 10, 16, 9)
+    )
     return office
 
 
@@ -111,6 +121,8 @@ EXPECTED = {
     },
     "channel": {"walk-in": (3, 1), "phone": (1, 0)},
     "worker": {"王丽 (w1)": (2, 1), "李强 (w2)": (2, 0)},
+    "comp-accrued": {"李强 (w2)": (2.0, 0)},
+    "comp-taken": {"李强 (w2)": (1.5, 0)},
 }
 
 
@@ -159,6 +171,8 @@ TITLES = {
     "outcome": "Requests by outcome",
     "channel": "Requests by channel",
     "worker": "Requests by worker",
+    "comp-accrued": "Comp time accrued (hours)",
+    "comp-taken": "Comp leave taken (hours)",
 }
 
 
