@@ -17,6 +17,8 @@ ROLE_PERMISSIONS = {
         ("desks", "servicecategory"): ("view", "add", "change"),
         ("desks", "serviceitem"): ("view", "add", "change"),
         ("residents", "resident"): ("view",),
+        ("residents", "tag"): ("view",),
+        ("residents", "accesslog"): ("view",),
     },
     Role.HEAD: {
         ("desks", "community"): ("view",),
@@ -24,6 +26,7 @@ ROLE_PERMISSIONS = {
         ("desks", "servicecategory"): ("view",),
         ("desks", "serviceitem"): ("view",),
         ("residents", "resident"): ("view", "add", "change"),
+        ("residents", "tag"): ("view",),
     },
 }
 
