@@ -84,6 +84,9 @@ class ResidentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # The duplicate check runs before ModelForm copies the data onto the instance.
+        if "phone" in cleaned:
+            self.instance.phone = cleaned["phone"]
         if cleaned.get("id_number"):
             self.instance.set_id_number(cleaned["id_number"])
         if "community" in cleaned:

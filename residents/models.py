@@ -333,7 +333,7 @@ class AccessLog(models.Model):
         related_name="+",
         verbose_name=_("community"),
     )
-    resident_count = models.PositiveIntegerField(_("residents"), default=1)
+    resident_count = models.PositiveIntegerField(_("number of residents"), default=1)
     changed_fields = models.CharField(
         _("changed fields"),
         max_length=300,

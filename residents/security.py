@@ -51,5 +51,6 @@ class StaffSessionMiddleware:
         elif now - signed_in_at > settings.SESSION_MAX_SECONDS:
             logout(request)
             messages.info(request, _("You were signed out: a session lasts at most 12 hours."))
-        else:
+        elif now - last_seen_at >= 60 or "last_seen_at" not in session:
+            # At most one session write a minute, not one per keystroke of an htmx search.
             session["last_seen_at"] = now

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
                 ('action', models.CharField(choices=[('viewed', 'viewed'), ('added', 'added'), ('changed', 'changed'), ('exported', 'exported'), ('anonymised', 'anonymised')], max_length=12, verbose_name='what')),
-                ('resident_count', models.PositiveIntegerField(default=1, verbose_name='residents')),
+                ('resident_count', models.PositiveIntegerField(default=1, verbose_name='number of residents')),
                 ('changed_fields', models.CharField(blank=True, help_text='Names of the fields changed, never their values.', max_length=300, verbose_name='changed fields')),
                 ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='from (IP address)')),
             ],
