@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from residents import id_numbers
 
@@ -111,7 +112,7 @@ class Resident(models.Model):
         related_name="residents",
         verbose_name=_("community"),
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(
         _("phone"), max_length=20, blank=True, validators=[resident_phone_validator]
     )

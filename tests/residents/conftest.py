@@ -1,11 +1,13 @@
 """The cast for residents' tests: two street offices, three communities, their staff."""
 
+import importlib
 from types import SimpleNamespace
 
 import pytest
 
 from desks.models import Role, User
 from residents import id_numbers
+from residents.models import Tag
 from tests.factories import make_community, make_resident, make_street_office, make_user
 
 
@@ -15,8 +17,18 @@ def valid_id_number(serial=1, birth="19580312", region="420111"):
     return first_17 + id_numbers.check_character(first_17)
 
 
+def ensure_controlled_tags():
+    """The tags the migration adds; a transactional test before this one may have flushed them."""
+    migration = importlib.import_module("residents.migrations.0003_controlled_tags")
+    for position, (name, sensitive) in enumerate(migration.TAGS):
+        Tag.objects.get_or_create(
+            name=name, defaults={"sensitive": sensitive, "position": position}
+        )
+
+
 @pytest.fixture
 def cast(db):
+    ensure_controlled_tags()
     office_1, office_2 = make_street_office(), make_street_office()
     a = make_community(office_1, name="和平社区")
     b = make_community(office_1, name="幸福里社区")
