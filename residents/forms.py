@@ -24,6 +24,20 @@ class ResidentForm(forms.ModelForm):
         help_text=_("Optional. Only a keyed hash and the last 4 characters are kept."),
     )
 
+    field_order = [
+        "community",
+        "name",
+        "phone",
+        "id_number",
+        "birth_year",
+        "estate",
+        "building",
+        "unit",
+        "room",
+        "tags",
+        "notes",
+    ]
+
     class Meta:
         model = Resident
         fields = [

@@ -23,6 +23,13 @@ class LockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def start_session_clock(sender, request, user, **kwargs):
+    """A new sign-in starts a new 12 hours, even if the browser kept its session."""
+    now = time.time()
+    request.session["signed_in_at"] = now
+    request.session["last_seen_at"] = now
+
+
 class StaffSessionMiddleware:
     """Sign staff out after SESSION_IDLE_SECONDS idle or SESSION_MAX_SECONDS in all.
 

@@ -34,8 +34,9 @@ def test_it_requires_login(client, cast):
     response = client.get(URL)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
-    response = client.post(URL, {"q": "王秀兰"})
+    response = client.post(URL, {"q": "王秀兰"}, headers={"HX-Request": "true"})
     assert response.status_code == 302
+    assert "王秀兰" not in response.text
 
 
 def test_it_finds_by_phone_tail(client, cast):

@@ -131,3 +131,16 @@ def test_htmx_keeps_no_history_in_local_storage(client):
     client.force_login(make_user())
     body = client.get(reverse("residents:search")).text
     assert '"historyCacheSize": 0' in body
+
+
+def test_signing_in_again_starts_a_new_twelve_hours(client):
+    make_user(username="wangli")
+    with time_machine.travel(START, tick=False) as clock:
+        client.post(LOGIN, {"username": "wangli", "password": PASSWORD})
+        for _ in range(35):  # 11 h 40 min of work
+            clock.shift(dt.timedelta(minutes=20))
+            assert client.get(DESK).status_code == 200
+        client.post(LOGIN, {"username": "wangli", "password": PASSWORD})
+        for _ in range(3):  # past the first sign-in's 12 hours
+            clock.shift(dt.timedelta(minutes=20))
+            assert client.get(DESK).status_code == 200
