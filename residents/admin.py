@@ -52,6 +52,12 @@ class ResidentAdmin(admin.ModelAdmin):
         # Residents are added at the desk, where their consent is asked for and recorded.
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Filling an anonymised resident in again would undo the anonymisation.
+        if obj is not None and obj.is_anonymised:
+            return False
+        return super().has_change_permission(request, obj)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "community":
             kwargs["queryset"] = db_field.related_model.objects.visible_to(request.user)

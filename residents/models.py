@@ -98,6 +98,9 @@ class ResidentQuerySet(models.QuerySet):
             return self.filter(phone__endswith=digits)
         return self.filter(name__contains=text)
 
+    def not_anonymised(self):
+        return self.filter(anonymised_at__isnull=True)
+
     def inactive_since(self, moment):
         """Residents not yet anonymised whose last activity is before `moment`."""
         return self.filter(last_active_at__lt=moment, anonymised_at__isnull=True)

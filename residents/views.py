@@ -21,9 +21,15 @@ def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _get_visible_resident(request: HttpRequest, pk: int) -> Resident:
-    """The resident, if `request.user` may see them; otherwise 404, as if it did not exist."""
+def _get_visible_resident(request: HttpRequest, pk: int, *, to_edit=False) -> Resident:
+    """The resident, if `request.user` may see them; otherwise 404, as if it did not exist.
+
+    An anonymised resident can be seen (it is only a row for the statistics) but
+    not edited: filling it in again would undo the anonymisation.
+    """
     residents = Resident.objects.visible_to(request.user).with_tags_for(request.user)
+    if to_edit:
+        residents = residents.not_anonymised()
     return get_object_or_404(residents, pk=pk)
 
 
@@ -84,7 +90,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _get_visible_resident(request, pk)
+    resident = _get_visible_resident(request, pk, to_edit=True)
     form = ResidentForm(request.user, instance=resident)
     return render(request, "residents/form.html", {"form": form, "resident": resident})
 
@@ -92,7 +98,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def update(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _get_visible_resident(request, pk)
+    resident = _get_visible_resident(request, pk, to_edit=True)
     form = ResidentForm(request.user, data=request.POST, instance=resident)
     if not form.is_valid():
         return render(request, "residents/form.html", {"form": form, "resident": resident})

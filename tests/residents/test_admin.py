@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from desks.models import Role
 from desks.roles import group_for
@@ -90,3 +91,13 @@ def test_not_even_a_superuser_may_edit_access_records(client, rf, action):
 
 def test_residents_are_added_at_the_desk_not_in_the_admin(office_admin, cast):
     assert office_admin.get(reverse("admin:residents_resident_add")).status_code == 403
+
+
+def test_an_anonymised_resident_is_read_only_in_the_admin(client, cast):
+    cast.resident_a.anonymise(timezone.now())
+    cast.head_a.groups.add(group_for(Role.HEAD))
+    client.force_login(cast.head_a)
+    url = reverse("admin:residents_resident_change", args=[cast.resident_a.pk])
+    client.post(url, {"community": cast.a.pk, "name": "又来了", "phone": ""})
+    cast.resident_a.refresh_from_db()
+    assert cast.resident_a.name == ""

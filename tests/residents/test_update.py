@@ -1,5 +1,6 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from residents.models import AccessLog, Resident, Tag
 
@@ -108,3 +109,12 @@ def test_a_change_to_another_resident_s_phone_is_caught(client, cast):
     client.force_login(cast.worker_a)
     response = client.post(url(cast.resident_a), data_of(cast.resident_a, phone=other.phone))
     assert response.status_code == 200 and response.context["form"].errors["phone"]
+
+
+def test_an_anonymised_resident_cannot_be_filled_in_again(client, cast):
+    cast.resident_a.anonymise(timezone.now())
+    client.force_login(cast.head_a)
+    response = client.post(url(cast.resident_a), data_of(cast.resident_a, name="又来了"))
+    assert response.status_code == 404
+    assert client.get(reverse("residents:edit", args=[cast.resident_a.pk])).status_code == 404
+    assert client.get(reverse("residents:detail", args=[cast.resident_a.pk])).status_code == 200
