@@ -70,7 +70,9 @@ class RequestForm(forms.ModelForm):
     def __init__(self, *args, community_id, **kwargs):
         super().__init__(*args, **kwargs)
         self.community_id = community_id
-        self.fields["resident"].queryset = Resident.objects.filter(community_id=community_id)
+        self.fields["resident"].queryset = Resident.objects.filter(
+            community_id=community_id, anonymised_at__isnull=True
+        )
         item = self.chosen_item
         self.fields["missing_materials"].choices = [
             (material, material) for material in (item.material_list if item else [])
@@ -98,6 +100,9 @@ class LogRequestForm(RequestForm):
         max_length=20,
         label=_("phone"),
         validators=[resident_phone_validator],
+    )
+    new_resident_consent = forms.BooleanField(
+        required=False, label=_("The resident agrees to be registered")
     )
     needs_follow_up = forms.BooleanField(required=False, label=_("Needs follow-up"))
     follow_up_owner = forms.ModelChoiceField(
@@ -127,6 +132,11 @@ class LogRequestForm(RequestForm):
             )
         if bool(name) != bool(phone):
             raise forms.ValidationError(_("A new resident needs both a name and a phone."))
+        if name and not data.get("new_resident_consent"):
+            self.add_error(
+                "new_resident_consent",
+                _("Ask the resident for consent before registering them, or log anonymously."),
+            )
         return data
 
     def new_resident(self):

@@ -119,7 +119,12 @@ def log_request(
         fields["resident"], _ = Resident.objects.get_or_create(
             community_id=community_id,
             phone=new_resident["phone"],
-            defaults={"name": new_resident["name"]},
+            defaults={
+                "name": new_resident["name"],
+                "consent_at": now,
+                "consent_recorded_by": logged_by,
+                "last_active_at": now,
+            },
         )
     request = ServiceRequest(
         community_id=community_id,
@@ -137,6 +142,9 @@ def log_request(
         if existing := ServiceRequest.objects.filter(idempotency_key=idempotency_key).first():
             return existing, False
         raise
+    if request.resident_id:
+        # Activity keeps the record from the retention clean-up (anonymise_residents).
+        Resident.objects.filter(pk=request.resident_id).update(last_active_at=now)
     if follow_up:
         FollowUp.objects.create(
             request=request,

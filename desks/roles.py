@@ -28,6 +28,8 @@ ROLE_PERMISSIONS = {
         ("desks", "compleave"): ("view",),
         ("desks", "swaprequest"): ("view",),
         ("residents", "resident"): ("view",),
+        ("residents", "tag"): ("view",),
+        ("residents", "accesslog"): ("view",),
     },
     Role.HEAD: {
         ("desks", "community"): ("view",),
@@ -46,6 +48,7 @@ ROLE_PERMISSIONS = {
         ("desks", "compleave"): ("view", "add"),
         ("desks", "swaprequest"): ("view",),
         ("residents", "resident"): ("view", "add", "change"),
+        ("residents", "tag"): ("view",),
     },
 }
 

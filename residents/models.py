@@ -1,12 +1,63 @@
-from django.core.validators import RegexValidator
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-# residents never imports desks: the community is referred to by name only.
+from residents import id_numbers
+
+# residents never imports desks: the community is referred to by name only, and a
+# user is asked for `community_id`, `street_office_id`, `role` and `is_superuser`.
 resident_phone_validator = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
     _("Enter a mainland mobile number (11 digits) or a landline such as 010-12345678."),
 )
+
+# Roles that may see sensitive tags: heads verify such facts from documents and the
+# street office plans help with them; a duty worker at the counter does not need them.
+SENSITIVE_TAG_ROLES = {"head", "office", "admin"}
+
+
+def sees_sensitive_tags(user):
+    """Whether `user` may see (and set) tags marked sensitive, e.g. disability or low income."""
+    return user.is_authenticated and (user.is_superuser or user.role in SENSITIVE_TAG_ROLES)
+
+
+class TagQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if sees_sensitive_tags(user):
+            return self.all()
+        return self.filter(sensitive=False)
+
+
+class Tag(models.Model):
+    """One entry of the controlled list of resident tags (独居老人, 残疾人…).
+
+    The list is kept by migrations, not typed by users, so that figures per tag
+    stay comparable between communities.
+    """
+
+    name = models.CharField(_("name"), max_length=20, unique=True)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Shown only to community heads and street-office staff."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
 
 
 class ResidentQuerySet(models.QuerySet):
@@ -25,6 +76,35 @@ class ResidentQuerySet(models.QuerySet):
             return self.filter(community_id=user.community_id)
         return self.none()
 
+    def with_tags_for(self, user):
+        """Prefetch each resident's tags that `user` may see into `shown_tags`."""
+        return self.select_related("community").prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.visible_to(user), to_attr="shown_tags")
+        )
+
+    def matching(self, text):
+        """Residents found by a desk search.
+
+        A valid ID number is hashed and matched exactly; four or more digits match
+        the end of the phone number; anything else is part of a name.
+        """
+        text = text.strip()
+        if id_numbers.is_valid(text):
+            return self.filter(id_number_hash=id_numbers.digest(text))
+        digits = text.replace("-", "").replace(" ", "")
+        if digits.isdigit():
+            if len(digits) < 4:
+                return self.none()
+            return self.filter(phone__endswith=digits)
+        return self.filter(name__contains=text)
+
+    def not_anonymised(self):
+        return self.filter(anonymised_at__isnull=True)
+
+    def inactive_since(self, moment):
+        """Residents not yet anonymised whose last activity is before `moment`."""
+        return self.filter(last_active_at__lt=moment, anonymised_at__isnull=True)
+
 
 class Resident(models.Model):
     """A resident known to a community's desk. Personal information: see docs/privacy.md."""
@@ -35,7 +115,7 @@ class Resident(models.Model):
         related_name="residents",
         verbose_name=_("community"),
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(
         _("phone"), max_length=20, blank=True, validators=[resident_phone_validator]
     )
@@ -43,6 +123,36 @@ class Resident(models.Model):
     building = models.CharField(_("building (楼栋)"), max_length=10, blank=True)
     unit = models.CharField(_("unit (单元)"), max_length=10, blank=True)
     room = models.CharField(_("room (室)"), max_length=10, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
+    id_number_hash = models.CharField(
+        _("ID number (keyed hash)"), max_length=64, blank=True, editable=False
+    )
+    id_number_last4 = models.CharField(
+        _("ID number (last 4 characters)"), max_length=4, blank=True, editable=False
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="residents", verbose_name=_("tags"))
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True, editable=False)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
+    notes = models.TextField(_("notes"), max_length=1000, blank=True)
+    last_active_at = models.DateTimeField(
+        _("last activity"),
+        default=timezone.now,
+        help_text=_("Last time the resident was added, changed or served; drives anonymisation."),
+    )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -52,10 +162,36 @@ class Resident(models.Model):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["community", "name"]
-        indexes = [models.Index(fields=["community", "phone"], name="resident_community_phone")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "phone"],
+                condition=~Q(phone=""),
+                name="resident_phone_unique_in_community",
+                violation_error_message=_(
+                    "A resident with this phone number is already registered in this community."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["community", "id_number_hash"],
+                condition=~Q(id_number_hash=""),
+                name="resident_id_number_unique_in_community",
+                violation_error_message=_(
+                    "A resident with this ID number is already registered in this community."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100)
+                ),
+                name="resident_birth_year_plausible",
+            ),
+        ]
 
     def __str__(self):
-        return self.name
+        return self.name or str(_("(anonymised)"))
+
+    def get_absolute_url(self):
+        return reverse("residents:detail", args=[self.pk])
 
     @property
     def address(self):
@@ -75,3 +211,169 @@ class Resident(models.Model):
         if len(digits) < 7:
             return "*" * len(digits)
         return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+    @property
+    def masked_id_number(self):
+        """`**************1234`; only the last four characters are kept (docs/privacy.md)."""
+        return id_numbers.masked(self.id_number_last4)
+
+    def set_id_number(self, number):
+        """Keep what finds the resident again (a keyed hash) and the last four; drop the rest."""
+        if number:
+            self.id_number_hash = id_numbers.digest(number)
+            self.id_number_last4 = id_numbers.last_four(number)
+        else:
+            self.id_number_hash = self.id_number_last4 = ""
+
+    def find_duplicate(self):
+        """Another resident of the same community with the same phone or ID number, if any."""
+        same = Q()
+        if self.phone:
+            same |= Q(phone=self.phone)
+        if self.id_number_hash:
+            same |= Q(id_number_hash=self.id_number_hash)
+        if not same:
+            return None
+        others = Resident.objects.filter(community_id=self.community_id).exclude(pk=self.pk)
+        return others.filter(same).first()
+
+    def record_consent(self, recorded_by, now):
+        self.consent_at = now
+        self.consent_recorded_by = recorded_by
+
+    @property
+    def is_anonymised(self):
+        return self.anonymised_at is not None
+
+    def anonymise(self, now):
+        """Clear everything that identifies the resident; keep the row for the statistics."""
+        self.name = self.phone = self.estate = self.building = self.unit = self.room = ""
+        self.notes = ""
+        self.birth_year = None
+        self.set_id_number("")
+        self.anonymised_at = now
+        self.save(
+            update_fields=[
+                "name",
+                "phone",
+                "estate",
+                "building",
+                "unit",
+                "room",
+                "notes",
+                "birth_year",
+                "id_number_hash",
+                "id_number_last4",
+                "anonymised_at",
+                "updated_at",
+            ]
+        )
+        self.tags.clear()
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Records a reviewer may read: those about, or made by staff of, their street office."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        if user.street_office_id:
+            office = user.street_office_id
+            return self.filter(
+                Q(community__street_office_id=office)
+                | Q(user__street_office_id=office)
+                | Q(user__community__street_office_id=office)
+            )
+        if user.community_id:
+            return self.filter(community_id=user.community_id)
+        return self.none()
+
+    def update(self, **kwargs):
+        raise PermissionDenied("Access records cannot be changed.")
+
+    def delete(self):
+        raise PermissionDenied("Access records cannot be deleted.")
+
+
+class AccessLog(models.Model):
+    """Who viewed, changed or exported residents' records, when and from where.
+
+    Append-only: the app never changes or deletes a record (see the admin and
+    `save`); the street office reviews them in the admin.
+    """
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", _("viewed")
+        ADDED = "added", _("added")
+        CHANGED = "changed", _("changed")
+        EXPORTED = "exported", _("exported")
+        ANONYMISED = "anonymised", _("anonymised")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+        help_text=_("Empty for the automatic anonymisation."),
+    )
+    action = models.CharField(_("what"), max_length=12, choices=Action)
+    resident = models.ForeignKey(
+        Resident,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resident"),
+    )
+    community = models.ForeignKey(
+        "desks.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    resident_count = models.PositiveIntegerField(_("number of residents"), default=1)
+    changed_fields = models.CharField(
+        _("changed fields"),
+        max_length=300,
+        blank=True,
+        help_text=_("Names of the fields changed, never their values."),
+    )
+    ip_address = models.GenericIPAddressField(_("from (IP address)"), null=True, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied("Access records cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("Access records cannot be deleted.")
+
+    @classmethod
+    def record(cls, action, *, user, ip_address, resident=None, count=1, changed_fields=()):
+        """Write one record; the community is the resident's, or the user's for an export."""
+        community_id = resident.community_id if resident else getattr(user, "community_id", None)
+        return cls.objects.create(
+            action=action,
+            user=user,
+            ip_address=ip_address,
+            resident=resident,
+            community_id=community_id,
+            resident_count=count,
+            changed_fields=",".join(changed_fields)[:300],
+        )

@@ -4,6 +4,7 @@ Nothing set means a development machine: DEBUG on, SQLite in the project
 folder. `.env.example` documents every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -51,6 +52,24 @@ if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only")):
         "when DEBUG is off."
     )
 
+# Key for the HMAC of residents' ID numbers (docs/privacy.md). Apart from SECRET_KEY
+# so that rotating one does not lose the other: changing it makes every stored ID
+# number unfindable, so keep it as carefully as the database backups.
+RESIDENT_ID_HMAC_KEY = _from_env(
+    "RESIDENT_ID_HMAC_KEY",
+    env.str,
+    default="dev-only-resident-id-key-do-not-use-in-production" if DEBUG else environ.Env.NOTSET,
+)
+if not DEBUG and (
+    len(RESIDENT_ID_HMAC_KEY) < 32
+    or RESIDENT_ID_HMAC_KEY.startswith("dev-only")
+    or RESIDENT_ID_HMAC_KEY == SECRET_KEY
+):
+    raise ImproperlyConfigured(
+        "Environment variable RESIDENT_ID_HMAC_KEY must be a random value of at least 32 "
+        "characters, different from SECRET_KEY, when DEBUG is off."
+    )
+
 ALLOWED_HOSTS = _from_env(
     "ALLOWED_HOSTS",
     env.list,
@@ -66,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "desks",
     "residents",
 ]
@@ -78,9 +98,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "residents.security.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -143,6 +166,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "residents.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desks:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -186,7 +213,21 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+# Staff sessions end after 30 minutes idle and 12 hours in all
+# (residents.security.StaffSessionMiddleware), and when the browser closes.
 SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_MAX_SECONDS = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Login lockout (django-axes): five failures for one username from one address
+# lock it for 15 minutes; a successful login clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "residents/locked_out.html"
 
 # A strict policy: our own scripts and styles only, no inline code, no eval.
 SECURE_CSP = {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/hours/", api.hours_on, name="api_hours"),
     *i18n_patterns(
         path("", include("desks.urls")),
+        path("desk/residents/", include("residents.urls")),
         path("accounts/", include("django.contrib.auth.urls")),
         path("admin/reports/", admin.site.admin_view(reports.report), name="reports"),
         re_path(

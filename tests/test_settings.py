@@ -12,6 +12,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "k8Jv3q-pW0zQe7YfLr2Nt5Bx9Hc4Ud6Sa1Gm8Vo3Ki7Tj2Fy5Rn0Ew4Pb9Xl6Zh",
     "ALLOWED_HOSTS": "desk.example.gov.cn",
+    "RESIDENT_ID_HMAC_KEY": "Qm7tZr2Lx9Wc4Hv8Np3Sd6Gk1Jf5Ty0Ub-Ea7Ro2Mi",
     "DATABASE_URL": "sqlite:///:memory:",
 }
 

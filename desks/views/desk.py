@@ -112,18 +112,18 @@ def item_guide(request: HttpRequest) -> HttpResponse:
 
 
 @desk_worker
-@require_GET
+@require_POST
 def resident_search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("resident_q", "").strip()[:50]
+    """POST, so that names and phone digits never reach a URL or an access log."""
+    query = request.POST.get("resident_q", "").strip()[:50]
+    mine = Resident.objects.filter(
+        community_id=request.user.community_id, anonymised_at__isnull=True
+    )
     residents = Resident.objects.none()
     if query.isdigit() and len(query) >= 4:
-        residents = Resident.objects.filter(
-            community_id=request.user.community_id, phone__endswith=query
-        )
-    elif len(query) >= 1 and not query.isdigit():
-        residents = Resident.objects.filter(
-            community_id=request.user.community_id, name__contains=query
-        )
+        residents = mine.filter(phone__endswith=query)
+    elif query and not query.isdigit():
+        residents = mine.filter(name__contains=query)
     return _no_store(
         render(
             request,

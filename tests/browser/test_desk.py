@@ -44,6 +44,7 @@ def pick_item(page, text):
 
 def test_a_worker_logs_three_requests_with_the_keyboard_only(live_server, page, desk):
     page.goto(live_server.url + "/accounts/login/?next=/desk/")
+    expect(page.locator("#id_username")).to_be_focused()  # autofocus: type straight away
     page.keyboard.type("heping-1")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

@@ -9,6 +9,7 @@ import functools
 import random
 import tomllib
 import uuid
+import zoneinfo
 from pathlib import Path
 
 from django.conf import settings
@@ -41,7 +42,8 @@ from desks.models import (
 )
 from desks.rota import RotaError, ask_swap, check_in, confirm_served, make_slots
 from desks.rota_planning import generate_month, month_bounds, publish
-from residents.models import Resident
+from residents import id_numbers
+from residents.models import Resident, Tag
 
 STREET_OFFICE = {"slug": "donghu", "name": "东湖街道", "phone": "027-86781234"}
 
@@ -57,6 +59,9 @@ COMMUNITIES = [
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo.toml"
 
 ESTATES = ["和平里", "幸福家园", "光明小区", "翠苑新村", "新华苑", "东湖花园", "水岸春天"]
+
+# When the demo residents agreed to be kept on record (a fixed moment, so reruns match).
+CONSENT_AT = dt.datetime(2026, 3, 2, 18, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 
 
 class DemoRandom(random.Random):
@@ -154,6 +159,7 @@ def seed():
         )
         created += new
         created += _user(f"{slug}-head", Role.HEAD, rng.person_name(), community=community)
+        head = User.objects.get(username=f"{slug}-head")
         for number in range(1, workers + 1):
             trained = rng.sample(categories, k=rng.randint(2, 4))
             created += _user(
@@ -163,7 +169,8 @@ def seed():
                 community=community,
                 trained=trained,
             )
-        created += _residents(community, rng, index)
+        head = User.objects.get(username=f"{slug}-head")
+        created += _residents(community, rng, index, recorded_by=head)
         created += _hours(community)
     created += _rota(timezone.now())
     created += _request_history(rng)
@@ -232,24 +239,48 @@ def _user(username, role, name, community=None, street_office=None, trained=()):
     return 1
 
 
-def _residents(community, rng, index, count=40):
+def demo_id_number(birth_year, rng):
+    """A well-formed ID number (region 420111, valid check character) that is nobody's."""
+    birth = f"{birth_year}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    first_17 = f"420111{birth}{rng.randint(900, 999)}"
+    return first_17 + id_numbers.check_character(first_17)
+
+
+def _residents(community, rng, index, recorded_by, count=40):
     created = 0
+    tags = list(Tag.objects.order_by("position"))
+    # Its own generator, so the people drawn from `rng` stay those of earlier demos.
+    private = random.Random(f"residents-{index}")
     for number in range(1, count + 1):
         # 139 0<community><number>: a block of numbers nobody real is given in the demo.
         phone = f"1390{index:02d}{number:05d}"
         last_name, first_name = rng.person_name()
         building, unit, room = rng.randint(1, 12), rng.randint(1, 4), rng.randint(1, 6) * 100 + 1
-        _, new = Resident.objects.get_or_create(
+        estate = rng.choice(ESTATES)
+        room += rng.randint(0, 3)
+        # Every run draws the same numbers in the same order, new residents or not.
+        birth_year = private.randint(1935, 2005)
+        id_number = demo_id_number(birth_year, private)
+        has_id_number = private.random() < 0.25
+        chosen_tags = private.sample(tags, k=min(private.choice([0, 0, 0, 1, 1, 2]), len(tags)))
+        resident, new = Resident.objects.get_or_create(
             community=community,
             phone=phone,
             defaults={
                 "name": f"{last_name}{first_name}",
-                "estate": rng.choice(ESTATES),
+                "estate": estate,
                 "building": str(building),
                 "unit": str(unit),
-                "room": str(room + rng.randint(0, 3)),
+                "room": str(room),
+                "birth_year": birth_year,
+                "consent_at": CONSENT_AT + dt.timedelta(days=number),
+                "consent_recorded_by": recorded_by,
+                "id_number_hash": id_numbers.digest(id_number) if has_id_number else "",
+                "id_number_last4": id_numbers.last_four(id_number) if has_id_number else "",
             },
         )
+        if new:
+            resident.tags.set(chosen_tags)
         created += new
     return created
 

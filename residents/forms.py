@@ -1,0 +1,153 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from residents import id_numbers
+from residents.models import Resident, Tag
+
+
+class NeverEchoedInput(forms.TextInput):
+    """A text box that never sends its value back: an ID number must not appear in a page."""
+
+    def format_value(self, value):
+        return None
+
+
+class ResidentForm(forms.ModelForm):
+    """Add or change a resident, as `user` may: their communities, the tags they may see."""
+
+    id_number = forms.CharField(
+        label=_("ID number"),
+        required=False,
+        max_length=30,
+        widget=NeverEchoedInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("Optional. Only a keyed hash and the last 4 characters are kept."),
+    )
+
+    field_order = [
+        "community",
+        "name",
+        "phone",
+        "id_number",
+        "birth_year",
+        "estate",
+        "building",
+        "unit",
+        "room",
+        "tags",
+        "notes",
+    ]
+
+    class Meta:
+        model = Resident
+        fields = [
+            "community",
+            "name",
+            "phone",
+            "estate",
+            "building",
+            "unit",
+            "room",
+            "birth_year",
+            "tags",
+            "notes",
+        ]
+        widgets = {
+            "tags": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        communities = Resident._meta.get_field("community").related_model.objects.visible_to(user)
+        if self.instance.pk or user.community_id:
+            # A resident stays in their community; community staff add to their own.
+            del self.fields["community"]
+            if not self.instance.pk:
+                self.instance.community_id = user.community_id
+        else:
+            self.fields["community"].queryset = communities
+        self.visible_tags = Tag.objects.visible_to(user)
+        self.fields["tags"].queryset = self.visible_tags
+        self.fields["name"].required = True
+        if self.instance.pk:
+            self.fields["id_number"].help_text = _(
+                "Leave empty to keep the one on record (%(masked)s); type a new one to replace it."
+            ) % {"masked": self.instance.masked_id_number or _("none")}
+        else:
+            self.fields["consent"] = forms.BooleanField(
+                label=_("The resident agrees that the centre keeps these details"),
+                error_messages={
+                    "required": _("Ask the resident for consent before keeping their details.")
+                },
+            )
+
+    def clean_id_number(self):
+        number = id_numbers.normalise(self.cleaned_data["id_number"])
+        if number:
+            id_numbers.validate_id_number(number)
+        return number
+
+    def clean_birth_year(self):
+        year = self.cleaned_data["birth_year"]
+        if year is not None and year > timezone.localdate().year:
+            raise forms.ValidationError(_("A birth year cannot be in the future."))
+        return year
+
+    def clean(self):
+        cleaned = super().clean()
+        # The duplicate check runs before ModelForm copies the data onto the instance.
+        if "phone" in cleaned:
+            self.instance.phone = cleaned["phone"]
+        if cleaned.get("id_number"):
+            self.instance.set_id_number(cleaned["id_number"])
+        if "community" in cleaned:
+            self.instance.community = cleaned["community"]
+        duplicate = self.instance.find_duplicate() if self.instance.community_id else None
+        if duplicate is not None:
+            if self.instance.phone and duplicate.phone == self.instance.phone:
+                self.add_error(
+                    "phone",
+                    _("A resident with this phone number is already registered in this community."),
+                )
+            else:
+                self.add_error(
+                    "id_number",
+                    _("A resident with this ID number is already registered in this community."),
+                )
+        return cleaned
+
+    def validate_unique(self):
+        # clean() already looked for duplicates (both constraints), with a message on
+        # the field at fault; the model's own check would only repeat it.
+        pass
+
+    def save(self, *, now):
+        hidden_tags = (
+            list(self.instance.tags.exclude(pk__in=self.visible_tags)) if self.instance.pk else []
+        )
+        resident = super().save(commit=False)
+        resident.last_active_at = now
+        if "consent" in self.fields:
+            resident.record_consent(self.user, now)
+        resident.save()
+        self.save_m2m()
+        # Keep the tags this user may not see: a duty worker must not clear them by saving.
+        resident.tags.add(*hidden_tags)
+        return resident
+
+    def changed_field_names(self):
+        """Fields changed by this form, for the audit record (names only, never values)."""
+        return [name for name in self.changed_data if name != "consent"]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name, last 4+ digits of the phone, or ID number"),
+        max_length=30,
+        widget=NeverEchoedInput(
+            attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )

@@ -1,0 +1,147 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from residents.forms import ResidentForm, SearchForm
+from residents.models import AccessLog, Resident
+
+PAGE_SIZE = 50
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _get_visible_resident(request: HttpRequest, pk: int, *, to_edit=False) -> Resident:
+    """The resident, if `request.user` may see them; otherwise 404, as if it did not exist.
+
+    An anonymised resident can be seen (it is only a row for the statistics) but
+    not edited: filling it in again would undo the anonymisation.
+    """
+    residents = Resident.objects.visible_to(request.user).with_tags_for(request.user)
+    if to_edit:
+        residents = residents.not_anonymised()
+    return get_object_or_404(residents, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    """The residents list; searches are POSTed so that no name or number lands in a URL."""
+    residents = Resident.objects.visible_to(request.user).with_tags_for(request.user)
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        residents = residents.matching(form.cleaned_data["q"])
+    page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "searched": form.is_bound}
+    template = "residents/search.html#results" if request.htmx else "residents/search.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _get_visible_resident(request, pk)
+    AccessLog.record(
+        AccessLog.Action.VIEWED,
+        user=request.user,
+        ip_address=_client_ip(request),
+        resident=resident,
+    )
+    return render(request, "residents/detail.html", {"resident": resident})
+
+
+@login_required
+@require_GET
+def add(request: HttpRequest) -> HttpResponse:
+    return render(request, "residents/form.html", {"form": ResidentForm(request.user)})
+
+
+@login_required
+@require_POST
+def create(request: HttpRequest) -> HttpResponse:
+    form = ResidentForm(request.user, data=request.POST)
+    if not form.is_valid():
+        return render(request, "residents/form.html", {"form": form})
+    with transaction.atomic():
+        resident = form.save(now=timezone.now())
+        AccessLog.record(
+            AccessLog.Action.ADDED,
+            user=request.user,
+            ip_address=_client_ip(request),
+            resident=resident,
+            changed_fields=form.changed_field_names(),
+        )
+    messages.success(request, _("Resident added."))
+    return redirect(resident)
+
+
+@login_required
+@require_GET
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _get_visible_resident(request, pk, to_edit=True)
+    form = ResidentForm(request.user, instance=resident)
+    return render(request, "residents/form.html", {"form": form, "resident": resident})
+
+
+@login_required
+@require_POST
+def update(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _get_visible_resident(request, pk, to_edit=True)
+    form = ResidentForm(request.user, data=request.POST, instance=resident)
+    if not form.is_valid():
+        return render(request, "residents/form.html", {"form": form, "resident": resident})
+    with transaction.atomic():
+        form.save(now=timezone.now())
+        AccessLog.record(
+            AccessLog.Action.CHANGED,
+            user=request.user,
+            ip_address=_client_ip(request),
+            resident=resident,
+            changed_fields=form.changed_field_names(),
+        )
+    messages.success(request, _("Changes saved."))
+    return redirect(resident)
+
+
+@login_required
+@require_POST
+def export(request: HttpRequest) -> HttpResponse:
+    """The visible residents as CSV (UTF-8 with BOM, so Excel reads the Chinese), phones masked."""
+    residents = list(Resident.objects.visible_to(request.user).with_tags_for(request.user))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="residents-{stamp}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    header = [_("Community"), _("Name"), _("Phone"), _("Address"), _("Birth year"), _("Tags")]
+    writer.writerow(header)
+    for resident in residents:
+        writer.writerow(
+            [
+                resident.community.name,
+                resident.name,
+                resident.masked_phone,
+                resident.address,
+                resident.birth_year or "",
+                "、".join(tag.name for tag in resident.shown_tags),
+            ]
+        )
+    AccessLog.record(
+        AccessLog.Action.EXPORTED,
+        user=request.user,
+        ip_address=_client_ip(request),
+        count=len(residents),
+    )
+    return response
