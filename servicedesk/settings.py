@@ -159,6 +159,10 @@ else:
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Public pages are cached per process by default; CACHE_URL can point every app
+# server at one shared cache (redis://…) or switch caching off (dummycache://).
+CACHES = {"default": _from_env("CACHE_URL", env.cache_url, default="locmemcache://")}
+
 AUTH_USER_MODEL = "desks.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -119,6 +119,13 @@ class ServiceRequest(models.Model):
         ]
         indexes = [
             models.Index(fields=["community", "logged_at"], name="request_community_time"),
+            # The monthly report's repeat visits look, for each request, for the same
+            # resident's earlier request for the same item within 30 days. Without this
+            # index each lookup scanned a month of the whole city's requests (1.3 s for
+            # one street office's report at 100k requests; see benchmarks/RESULTS.md).
+            models.Index(
+                fields=["resident", "service_item", "logged_at"], name="request_repeat_visit"
+            ),
         ]
 
     def __str__(self):

@@ -20,6 +20,9 @@ PUBLIC_CACHE_SECONDS = 60
 LOOKAHEAD_DAYS = 14
 WEEK_DAYS = 7
 FEED_DAYS = 60
+# A city has a thousand centres: `/` shows them a page at a time (and `?office=` one
+# street office's), so the page costs the same to render however many there are.
+HOME_PAGE_SIZE = 50
 
 
 def public(view):
@@ -41,7 +44,15 @@ def home(request: HttpRequest) -> HttpResponse:
     except BadDate as error:
         return bad_request(request, str(error))
 
-    communities = list(Community.objects.select_related("street_office"))
+    communities = Community.objects.select_related("street_office")
+    if office := request.GET.get("office", "")[:50]:
+        communities = communities.filter(street_office__slug=office)
+    page = _page_number(request.GET.get("page"))
+    # One row more than a page says whether a next page exists, without a COUNT query.
+    start = (page - 1) * HOME_PAGE_SIZE
+    communities = list(communities[start : start + HOME_PAGE_SIZE + 1])
+    has_next = len(communities) > HOME_PAGE_SIZE
+    communities = communities[:HOME_PAGE_SIZE]
     opening = hours.OpeningHours(communities, day, day + dt.timedelta(days=LOOKAHEAD_DAYS))
     if day != today:
         # Another day: what it looks like from that day's first moment.
@@ -57,8 +68,16 @@ def home(request: HttpRequest) -> HttpResponse:
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
             "today": today,
+            "office": office,
+            "page": page,
+            "has_next": has_next,
         },
     )
+
+
+def _page_number(value: str | None) -> int:
+    """?page=N, where anything that is not a page number means the first page."""
+    return int(value) if value and value.isdigit() and 0 < int(value) < 10_000 else 1
 
 
 @public

@@ -8,6 +8,7 @@ import time_machine
 from django.core.cache import cache
 
 from desks.models import DateOverride
+from desks.views.public import HOME_PAGE_SIZE
 from tests.factories import make_community, make_resident, make_street_office, make_user
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +165,23 @@ def test_public_pages_refuse_post(client):
     community = make_community()
     assert client.post("/").status_code == 405
     assert client.post(community.get_absolute_url()).status_code == 405
+
+
+def test_home_shows_a_city_a_page_at_a_time(client, tuesday_afternoon):
+    office = make_street_office()
+    for n in range(HOME_PAGE_SIZE + 1):
+        make_community(office, name=f"社区{n:03d}")
+    first = client.get("/").text
+    assert "社区000" in first and f"社区{HOME_PAGE_SIZE:03d}" not in first
+    assert 'href="?page=2"' in first
+    second = client.get("/?page=2").text
+    assert f"社区{HOME_PAGE_SIZE:03d}" in second and "社区000" not in second
+    assert 'href="?page=1"' in second and 'href="?page=3"' not in second
+
+
+def test_home_shows_one_street_office_when_asked(client, tuesday_afternoon):
+    make_community(make_street_office(slug="donghu"), name="和平社区")
+    make_community(make_street_office(slug="xihu"), name="光明社区")
+    body = client.get("/?office=donghu").text
+    assert "和平社区" in body and "光明社区" not in body
+    assert 'href="?office=xihu"' in client.get("/").text

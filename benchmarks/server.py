@@ -1,0 +1,45 @@
+"""Start and stop gunicorn for a benchmark: production settings, 127.0.0.1 only."""
+
+import os
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+
+from django_setup import PRODUCTION_ENV, ROOT, database_url
+
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+
+
+@contextmanager
+def gunicorn(app, database, port, cache_url="locmemcache://", extra_env=None):
+    """Run `gunicorn app` with gunicorn.conf.py on 127.0.0.1:port until the block ends."""
+    env = {
+        **os.environ,
+        **PRODUCTION_ENV,
+        "DATABASE_URL": database_url(database),
+        "CACHE_URL": cache_url,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESS_LOG": "",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [GUNICORN, "--config", str(ROOT / "gunicorn.conf.py"), "--pythonpath", "benchmarks", app],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(f"/tmp/servicedesk-bench-gunicorn-{port}.log", "w"),  # noqa: SIM115
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/static/favicon.svg", timeout=2)
+                break
+            except OSError as error:
+                if getattr(error, "code", None):  # an HTTP error: the server is up
+                    break
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

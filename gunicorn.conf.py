@@ -1,0 +1,30 @@
+"""gunicorn settings for production: `gunicorn servicedesk.wsgi` picks this file up.
+
+Sizing (docs/deploy.md): threaded workers, one process per core plus one, each
+with GUNICORN_THREADS threads. A thread holds at most one database connection at
+a time, so DATABASE_POOL_MAX should equal GUNICORN_THREADS, and PostgreSQL must
+allow workers × DATABASE_POOL_MAX connections (plus a few for psql and backups).
+On 2 cores: 5 workers × 4 threads × pool 4 = 20 connections at most.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# Threads let a worker answer other requests while one waits on PostgreSQL, and
+# keep keep-alive connections from nginx open without a process each.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Load the app once in the master and fork: faster start, shared memory pages.
+preload_app = True
+# A desk POST takes milliseconds; anything past 30 s is stuck and is restarted.
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so a slow leak never grows without bound.
+max_requests = 5000
+max_requests_jitter = 500
+# An empty GUNICORN_ACCESS_LOG turns the access log off (nginx keeps its own).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+errorlog = "-"
