@@ -23,6 +23,11 @@ ROLE_PERMISSIONS = {
         ("desks", "dutyslot"): ("view",),
         ("desks", "exportrecord"): ("view", "view_reports", "export_reports"),
         ("residents", "resident"): ("view",),
+        ("desks", "votinground"): ("view", "add", "change"),
+        ("desks", "menuitem"): ("view", "add", "change", "delete"),
+        ("desks", "vote"): ("view", "change"),
+        ("desks", "rating"): ("view",),
+        ("desks", "callback"): ("view",),
     },
     Role.HEAD: {
         ("desks", "community"): ("view",),
@@ -36,6 +41,11 @@ ROLE_PERMISSIONS = {
         ("desks", "dutyslot"): ("view",),
         ("desks", "exportrecord"): ("view_reports", "export_reports"),
         ("residents", "resident"): ("view", "add", "change"),
+        ("desks", "votinground"): ("view", "add", "change"),
+        ("desks", "menuitem"): ("view", "add", "change", "delete"),
+        ("desks", "vote"): ("view", "change"),
+        ("desks", "rating"): ("view",),
+        ("desks", "callback"): ("view",),
     },
 }
 

@@ -20,10 +20,20 @@ from desks.models.requests import (
     ServiceRequest,
 )
 from desks.models.rota import Assignment, DutySlot, SlotKind
+from desks.models.voice import (
+    CallBack,
+    Level,
+    MenuItem,
+    Rating,
+    RatingInvitation,
+    Vote,
+    VotingRound,
+)
 
 __all__ = [
     "Assignment",
     "CalendarDay",
+    "CallBack",
     "Channel",
     "Community",
     "DateOverride",
@@ -31,7 +41,11 @@ __all__ = [
     "ExportRecord",
     "FollowUp",
     "HolidayRule",
+    "Level",
+    "MenuItem",
     "Outcome",
+    "Rating",
+    "RatingInvitation",
     "RequestChange",
     "Role",
     "ServiceCategory",
@@ -41,6 +55,8 @@ __all__ = [
     "StaffManager",
     "StreetOffice",
     "User",
+    "Vote",
+    "VotingRound",
     "Weekday",
     "WeeklyWindow",
     "phone_validator",
