@@ -66,7 +66,7 @@ def new_device_token() -> str:
 
 def device_hash(token: str) -> str:
     """A keyed hash of the device cookie: the database never holds the cookie itself."""
-    return salted_hmac("desks.voice.device", token).hexdigest()
+    return salted_hmac("desks.voice.device", token, algorithm="sha256").hexdigest()
 
 
 # 点单: voting rounds and the evening menu
