@@ -101,7 +101,7 @@ def test_the_qr_code_needs_a_login(client, logged):
 def test_the_one_time_notice_carries_the_qr_code(client, worker, logged):
     client.force_login(worker)
     response = client.get(reverse("desks:notice", args=[logged.pk]))
-    assert '<svg' in response.text and 'class="qr"' in response.text
+    assert "<svg" in response.text and 'class="qr"' in response.text
     assert rate_url(RatingInvitation.objects.get().token) in response.text
 
 

@@ -61,7 +61,7 @@ def test_it_stores_a_vote_and_remembers_the_device_by_a_hash(client, voting_roun
     cookie = response.cookies[voice.DEVICE_COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert vote.device_hash == voice.device_hash(cookie.value) != cookie.value
-    assert "Thank you, your vote is counted." in client.get(vote_url(voting_round.community)).text
+    assert "您的投票已记录" in client.get(vote_url(voting_round.community)).text
 
 
 def test_it_stores_a_wish_for_staff_to_map(client, voting_round):
