@@ -30,6 +30,11 @@ ROLE_PERMISSIONS = {
         ("residents", "resident"): ("view",),
         ("residents", "tag"): ("view",),
         ("residents", "accesslog"): ("view",),
+        ("desks", "votinground"): ("view", "add", "change"),
+        ("desks", "menuitem"): ("view", "add", "change", "delete"),
+        ("desks", "vote"): ("view", "change"),
+        ("desks", "rating"): ("view",),
+        ("desks", "callback"): ("view",),
     },
     Role.HEAD: {
         ("desks", "community"): ("view",),
@@ -49,6 +54,11 @@ ROLE_PERMISSIONS = {
         ("desks", "swaprequest"): ("view",),
         ("residents", "resident"): ("view", "add", "change"),
         ("residents", "tag"): ("view",),
+        ("desks", "votinground"): ("view", "add", "change"),
+        ("desks", "menuitem"): ("view", "add", "change", "delete"),
+        ("desks", "vote"): ("view", "change"),
+        ("desks", "rating"): ("view",),
+        ("desks", "callback"): ("view",),
     },
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desks.views import desk, public, rota
+from desks.views import desk, public, rota, voice
 
 app_name = "desks"
 
@@ -8,11 +8,14 @@ urlpatterns = [
     path("", public.home, name="public_home"),
     path("c/<slug:slug>/", public.community, name="community"),
     path("c/<slug:slug>/hours.ics", public.community_calendar, name="community_calendar"),
+    path("c/<slug:slug>/vote/", voice.vote, name="vote"),
+    path("r/<str:token>/", voice.rate, name="rate"),
     path("desk/", desk.desk_home, name="home"),
     path("desk/requests/", desk.log, name="log"),
     path("desk/requests/<int:pk>/edit/", desk.edit, name="edit"),
     path("desk/requests/<int:pk>/delete/", desk.delete, name="delete"),
     path("desk/requests/<int:pk>/notice/", desk.notice, name="notice"),
+    path("desk/requests/<int:pk>/rating/", voice.rating_qr, name="rating_qr"),
     path("desk/items/", desk.item_search, name="item_search"),
     path("desk/items/guide/", desk.item_guide, name="item_guide"),
     path("desk/lookup/residents/", desk.resident_search, name="resident_search"),
@@ -55,4 +58,5 @@ urlpatterns = [
         for decision in ("approve", "refuse")
     ],
     path("desk/rota/assignments/<int:pk>/confirm/", rota.confirm_served, name="confirm_served"),
+    path("desk/call-backs/<int:pk>/close/", voice.close_call_back, name="close_call_back"),
 ]

@@ -1,8 +1,17 @@
 """Plain factory helpers: each makes one valid object, with keyword overrides."""
 
 import itertools
+import uuid
 
-from desks.models import Community, Role, ServiceCategory, ServiceItem, StreetOffice, User
+from desks.models import (
+    Community,
+    Role,
+    ServiceCategory,
+    ServiceItem,
+    ServiceRequest,
+    StreetOffice,
+    User,
+)
 from residents.models import Resident
 
 _sequence = itertools.count(1)
@@ -56,3 +65,16 @@ def make_resident(community=None, **fields):
     n = next(_sequence)
     fields = {"name": f"居民{n}", "phone": f"139{n:08d}", **fields}
     return Resident.objects.create(community=community or make_community(), **fields)
+
+
+def make_request(community, service_item, logged_by, logged_at, **fields):
+    """A logged request, stored directly (the desk's own rules are tested elsewhere)."""
+    fields = {"outcome": "answered", "channel": "walk_in", **fields}
+    return ServiceRequest.objects.create(
+        community=community,
+        service_item=service_item,
+        logged_by=logged_by,
+        logged_at=logged_at,
+        idempotency_key=uuid.uuid4(),
+        **fields,
+    )

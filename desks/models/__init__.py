@@ -30,12 +30,22 @@ from desks.models.rota import (
     SwapRequest,
     first_of_month,
 )
+from desks.models.voice import (
+    CallBack,
+    Level,
+    MenuItem,
+    Rating,
+    RatingInvitation,
+    Vote,
+    VotingRound,
+)
 
 __all__ = [
     "Absence",
     "Assignment",
     "CalendarDay",
     "CalendarLink",
+    "CallBack",
     "Channel",
     "Community",
     "CompLeave",
@@ -44,7 +54,11 @@ __all__ = [
     "ExportRecord",
     "FollowUp",
     "HolidayRule",
+    "Level",
+    "MenuItem",
     "Outcome",
+    "Rating",
+    "RatingInvitation",
     "RequestChange",
     "Role",
     "RotaMonth",
@@ -56,6 +70,8 @@ __all__ = [
     "StreetOffice",
     "SwapRequest",
     "User",
+    "Vote",
+    "VotingRound",
     "Weekday",
     "WeeklyWindow",
     "first_of_month",

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from desks import hours, request_log, rota
+from desks import hours, request_log, rota, voice
 from desks.forms import CloseFollowUpForm, HandoverForm, LogRequestForm, RequestForm
 from desks.models import Assignment, Community, DutySlot, FollowUp, ServiceItem, ServiceRequest
 from residents.models import Resident
@@ -184,6 +184,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
                 "community": community,
                 "days": [day for day in opening.days(community) if day.is_open],
                 "missing": set(logged.missing_materials),
+                **voice.rating_link(request, logged, timezone.now()),
             },
         )
     )
@@ -251,6 +252,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
             {
                 "mine": mine,
                 "others": community if request.user.is_head else None,
+                "call_backs": voice.call_back_queue(request.user),
                 "today": timezone.localdate(now),
                 "close_form": CloseFollowUpForm(),
             },

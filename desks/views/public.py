@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_safe
 
-from desks import calendar_feed, hours, structured_data
+from desks import calendar_feed, hours, structured_data, voice
 from desks.models import Community, ServiceCategory, ServiceItem
 from desks.public_dates import BadDate, parse_day
 
@@ -101,6 +101,8 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
             "categories": [category for category in categories if category.offered],
             "osm_opening_hours": hours.osm_opening_hours(weekly, centre.street_office.holiday_rule),
             "json_ld": structured_data.json_ld(request, centre, weekly, list(opening.days(centre))),
+            "menu": voice.tonight_menu(centre),
+            "voting_round": voice.open_round(centre, now),
         },
     )
 

@@ -53,6 +53,8 @@ def report(request: HttpRequest) -> HttpResponse:
             "offices": StreetOffice.objects.filter(communities__in=visible).distinct(),
             "communities": visible.order_by("name"),
             "can_export": request.user.has_perm("desks.export_reports"),
+            "rate_tables": monthly.rate_tables(),
+            "votes_table": monthly.votes_against_requests(),
         },
     )
     response["Cache-Control"] = "no-store"

@@ -1,9 +1,21 @@
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from desks import voice
 from desks.management.commands.seed_demo import load_demo
-from desks.models import Community, Role, ServiceItem, StreetOffice, User
+from desks.models import (
+    CallBack,
+    Community,
+    Level,
+    Rating,
+    Role,
+    ServiceItem,
+    StreetOffice,
+    User,
+    VotingRound,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +79,17 @@ def test_the_catalogue_has_what_real_centres_handle():
     assert len(names) >= 25
     for expected in ("居民医保参保登记", "少儿医保参保", "生育保险联系单", "计生证明", "矛盾调解"):
         assert expected in names
+
+
+def test_it_adds_the_residents_voice(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    heping = Community.objects.get(slug="heping")
+    assert voice.open_round(heping, timezone.now()).votes.count() >= 25
+    assert len(voice.tonight_menu(heping)) == 8
+    assert VotingRound.objects.filter(closes_at__isnull=False).count() == 5
+    assert Rating.objects.filter(request__community=heping).count() > 10
+    open_call_backs = CallBack.objects.open().filter(
+        rating__request__community=heping, rating__level=Level.DISSATISFIED
+    )
+    assert {call_back.owner.username for call_back in open_call_backs} == {"heping-head"}

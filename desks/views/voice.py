@@ -1,0 +1,198 @@
+"""Residents' voice: the vote page (点单), the rating page (好差评), the desk's QR code, call-backs.
+
+The vote and rating pages are public but never cached: they carry a form with a
+CSRF token and answer per device. The community page links to them and stays cacheable.
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from desks import voice
+from desks.models import CallBack, Community, Rating, ServiceItem, ServiceRequest
+from desks.views.desk import desk_worker
+from desks.voice_forms import CloseCallBackForm, RatingForm, VoteForm
+
+# Public
+
+
+def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    """A clear page for a resident whose link or form cannot be used, with the reason."""
+    return render(
+        request,
+        "desks/voice/problem.html",
+        {"title": title, "message": message},
+        status=status,
+    )
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = _problem(
+        request,
+        429,
+        _("Too many tries"),
+        _("Too many tries from this network in a minute. Please wait a minute and try again."),
+    )
+    response["Retry-After"] = "60"
+    return response
+
+
+def _address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _device_token(request: HttpRequest) -> str | None:
+    token = request.COOKIES.get(voice.DEVICE_COOKIE, "")
+    return token if 16 <= len(token) <= 64 else None
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def vote(request: HttpRequest, slug: str) -> HttpResponse:
+    now = timezone.now()
+    if request.method == "POST" and voice.is_rate_limited(
+        "vote", _address(request), voice.VOTE_LIMIT, now
+    ):
+        return _too_many(request)
+    centre = get_object_or_404(Community, slug=slug)
+    voting_round = voice.open_round(centre, now)
+    token = _device_token(request)
+    context = {"community": centre, "voting_round": voting_round}
+    if voting_round is None:
+        status = 409 if request.method == "POST" else 200
+        return render(request, "desks/voice/vote.html", context, status=status)
+    if voice.has_voted(voting_round, token):
+        status = 409 if request.method == "POST" else 200
+        return render(request, "desks/voice/vote.html", {**context, "voted": True}, status=status)
+
+    form = VoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        token = token or voice.new_device_token()
+        stored = voice.cast_vote(
+            voting_round,
+            token,
+            now,
+            service_item=form.cleaned_data["service_item"],
+            wish=form.cleaned_data["wish"],
+        )
+        response = redirect(request.path)
+        if stored:
+            # The only place the device cookie is set: public pages never read it.
+            response.set_cookie(
+                voice.DEVICE_COOKIE,
+                token,
+                max_age=voice.DEVICE_COOKIE_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+    items = (
+        ServiceItem.objects.active()
+        .select_related("category")
+        .order_by("category__position", "category__name", "position", "name")
+    )
+    return render(
+        request,
+        "desks/voice/vote.html",
+        {**context, "form": form, "items": items},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def rate(request: HttpRequest, token: str) -> HttpResponse:
+    now = timezone.now()
+    if voice.is_rate_limited("rate", _address(request), voice.RATING_LIMIT, now):
+        return _too_many(request)
+    invitation = voice.find_invitation(token)
+    if invitation is None:
+        return _problem(
+            request,
+            404,
+            _("This rating link is not valid"),
+            _("Please check the link, or scan the QR code on your paper again."),
+        )
+    already_rated = _problem(
+        request,
+        410,
+        _("This visit has been rated already"),
+        _("Each visit can be rated once. Thank you for telling us how it went."),
+    )
+    if Rating.objects.filter(request_id=invitation.request_id).exists():
+        return already_rated
+    if invitation.has_expired(now):
+        return _problem(
+            request,
+            410,
+            _("This rating link has expired"),
+            _("A visit can be rated within 7 days. You are welcome to call the centre instead."),
+        )
+    form = RatingForm(request.POST if request.method == "POST" else None)
+    context = {"visit": invitation.request, "community": invitation.request.community}
+    if request.method == "POST" and form.is_valid():
+        rating = voice.rate(
+            invitation, form.cleaned_data["level"], form.cleaned_data["comment"], now
+        )
+        if rating is None:
+            return already_rated
+        return render(request, "desks/voice/rated.html", {**context, "rating": rating})
+    return render(
+        request,
+        "desks/voice/rate.html",
+        {**context, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# Desk
+
+
+@desk_worker
+@require_GET
+def rating_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    logged = get_object_or_404(
+        ServiceRequest.objects.alive().select_related("service_item"),
+        pk=pk,
+        community_id=request.user.community_id,
+    )
+    response = render(
+        request,
+        "desks/voice/rating_qr.html",
+        {"logged": logged, **voice.rating_link(request, logged, timezone.now())},
+    )
+    # The link lets anyone rate this visit once: keep it out of every cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@desk_worker
+@require_POST
+def close_call_back(request: HttpRequest, pk: int) -> HttpResponse:
+    now = timezone.now()
+    call_back = get_object_or_404(
+        CallBack.objects.open().select_related("rating__request__service_item", "owner"),
+        pk=pk,
+        rating__request__community_id=request.user.community_id,
+    )
+    if call_back.owner_id != request.user.pk and not request.user.is_head:
+        raise PermissionDenied
+    form = CloseCallBackForm(request.POST)
+    if form.is_valid():
+        voice.close_call_back(call_back, request.user, now, form.cleaned_data["resolution"])
+        if not request.htmx:
+            return redirect("desks:follow_ups")
+    response = render(
+        request,
+        "desks/voice/call_backs.html#call-back",
+        {"call_back": call_back, "close_call_back_form": form, "today": timezone.localdate(now)},
+        status=200 if form.is_valid() else 422,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

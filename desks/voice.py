@@ -1,0 +1,245 @@
+"""Residents' voice: the rules for voting on the evening menu and rating a request.
+
+Views call these; each workflow that writes more than one row is one transaction.
+"""
+
+import datetime as dt
+import secrets
+
+import segno
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from desks import hours
+from desks.models import (
+    CallBack,
+    Community,
+    MenuItem,
+    Rating,
+    RatingInvitation,
+    Role,
+    ServiceItem,
+    ServiceRequest,
+    User,
+    Vote,
+    VotingRound,
+)
+from desks.models.voice import MENU_SIZE, RATING_VALID_FOR
+
+DEVICE_COOKIE = "voice_device"
+DEVICE_COOKIE_AGE = 400 * 24 * 60 * 60  # browsers cap cookies at 400 days
+CALL_BACK_WORKING_DAYS = 3
+# How far ahead to look for open days; a desk closed that long gets calendar days.
+WORKING_DAYS_HORIZON = 60
+
+# Requests per minute from one address before the endpoint answers 429.
+VOTE_LIMIT = 10
+RATING_LIMIT = 20
+
+
+# Abuse
+
+
+def is_rate_limited(scope: str, address: str, limit: int, now: dt.datetime) -> bool:
+    """Count this request against `address` in the current minute; True once over `limit`.
+
+    A fixed one-minute window in the shared cache: cheap, and good enough to
+    stop a script flooding a public form. A cache that stores nothing limits nothing.
+    """
+    key = f"voice-limit:{scope}:{address}:{int(now.timestamp()) // 60}"
+    cache.add(key, 0, timeout=60 + 1)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:
+        return False
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def device_hash(token: str) -> str:
+    """A keyed hash of the device cookie: the database never holds the cookie itself."""
+    return salted_hmac("desks.voice.device", token, algorithm="sha256").hexdigest()
+
+
+# 点单: voting rounds and the evening menu
+
+
+def open_round(community: Community, now: dt.datetime) -> VotingRound | None:
+    return VotingRound.objects.filter(community=community).open_at(now).first()
+
+
+def has_voted(voting_round: VotingRound, token: str | None) -> bool:
+    return bool(token) and voting_round.votes.filter(device_hash=device_hash(token)).exists()
+
+
+def cast_vote(
+    voting_round: VotingRound,
+    token: str,
+    now: dt.datetime,
+    service_item: ServiceItem | None = None,
+    wish: str = "",
+) -> Vote | None:
+    """Store one device's vote; None when this device has voted in the round already."""
+    vote = Vote(
+        round=voting_round,
+        service_item=service_item,
+        wish=wish,
+        device_hash=device_hash(token),
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            vote.save()
+    except IntegrityError:
+        return None
+    return vote
+
+
+@transaction.atomic
+def use_top(voting_round: VotingRound, size: int = MENU_SIZE) -> list[MenuItem]:
+    """Make the round's menu its `size` most voted items, replacing any earlier pick."""
+    voting_round.menu.all().delete()
+    return MenuItem.objects.bulk_create(
+        MenuItem(round=voting_round, service_item=item, position=position)
+        for position, item in enumerate(voting_round.ranking()[:size])
+    )
+
+
+def tonight_menu(community: Community) -> list[ServiceItem]:
+    """The services on the menu of the community's latest round that has one."""
+    latest = (
+        VotingRound.objects.filter(community=community, menu__isnull=False)
+        .order_by("-opens_at")
+        .values("pk")[:1]
+    )
+    return [
+        entry.service_item
+        for entry in MenuItem.objects.filter(round__in=latest).select_related("service_item")
+    ]
+
+
+# 好差评: rating a request
+
+
+def invitation_for(request: ServiceRequest) -> RatingInvitation:
+    """The request's rating link, made the first time it is asked for.
+
+    It expires 7 days after the request was logged, however late it is shown.
+    """
+    invitation, _ = RatingInvitation.objects.get_or_create(
+        request=request,
+        defaults={
+            "token": secrets.token_urlsafe(32),
+            "expires_at": request.logged_at + RATING_VALID_FOR,
+        },
+    )
+    return invitation
+
+
+def find_invitation(token: str) -> RatingInvitation | None:
+    """The invitation of a live request with this token, or None."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        RatingInvitation.objects.select_related("request__community__street_office")
+        .filter(token=token, request__deleted_at__isnull=True)
+        .first()
+    )
+
+
+def qr_svg(url: str, title: str) -> str:
+    """`url` as an inline SVG QR code: presentation attributes only, so the strict CSP holds."""
+    code = segno.make(url, error="m")
+    return code.svg_inline(
+        scale=6, dark="#000", light="#fff", title=title, svgclass="qr", lineclass=None
+    )
+
+
+def rating_link(http_request: HttpRequest, logged: ServiceRequest, now: dt.datetime) -> dict:
+    """What the desk shows to let a resident rate `logged`: the link, its QR code, its state."""
+    invitation = invitation_for(logged)
+    with translation.override(settings.LANGUAGE_CODE):
+        # Residents get the Chinese page, whatever language the worker uses.
+        path = reverse("desks:rate", args=[invitation.token])
+    url = http_request.build_absolute_uri(path)
+    return {
+        "rating_url": url,
+        "rating_qr": qr_svg(url, _("QR code: rate this visit")),
+        "rating_expires_at": invitation.expires_at,
+        "rating_expired": invitation.has_expired(now),
+        "rated": Rating.objects.filter(request=logged).exists(),
+    }
+
+
+@transaction.atomic
+def rate(invitation: RatingInvitation, level: int, comment: str, now: dt.datetime) -> Rating | None:
+    """Store the resident's rating; None when the request was rated already.
+
+    不满意 or worse opens a call-back for the community head.
+    """
+    request = invitation.request
+    rating = Rating(request=request, level=level, comment=comment, rated_at=now)
+    try:
+        with transaction.atomic():
+            rating.save()
+    except IntegrityError:
+        return None
+    if rating.needs_call_back:
+        CallBack.objects.create(
+            rating=rating,
+            owner=call_back_owner(request),
+            due_on=working_days_after(request.community, timezone.localdate(now)),
+            created_at=now,
+        )
+    return rating
+
+
+def call_back_owner(request: ServiceRequest) -> User:
+    """The community head; the worker who logged the request if the community has none."""
+    head = (
+        User.objects.filter(community_id=request.community_id, role=Role.HEAD, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    return head or request.logged_by
+
+
+def working_days_after(
+    community: Community, day: dt.date, count: int = CALL_BACK_WORKING_DAYS
+) -> dt.date:
+    """The `count`-th day after `day` on which the community's desk is open (desks.hours)."""
+    last = day + dt.timedelta(days=WORKING_DAYS_HORIZON)
+    opening = hours.OpeningHours([community], day + dt.timedelta(days=1), last)
+    open_days = [
+        hours_of_day.date for hours_of_day in opening.days(community) if hours_of_day.is_open
+    ]
+    if len(open_days) >= count:
+        return open_days[count - 1]
+    return day + dt.timedelta(days=count)
+
+
+def call_back_queue(user: User):
+    """Open call-backs the user owns, and for a head every open one of their community."""
+    if not user.community_id:
+        return CallBack.objects.none()
+    queue = CallBack.objects.open().filter(rating__request__community_id=user.community_id)
+    if not user.is_head:
+        queue = queue.filter(owner=user)
+    return queue.select_related("rating__request__service_item", "owner").order_by(
+        "due_on", "created_at"
+    )
+
+
+def close_call_back(call_back: CallBack, user: User, now: dt.datetime, resolution: str) -> None:
+    call_back.closed_at = now
+    call_back.closed_by = user
+    call_back.resolution = resolution
+    call_back.save(update_fields=["closed_at", "closed_by", "resolution"])
