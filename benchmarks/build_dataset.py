@@ -163,9 +163,17 @@ class Builder:
     def organisation(self):
         self.copy(
             "desks_streetoffice",
-            ["id", "name", "slug", "phone", "holiday_rule"],
+            [
+                "id",
+                "name",
+                "slug",
+                "phone",
+                "holiday_rule",
+                "comp_ratio_weekend",
+                "comp_ratio_evening",
+            ],
             (
-                (str(o), f"街道{o:03d}", f"office-{o}", "027-86780000", "closed")
+                (str(o), f"街道{o:03d}", f"office-{o}", "027-86780000", "closed", "1.0", "1.0")
                 for o in range(1, self.offices + 1)
             ),
         )
@@ -232,12 +240,17 @@ class Builder:
                         str(n % 30 + 1),
                         str(n % 4 + 1),
                         str(100 + n % 20),
+                        "",
+                        "",
+                        "",
+                        stamp,
                         stamp,
                         stamp,
                     )
                 )
             self.residents_of[c] = (first, resident_id)
         columns = ["id", "community_id", "name", "phone", "estate", "building", "unit", "room"]
+        columns += ["id_number_hash", "id_number_last4", "notes", "last_active_at"]
         self.copy("residents_resident", [*columns, "created_at", "updated_at"], rows)
 
     def slots(self):

@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "bench-only-" + "x" * 60,
     "ALLOWED_HOSTS": "127.0.0.1",
     "HTTPS": "false",
+    "RESIDENT_ID_HMAC_KEY": "bench-only-hmac-" + "y" * 40,
 }
 
 

@@ -7,6 +7,7 @@ exported is exactly what is on screen.
 """
 
 import datetime as dt
+import functools
 import re
 import statistics
 from dataclasses import astuple, dataclass, field
@@ -184,6 +185,34 @@ class MonthlyReport:
             community_id__in=self.community_ids, starts_at__gte=start, starts_at__lt=end
         )
 
+    def requests_in_both(self):
+        """This month's and last month's requests, for one query that counts each apart."""
+        start = self.month.previous.bounds()[0]
+        end = self.month.bounds()[1]
+        return ServiceRequest.objects.alive().filter(
+            community_id__in=self.community_ids, logged_at__gte=start, logged_at__lt=end
+        )
+
+    def per_month(self, field: str, **figures) -> dict:
+        """Each figure twice, as `<name>_current` and `<name>_previous`, in one aggregate.
+
+        `figures` maps a name to (aggregate class, expression, extra filter or None);
+        `field` is the datetime that places a row in a month.
+        """
+        split = self.month.bounds()[0]
+        since = self.month.previous.bounds()[0]
+        until = self.month.bounds()[1]
+        months = {
+            "current": Q(**{f"{field}__gte": split, f"{field}__lt": until}),
+            "previous": Q(**{f"{field}__gte": since, f"{field}__lt": split}),
+        }
+        aggregates = {}
+        for name, (aggregate, expression, condition) in figures.items():
+            for month, in_month in months.items():
+                where = in_month & condition if condition is not None else in_month
+                aggregates[f"{name}_{month}"] = aggregate(expression, filter=where)
+        return aggregates
+
     # Tables
 
     def tables(self) -> list[Table]:
@@ -200,79 +229,107 @@ class MonthlyReport:
         ]
 
     def summary(self) -> Table:
-        rows: dict[str, Row] = {}
-        for attribute, month in (("current", self.month), ("previous", self.month.previous)):
-            for label, value in self._figures(month):
-                setattr(rows.setdefault(label, Row(label)), attribute, value)
-        return Table("summary", _("Summary"), list(rows.values()), _("Figure"))
+        current, previous = self._figures("current"), self._figures("previous")
+        rows = [
+            Row(label, value, previous_value)
+            for (label, value), (_, previous_value) in zip(current, previous, strict=True)
+        ]
+        return Table("summary", _("Summary"), rows, _("Figure"))
 
-    def _figures(self, month: Month) -> list[tuple[str, float]]:
-        start, end = month.bounds()
+    @functools.cached_property
+    def _counts(self) -> dict:
+        """Every count of the summary, for both months, in three aggregate queries."""
         earlier_visit = ServiceRequest.objects.alive().filter(
             resident_id=OuterRef("resident_id"),
             service_item_id=OuterRef("service_item_id"),
             logged_at__lt=OuterRef("logged_at"),
             logged_at__gte=OuterRef("logged_at") - REPEAT_WINDOW,
         )
-        requests = self.requests(month).aggregate(
-            total=Count("pk"),
-            people=Sum("count", default=0),
-            extended=Count("pk", filter=Q(slot__isnull=False)),
-            regular=Count("pk", filter=Q(slot__isnull=True)),
-            with_resident=Count("pk", filter=Q(resident__isnull=False)),
-            repeats=Count("pk", filter=Q(Exists(earlier_visit), resident__isnull=False)),
+        counts = self.requests_in_both().aggregate(
+            **self.per_month(
+                "logged_at",
+                total=(Count, "pk", None),
+                people=(Sum, "count", None),
+                extended=(Count, "pk", Q(slot__isnull=False)),
+                regular=(Count, "pk", Q(slot__isnull=True)),
+                with_resident=(Count, "pk", Q(resident__isnull=False)),
+                repeats=(Count, "pk", Q(Exists(earlier_visit), resident__isnull=False)),
+            )
         )
         served = Assignment.objects.filter(slot=OuterRef("pk")).filter(
             Q(checked_in_at__isnull=False) | Q(confirmed_by__isnull=False)
         )
-        slots = self.slots(month).aggregate(
-            planned=Count("pk"),
-            held=Count("pk", filter=Q(Exists(served))),
-            length=Sum(SLOT_LENGTH),
+        since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
+        counts |= DutySlot.objects.filter(
+            community_id__in=self.community_ids, starts_at__gte=since, starts_at__lt=until
+        ).aggregate(
+            **self.per_month(
+                "starts_at",
+                planned=(Count, "pk", None),
+                held=(Count, "pk", Q(Exists(served))),
+                length=(Sum, SLOT_LENGTH, None),
+            )
         )
-        slot_hours = slots["length"].total_seconds() / 3600 if slots["length"] else 0
+        follow_up_counts = {}
+        for month, key in ((self.month, "current"), (self.month.previous, "previous")):
+            start, end = month.bounds()
+            follow_up_counts |= {
+                f"opened_{key}": Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
+                f"closed_{key}": Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+                f"overdue_{key}": Count(
+                    "pk",
+                    filter=Q(created_at__lt=end, due_on__lt=month.next.first_day)
+                    & (Q(closed_at__isnull=True) | Q(closed_at__gte=end)),
+                ),
+            }
+        counts |= FollowUp.objects.filter(request__community_id__in=self.community_ids).aggregate(
+            **follow_up_counts
+        )
+        return counts
+
+    def _figures(self, key: str) -> list[tuple[str, float]]:
+        month = self.month if key == "current" else self.month.previous
+        start, end = month.bounds()
+        counts = self._counts
+        figure = lambda name: counts[f"{name}_{key}"] or 0  # noqa: E731
+        length = counts[f"length_{key}"]
+        slot_hours = length.total_seconds() / 3600 if length else 0
         follow_ups = FollowUp.objects.filter(request__community_id__in=self.community_ids)
-        counts = follow_ups.aggregate(
-            opened=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
-            closed=Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-            overdue=Count(
-                "pk",
-                filter=Q(created_at__lt=end, due_on__lt=month.next.first_day)
-                & (Q(closed_at__isnull=True) | Q(closed_at__gte=end)),
-            ),
-        )
         closed_in_month = follow_ups.filter(closed_at__gte=start, closed_at__lt=end)
         return [
-            (_("Requests"), requests["total"]),
-            (_("People served"), requests["people"]),
-            (_("In extended hours"), requests["extended"]),
-            (_("In regular hours"), requests["regular"]),
-            (_("Slots planned"), slots["planned"]),
-            (_("Slots held"), slots["held"]),
+            (_("Requests"), figure("total")),
+            (_("People served"), figure("people")),
+            (_("In extended hours"), figure("extended")),
+            (_("In regular hours"), figure("regular")),
+            (_("Slots planned"), figure("planned")),
+            (_("Slots held"), figure("held")),
             (_("Slot hours planned"), round(slot_hours, 1)),
             (
                 _("Requests per slot hour"),
-                round(requests["extended"] / slot_hours, 2) if slot_hours else 0,
+                round(figure("extended") / slot_hours, 2) if slot_hours else 0,
             ),
-            (_("Follow-ups opened"), counts["opened"]),
-            (_("Follow-ups closed"), counts["closed"]),
-            (_("Follow-ups overdue at month end"), counts["overdue"]),
+            (_("Follow-ups opened"), figure("opened")),
+            (_("Follow-ups closed"), figure("closed")),
+            (_("Follow-ups overdue at month end"), figure("overdue")),
             (_("Median days to close a follow-up"), median_days_to_close(closed_in_month)),
             (
                 _("Repeat visits within 30 days (%)"),
-                round(100 * requests["repeats"] / requests["with_resident"], 1)
-                if requests["with_resident"]
+                round(100 * figure("repeats") / figure("with_resident"), 1)
+                if figure("with_resident")
                 else 0,
             ),
         ]
 
     def _grouped(self, key, title, heading, fields, label) -> Table:
-        rows: dict[str, Row] = {}
-        for attribute, month in (("current", self.month), ("previous", self.month.previous)):
-            for entry in self.requests(month).values(*fields).annotate(n=Count("pk")).order_by():
-                name = label(entry)
-                setattr(rows.setdefault(name, Row(name)), attribute, entry["n"])
-        ordered = sorted(rows.values(), key=lambda row: (-row.current, -row.previous, row.label))
+        """Requests grouped by `fields`, both months in one query."""
+        entries = (
+            self.requests_in_both()
+            .values(*fields)
+            .annotate(**self.per_month("logged_at", n=(Count, "pk", None)))
+            .order_by()
+        )
+        rows = [Row(label(entry), entry["n_current"], entry["n_previous"]) for entry in entries]
+        ordered = sorted(rows, key=lambda row: (-row.current, -row.previous, row.label))
         return Table(key, title, ordered, heading)
 
     def by_community(self) -> Table:
@@ -465,30 +522,42 @@ class MonthlyReport:
         ]
 
     def _rates(self, key, title, heading, fields, label) -> "RateTable":
-        """One query per month: requests grouped by `fields`, with their rating counts.
+        """Requests grouped by `fields` with their rating counts, both months in one query.
 
         A request has at most one rating, follow-up and call-back, so the joins
         never multiply rows.
         """
-        counts = {
-            "requests": Count("pk"),
-            "rated": Count("rating"),
-            "resolved": Count(
-                "pk", filter=Q(outcome=Outcome.DONE) | Q(follow_up__closed_at__isnull=False)
+        figures = {
+            "requests": (Count, "pk", None),
+            "rated": (Count, "rating", None),
+            "resolved": (
+                Count,
+                "pk",
+                Q(outcome=Outcome.DONE) | Q(follow_up__closed_at__isnull=False),
             ),
-            "satisfied": Count("pk", filter=Q(rating__level__gte=Level.SATISFIED)),
-            "call_backs": Count("rating__call_back"),
-            "call_backs_closed": Count(
-                "rating__call_back", filter=Q(rating__call_back__closed_at__isnull=False)
+            "satisfied": (Count, "pk", Q(rating__level__gte=Level.SATISFIED)),
+            "call_backs": (Count, "rating__call_back", None),
+            "call_backs_closed": (
+                Count,
+                "rating__call_back",
+                Q(rating__call_back__closed_at__isnull=False),
             ),
         }
-        rows: dict[str, RateRow] = {}
-        for attribute, month in (("current", self.month), ("previous", self.month.previous)):
-            for entry in self.requests(month).values(*fields).annotate(**counts).order_by():
-                name = label(entry)
-                figures = Rates(**{figure: entry[figure] for figure in counts})
-                setattr(rows.setdefault(name, RateRow(name)), attribute, figures)
-        ordered = sorted(rows.values(), key=lambda row: (-row.current.requests, row.label))
+        entries = (
+            self.requests_in_both()
+            .values(*fields)
+            .annotate(**self.per_month("logged_at", **figures))
+            .order_by()
+        )
+        rows = [
+            RateRow(
+                label(entry),
+                Rates(**{name: entry[f"{name}_current"] for name in figures}),
+                Rates(**{name: entry[f"{name}_previous"] for name in figures}),
+            )
+            for entry in entries
+        ]
+        ordered = sorted(rows, key=lambda row: (-row.current.requests, row.label))
         return RateTable(key, title, heading, ordered)
 
     def votes_against_requests(self) -> "VoteTable":
