@@ -129,6 +129,12 @@ class CommunityAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a community to another street office hands its residents to other staff.
+        if request.user.is_superuser:
+            return ()
+        return ("street_office", "slug")
+
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(WarnsOfMissingHolidays, admin.ModelAdmin):
@@ -156,6 +162,15 @@ class DateOverrideAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmi
         if request.user.street_office_id:
             visible |= Q(street_office=request.user.street_office_id)
         return queryset.filter(visible)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only places the user answers for: their communities, their own street office.
+        if not request.user.is_superuser:
+            if db_field.name == "community":
+                kwargs["queryset"] = Community.objects.visible_to(request.user)
+            elif db_field.name == "street_office":
+                kwargs["queryset"] = StreetOffice.objects.filter(pk=request.user.street_office_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)
@@ -519,6 +534,19 @@ class ExportRecordAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     date_hierarchy = "exported_at"
 
+    def get_queryset(self, request):
+        """Exports by people of the user's own street office or community only."""
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        communities = Community.objects.visible_to(request.user)
+        by_office = (
+            Q(user__street_office=request.user.street_office_id)
+            if (request.user.street_office_id)
+            else Q(pk__in=[])
+        )
+        return queryset.filter(Q(user__community__in=communities) | by_office)
+
 
 @admin.register(DutySlot)
 class DutySlotAdmin(admin.ModelAdmin):
@@ -558,8 +586,18 @@ class AssignmentForm(forms.ModelForm):
         model = Assignment
         fields = ("slot", "worker", "lent_by")
 
+    user = None  # set by AssignmentAdmin.get_form: whose rights the form checks
+
     def clean(self):
         cleaned = super().clean()
+        slot, lent_by = cleaned.get("slot"), cleaned.get("lent_by")
+        if self.instance.pk is None and slot and self.user and not self.user.is_superuser:
+            if not Community.objects.visible_to(self.user).filter(pk=slot.community_id).exists():
+                raise forms.ValidationError(_("That slot is not in a community you answer for."))
+            if lent_by is not None and lent_by.pk != self.user.pk:
+                raise forms.ValidationError(_("Only you can lend a worker, as yourself."))
+            if slot.starts_at <= timezone.now():
+                raise forms.ValidationError(_("That slot has already started."))
         if self.instance.pk is None and cleaned.get("slot") and cleaned.get("worker"):
             try:
                 check_assignable(cleaned["slot"], cleaned["worker"], lent_by=cleaned.get("lent_by"))
@@ -585,6 +623,11 @@ class AssignmentAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .filter(_visible_community_filter(request, "slot__community"))
         )
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

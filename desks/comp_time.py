@@ -131,5 +131,7 @@ def refuse_leave(leave: CompLeave, head: User, now: dt.datetime) -> CompLeave:
 def _check_head(leave: CompLeave, head: User) -> None:
     if not (head.is_head and head.community_id == leave.worker.community_id):
         raise RotaError(_("Only the head of this worker's community can decide their leave."))
+    if head.pk == leave.worker_id:
+        raise RotaError(_("Your own comp leave is decided by the street office, not by you."))
     if leave.status != CompLeave.Status.REQUESTED:
         raise RotaError(_("This leave has already been decided."))

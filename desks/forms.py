@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desks.models import Channel, Outcome, Role, ServiceItem, ServiceRequest, User
@@ -84,7 +85,7 @@ class RequestForm(forms.ModelForm):
         pk = self.data.get(key) if self.is_bound else self.initial.get("service_item")
         if isinstance(pk, ServiceItem):
             return pk
-        if pk and str(pk).isdigit():
+        if pk and str(pk).isascii() and str(pk).isdigit():
             return ServiceItem.objects.active().filter(pk=pk).first()
         return None
 
@@ -132,12 +133,23 @@ class LogRequestForm(RequestForm):
             )
         if bool(name) != bool(phone):
             raise forms.ValidationError(_("A new resident needs both a name and a phone."))
+        if phone and Resident.objects.filter(community_id=self.community_id, phone=phone).exists():
+            self.add_error(
+                "new_resident_phone",
+                _("Someone with this phone is already registered: find them by phone above."),
+            )
         if name and not data.get("new_resident_consent"):
             self.add_error(
                 "new_resident_consent",
                 _("Ask the resident for consent before registering them, or log anonymously."),
             )
         return data
+
+    def clean_follow_up_due(self):
+        due = self.cleaned_data.get("follow_up_due")
+        if due and due < timezone.localdate():
+            raise forms.ValidationError(_("A follow-up cannot be due in the past."))
+        return due
 
     def new_resident(self):
         if self.cleaned_data.get("new_resident_name"):

@@ -287,7 +287,7 @@ class MonthlyReport:
         alive = Q(created_at__lt=until) & (Q(closed_at__isnull=True) | Q(closed_at__gte=since))
         # EXISTS, not a join: PostgreSQL then looks up each live follow-up's request by
         # its key instead of reading every request of the street office (200 ms → 10 ms).
-        in_scope = ServiceRequest.objects.filter(
+        in_scope = ServiceRequest.objects.alive().filter(
             pk=OuterRef("request_id"), community_id__in=self.community_ids
         )
         counts |= FollowUp.objects.filter(alive, Exists(in_scope)).aggregate(**follow_up_counts)
@@ -300,7 +300,9 @@ class MonthlyReport:
         figure = lambda name: counts[f"{name}_{key}"] or 0  # noqa: E731
         length = counts[f"length_{key}"]
         slot_hours = length.total_seconds() / 3600 if length else 0
-        follow_ups = FollowUp.objects.filter(request__community_id__in=self.community_ids)
+        follow_ups = FollowUp.objects.filter(
+            request__community_id__in=self.community_ids, request__deleted_at__isnull=True
+        )
         closed_in_month = follow_ups.filter(closed_at__gte=start, closed_at__lt=end)
         return [
             (_("Requests"), figure("total")),

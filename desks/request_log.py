@@ -19,21 +19,11 @@ from desks.models import (
     ServiceRequest,
     User,
 )
-from residents.models import Resident
+from residents.models import AccessLog, Resident
 
 FOLLOW_UP_DAYS = 3
 MOST_USED_COUNT = 8
 MOST_USED_PERIOD = dt.timedelta(days=90)
-EDITABLE_FIELDS = (
-    "service_item",
-    "resident",
-    "channel",
-    "outcome",
-    "count",
-    "notes",
-    "proxy_name",
-    "missing_materials",
-)
 
 
 def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -104,6 +94,7 @@ def log_request(
     logged_by: User,
     now: dt.datetime,
     idempotency_key: uuid.UUID,
+    ip_address: str | None = None,
     new_resident: dict | None = None,
     follow_up: dict | None = None,
     **fields,
@@ -116,15 +107,19 @@ def log_request(
     if existing := ServiceRequest.objects.filter(idempotency_key=idempotency_key).first():
         return existing, False
     if new_resident:
-        fields["resident"], _ = Resident.objects.get_or_create(
+        fields["resident"] = Resident.objects.create(
             community_id=community_id,
             phone=new_resident["phone"],
-            defaults={
-                "name": new_resident["name"],
-                "consent_at": now,
-                "consent_recorded_by": logged_by,
-                "last_active_at": now,
-            },
+            name=new_resident["name"],
+            consent_at=now,
+            consent_recorded_by=logged_by,
+            last_active_at=now,
+        )
+        AccessLog.record(
+            AccessLog.Action.ADDED,
+            user=logged_by,
+            ip_address=ip_address,
+            resident=fields["resident"],
         )
     request = ServiceRequest(
         community_id=community_id,

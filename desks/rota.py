@@ -151,6 +151,8 @@ def confirm_served(assignment: Assignment, head: User, now: dt.datetime) -> Assi
     """The head confirms the worker served a slot they forgot to check in to."""
     if not (head.is_head and head.community_id == assignment.slot.community_id):
         raise RotaError(_("Only the head of this community can confirm duty served."))
+    if head.pk == assignment.worker_id:
+        raise RotaError(_("Nobody confirms their own duty: check in at the desk instead."))
     if assignment.starts_at > now:
         raise RotaError(_("A slot can be confirmed as served only once it has started."))
     if assignment.confirmed_by_id is None:

@@ -41,10 +41,9 @@ CSV_HEADER = ["community", "date", "start", "end", "worker"]
 
 def parse_month(text: str) -> dt.date:
     """'2026-05' → 2026-05-01, or ValueError with a message for people."""
-    try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
-    except (ValueError, AttributeError):
-        raise ValueError(_("Give the month as YYYY-MM, e.g. 2026-05.")) from None
+    from desks.reports import Month  # one rule for what a month is (years 2000–2099)
+
+    return Month.parse((text or "").strip()).first_day
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -305,6 +305,7 @@ class AccessLog(models.Model):
 
     class Action(models.TextChoices):
         VIEWED = "viewed", _("viewed")
+        SEARCHED = "searched", _("searched (list of results)")
         ADDED = "added", _("added")
         CHANGED = "changed", _("changed")
         EXPORTED = "exported", _("exported")

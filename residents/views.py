@@ -42,6 +42,14 @@ def search(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         residents = residents.matching(form.cleaned_data["q"])
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
+    if len(page):
+        # A list of names is personal data seen, as much as one resident's page.
+        AccessLog.record(
+            AccessLog.Action.SEARCHED,
+            user=request.user,
+            ip_address=_client_ip(request),
+            count=len(page),
+        )
     context = {"form": form, "page": page, "searched": form.is_bound}
     template = "residents/search.html#results" if request.htmx else "residents/search.html"
     response = render(request, template, context)

@@ -164,7 +164,8 @@ class RequestChange(models.Model):
 
 class FollowUpQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(closed_at__isnull=True)
+        """Open follow-ups of requests still in the log (a deleted request takes its own)."""
+        return self.filter(closed_at__isnull=True, request__deleted_at__isnull=True)
 
     def queue(self):
         """Open follow-ups, the most overdue first."""

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desks.models.organisation import Community
@@ -66,8 +67,8 @@ class DutySlot(models.Model):
         indexes = [models.Index(fields=["community", "date"], name="slot_community_date")]
 
     def __str__(self):
-        local_start = self.starts_at.astimezone()
-        local_end = self.ends_at.astimezone()
+        local_start = timezone.localtime(self.starts_at)
+        local_end = timezone.localtime(self.ends_at)
         return f"{self.community} {local_start:%Y-%m-%d %H:%M}–{local_end:%H:%M}"
 
     @property

@@ -3,6 +3,7 @@
 import datetime as dt
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from desks import hours, request_log, rota, voice
 from desks.forms import CloseFollowUpForm, HandoverForm, LogRequestForm, RequestForm
 from desks.models import Assignment, Community, DutySlot, FollowUp, ServiceItem, ServiceRequest
-from residents.models import Resident
+from residents.models import AccessLog, Resident
 
 RESIDENT_RESULTS = 8
 ITEM_RESULTS = 10
@@ -72,6 +73,7 @@ def log(request: HttpRequest) -> HttpResponse:
         logged_by=request.user,
         now=now,
         idempotency_key=form.cleaned_data["idempotency_key"],
+        ip_address=request.META.get("REMOTE_ADDR"),
         new_resident=form.new_resident(),
         follow_up=form.follow_up(),
         **form.request_fields(),
@@ -116,19 +118,27 @@ def item_guide(request: HttpRequest) -> HttpResponse:
 def resident_search(request: HttpRequest) -> HttpResponse:
     """POST, so that names and phone digits never reach a URL or an access log."""
     query = request.POST.get("resident_q", "").strip()[:50]
-    mine = Resident.objects.filter(
-        community_id=request.user.community_id, anonymised_at__isnull=True
-    )
-    residents = Resident.objects.none()
-    if query.isdigit() and len(query) >= 4:
-        residents = mine.filter(phone__endswith=query)
-    elif query and not query.isdigit():
-        residents = mine.filter(name__contains=query)
+    found = []
+    if query:
+        found = list(
+            Resident.objects.visible_to(request.user)
+            .filter(community_id=request.user.community_id)
+            .not_anonymised()
+            .matching(query)
+            .order_by("name")[:RESIDENT_RESULTS]
+        )
+    if found:
+        AccessLog.record(
+            AccessLog.Action.SEARCHED,
+            user=request.user,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            count=len(found),
+        )
     return _no_store(
         render(
             request,
             "desk/home.html#resident-results",
-            {"found_residents": residents.order_by("name")[:RESIDENT_RESULTS], "query": query},
+            {"found_residents": found, "query": query},
         )
     )
 
@@ -207,7 +217,14 @@ def _duty_action(request, pk, action):
     assignment = get_object_or_404(
         Assignment.objects.select_related("slot"), pk=pk, worker=request.user
     )
-    action(assignment, now)
+    try:
+        action(assignment, now)
+    except rota.RotaError as error:
+        if not request.htmx:
+            messages.error(request, " ".join(error.messages))
+            return redirect("desks:home")
+        context = {**_duty_context(request.user, now), "duty_error": " ".join(error.messages)}
+        return render(request, "desk/home.html#my-duty", context, status=422)
     if not request.htmx:
         return redirect("desks:home")
     return render(request, "desk/home.html#my-duty", _duty_context(request.user, now))
@@ -349,4 +366,5 @@ def _overview(user, now) -> dict:
 
 
 def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() else None

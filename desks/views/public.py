@@ -77,7 +77,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _page_number(value: str | None) -> int:
     """?page=N, where anything that is not a page number means the first page."""
-    return int(value) if value and value.isdigit() and 0 < int(value) < 10_000 else 1
+    return (
+        int(value)
+        if value and value.isascii() and value.isdigit() and 0 < int(value) < 10_000
+        else 1
+    )
 
 
 @public

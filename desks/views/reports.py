@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -12,7 +13,8 @@ from desks import charts, report_exports
 from desks.models import Community, ExportRecord, StreetOffice
 from desks.reports import Month, MonthlyReport, scope_for
 
-WEEKDAYS = ["一", "二", "三", "四", "五", "六", "日"]
+# Mon…Sun, in the reader's language (Django's own translations).
+WEEKDAYS = [WEEKDAYS_ABBR[day] for day in range(7)]
 
 
 def _report(request: HttpRequest) -> MonthlyReport | HttpResponse:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from desks import comp_time, rota, rota_calendar
@@ -203,10 +204,11 @@ def ask_swap(request: HttpRequest) -> HttpResponse:
     return _answer(request, "me", "swaps", ok=_("Asked. Nothing changes until the head approves."))
 
 
+# Lazy: translated when shown, in the reader's language, not once at import.
 WORKER_ACTIONS = {
-    "accept": (rota.accept_swap, _("Accepted; the head will decide.")),
-    "decline": (rota.decline_swap, _("Declined.")),
-    "cancel": (rota.cancel_swap, _("Cancelled.")),
+    "accept": (rota.accept_swap, gettext_lazy("Accepted; the head will decide.")),
+    "decline": (rota.decline_swap, gettext_lazy("Declined.")),
+    "cancel": (rota.cancel_swap, gettext_lazy("Cancelled.")),
 }
 
 

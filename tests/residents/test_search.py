@@ -103,8 +103,8 @@ def test_the_list_takes_the_same_number_of_queries_however_long(
         make_resident(cast.a, phone=f"1370000{n:04d}").tags.set(tags)
     client.force_login(cast.worker_a)
     client.get(reverse("desks:home"))  # the session's first request writes it
-    # session, user, count, page of residents, their tags
-    with django_assert_num_queries(5):
+    # session, user, count, page of residents, their tags, the access record
+    with django_assert_num_queries(6):
         assert client.get(URL).status_code == 200
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.post(URL, {"q": "居民"}, headers={"HX-Request": "true"}).status_code == 200
