@@ -1,4 +1,8 @@
-"""The report's tables as CSV (UTF-8 with BOM, for Excel) and XLSX (one sheet per table)."""
+"""The report's tables as CSV (UTF-8 with BOM, for Excel) and XLSX (one sheet per table).
+
+Every table on the report page is here, in the same order: what is exported is
+exactly what is on screen.
+"""
 
 import csv
 import io
@@ -7,42 +11,76 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from desks.reports import Table
+from desks.reports import MonthlyReport
 
 SHEET_NAME_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+RATES = (
+    ("rated_share", "Rated (%)"),
+    ("resolved_share", "Resolved (%)"),
+    ("satisfied_share", "Satisfied (%)"),
+    ("call_back_completion", "Call-backs completed (%)"),
+)
 
 
-def header(table: Table, month, previous) -> list[str]:
-    return [table.label_heading, str(month), str(previous), _("Change")]
+def sheets(report: MonthlyReport) -> list[tuple[str, list[str], list[list]]]:
+    """(title, header, rows) for every table of the report page."""
+    month, previous = str(report.month), str(report.month.previous)
+    result = [
+        (
+            table.title,
+            [table.label_heading, month, previous, _("Change")],
+            [[row.label, row.current, row.previous, row.change] for row in table.rows],
+        )
+        for table in report.tables()
+    ]
+    for table in report.rate_tables():
+        header = [table.label_heading]
+        for _attribute, name in RATES:
+            header += [f"{_(name)} {month}", f"{_(name)} {previous}"]
+        rows = [
+            [row.label]
+            + [
+                getattr(rates, attribute)
+                for attribute, _name in RATES
+                for rates in (row.current, row.previous)
+            ]
+            for row in table.rows
+        ]
+        result.append((table.title, header, rows))
+    votes = report.votes_against_requests()
+    result.append(
+        (
+            _("Residents' votes against requests at the desk"),
+            [_("Service item"), _("Votes"), _("Requests in %(month)s") % {"month": month}],
+            [[row.label, row.votes, row.requests] for row in votes.rows],
+        )
+    )
+    return result
 
 
-def table_rows(table: Table) -> list[list]:
-    return [[row.label, row.current, row.previous, row.change] for row in table.rows]
-
-
-def as_csv(title: str, tables: list[Table], month, previous) -> bytes:
+def as_csv(title: str, report: MonthlyReport) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([title])
-    for table in tables:
+    for name, header, rows in sheets(report):
         writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(header(table, month, previous))
-        writer.writerows(table_rows(table))
+        writer.writerow([name])
+        writer.writerow(header)
+        writer.writerows(rows)
     # The BOM tells Excel the file is UTF-8, so Chinese is not garbled.
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
-def as_xlsx(title: str, tables: list[Table], month, previous) -> bytes:
+def as_xlsx(title: str, report: MonthlyReport) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for table in tables:
-        sheet = workbook.create_sheet(table.title.translate(SHEET_NAME_FORBIDDEN)[:31])
+    for name, header, rows in sheets(report):
+        sheet = workbook.create_sheet(name.translate(SHEET_NAME_FORBIDDEN)[:31])
         sheet.append([title])
-        sheet.append(header(table, month, previous))
+        sheet.append(header)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
-        for row in table_rows(table):
+        for row in rows:
             sheet.append(row)
         sheet.column_dimensions["A"].width = 36
     buffer = io.BytesIO()

@@ -71,11 +71,10 @@ def export(request: HttpRequest, file_format: str) -> HttpResponse:
     if isinstance(monthly, HttpResponse):
         return monthly
     title = f"{monthly.scope.label} {monthly.month}"
-    args = (title, monthly.tables(), monthly.month, monthly.month.previous)
     if file_format == "csv":
-        content, content_type = report_exports.as_csv(*args), "text/csv; charset=utf-8"
+        content, content_type = report_exports.as_csv(title, monthly), "text/csv; charset=utf-8"
     else:
-        content = report_exports.as_xlsx(*args)
+        content = report_exports.as_xlsx(title, monthly)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ExportRecord.objects.create(
         user=request.user,
