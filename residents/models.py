@@ -269,6 +269,10 @@ class Resident(models.Model):
             ]
         )
         self.tags.clear()
+        # Free text written at the desk about this resident goes too; the requests stay,
+        # so the statistics still count them. (`requests` is the desk's reverse relation:
+        # residents does not import desks.)
+        self.requests.update(notes="", proxy_name="")
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -250,3 +250,24 @@ def test_a_head_does_not_approve_their_own_comp_leave():
 def test_a_month_outside_2000_2099_is_refused_by_the_rota_too(value):
     with pytest.raises(ValueError):
         parse_month(value)
+
+
+def test_anonymising_a_resident_clears_what_the_desk_wrote_about_them():
+    community = make_community()
+    worker = make_user(community=community)
+    resident = make_resident(community, name="张秘密")
+    request, _ = log_request(
+        community_id=community.pk,
+        logged_by=worker,
+        now=NOW,
+        idempotency_key=uuid.uuid4(),
+        service_item=make_service_item(),
+        outcome=Outcome.ANSWERED,
+        resident=resident,
+        notes="张秘密 的女儿来问低保",
+        proxy_name="女儿 张小秘",
+    )
+    resident.anonymise(NOW)
+    request.refresh_from_db()
+    assert request.notes == "" and request.proxy_name == ""
+    assert ServiceRequest.objects.alive().count() == 1
