@@ -101,7 +101,8 @@ def test_each_query_string_is_its_own_page():
     assert len(inner.calls) == 2
 
 
-@pytest.mark.django_db
+# Outside a test transaction: a real WSGI request opens and closes its own connection.
+@pytest.mark.django_db(transaction=True)
 def test_in_front_of_django_it_keeps_public_pages_and_not_the_desk(settings):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
     production_app = PublicPageCache(get_wsgi_application())
