@@ -406,7 +406,8 @@ class MonthlyReport:
         )
 
     def comp_time_accrued(self) -> Table:
-        """Comp hours earned by duty served in the month: slot hours × the office's ratio."""
+        """Comp hours earned by duty served in the month: slot hours × the ratio of the
+        worker's own street office, as in desks.comp_time (a lent worker earns at home)."""
         since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
         served = (
             Assignment.objects.served()
@@ -418,8 +419,8 @@ class MonthlyReport:
             .values(
                 *WORKER_FIELDS,
                 "slot__kind",
-                "slot__community__street_office__comp_ratio_weekend",
-                "slot__community__street_office__comp_ratio_evening",
+                "worker__community__street_office__comp_ratio_weekend",
+                "worker__community__street_office__comp_ratio_evening",
             )
             .annotate(**self.per_month("starts_at", length=(Sum, SLOT_LENGTH, None)))
             .order_by()
@@ -430,7 +431,7 @@ class MonthlyReport:
             weekend = group["slot__kind"] == SlotKind.WEEKEND
             ratio = float(
                 group[
-                    "slot__community__street_office__comp_ratio_"
+                    "worker__community__street_office__comp_ratio_"
                     + ("weekend" if weekend else "evening")
                 ]
             )
