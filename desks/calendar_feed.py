@@ -10,13 +10,21 @@ from desks.hours import DayHours
 from desks.models import Community
 
 
-def ics(community: Community, days: Iterable[DayHours]) -> bytes:
+def new_calendar(product: str, name: str) -> Calendar:
+    """An empty RFC 5545 calendar in the site's time zone."""
     calendar = Calendar()
-    calendar.add("prodid", "-//servicedesk//extended hours//ZH")
+    calendar.add("prodid", f"-//servicedesk//{product}//ZH")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", _("%(community)s extended hours") % {"community": community.name})
+    calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", timezone.get_current_timezone_name())
+    return calendar
+
+
+def ics(community: Community, days: Iterable[DayHours]) -> bytes:
+    calendar = new_calendar(
+        "extended hours", _("%(community)s extended hours") % {"community": community.name}
+    )
     stamp = timezone.now().replace(microsecond=0)
     summary = _("%(community)s open") % {"community": community.name}
     for day in days:

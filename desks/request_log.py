@@ -201,13 +201,6 @@ def delete_request(request: ServiceRequest, user: User, now: dt.datetime) -> Non
     )
 
 
-def close_follow_up(follow_up: FollowUp, user: User, now: dt.datetime, resolution: str) -> None:
-    follow_up.closed_at = now
-    follow_up.closed_by = user
-    follow_up.resolution = resolution
-    follow_up.save(update_fields=["closed_at", "closed_by", "resolution"])
-
-
 def _plain(value):
     """A JSON-friendly form of a field value for the change history."""
     if hasattr(value, "pk"):

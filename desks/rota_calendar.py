@@ -5,18 +5,14 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Event
 
+from desks.calendar_feed import new_calendar
 from desks.models import Assignment, User
 
 
 def duty_ics(worker: User, assignments: Iterable[Assignment], now: dt.datetime) -> bytes:
-    calendar = Calendar()
-    calendar.add("prodid", "-//servicedesk//duty rota//ZH")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", _("My duty (%(name)s)") % {"name": worker.display_name})
-    calendar.add("x-wr-timezone", timezone.get_current_timezone_name())
+    calendar = new_calendar("duty rota", _("My duty (%(name)s)") % {"name": worker.display_name})
     stamp = now.replace(microsecond=0)
     for assignment in assignments:
         community = assignment.slot.community

@@ -34,6 +34,7 @@ from desks.models import (
     User,
     first_of_month,
 )
+from desks.reports import Month
 from desks.rota import RotaError, assign, make_slots
 
 CSV_HEADER = ["community", "date", "start", "end", "worker"]
@@ -41,19 +42,12 @@ CSV_HEADER = ["community", "date", "start", "end", "worker"]
 
 def parse_month(text: str) -> dt.date:
     """'2026-05' → 2026-05-01, or ValueError with a message for people."""
-    from desks.reports import Month  # one rule for what a month is (years 2000–2099)
-
     return Month.parse((text or "").strip()).first_day
 
 
 def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The month's first and the next month's first moment, local time."""
-    zone = timezone.get_current_timezone()
-    following = (month + dt.timedelta(days=32)).replace(day=1)
-    return (
-        dt.datetime.combine(month, dt.time.min, tzinfo=zone),
-        dt.datetime.combine(following, dt.time.min, tzinfo=zone),
-    )
+    return Month.containing(month).bounds()
 
 
 def shortfall_reason(entry: dict) -> str:

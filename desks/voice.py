@@ -236,10 +236,3 @@ def call_back_queue(user: User):
     return queue.select_related("rating__request__service_item", "owner").order_by(
         "due_on", "created_at"
     )
-
-
-def close_call_back(call_back: CallBack, user: User, now: dt.datetime, resolution: str) -> None:
-    call_back.closed_at = now
-    call_back.closed_by = user
-    call_back.resolution = resolution
-    call_back.save(update_fields=["closed_at", "closed_by", "resolution"])

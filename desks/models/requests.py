@@ -27,15 +27,8 @@ class ServiceRequestQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.street_office_id:
-            return self.filter(community__street_office_id=user.street_office_id)
-        if user.community_id:
-            return self.filter(community_id=user.community_id)
-        return self.none()
+        """Requests of the communities `user` may see (Community.objects.visible_to)."""
+        return self.filter(community__in=Community.objects.visible_to(user))
 
     def logged_between(self, start, end):
         return self.filter(logged_at__gte=start, logged_at__lt=end)
@@ -172,7 +165,34 @@ class FollowUpQuerySet(models.QuerySet):
         return self.open().order_by("due_on", "created_at")
 
 
-class FollowUp(models.Model):
+class OwnedWork(models.Model):
+    """Work a named person owns after the slot, with a due date, closed with what was done."""
+
+    due_on = models.DateField(_("due on"))
+    created_at = models.DateTimeField(_("created at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    resolution = models.TextField(_("what was done"), blank=True, max_length=2000)
+
+    class Meta:
+        abstract = True
+
+    def is_overdue(self, today):
+        return self.closed_at is None and self.due_on < today
+
+    def close(self, user, now, resolution: str) -> None:
+        self.closed_at, self.closed_by, self.resolution = now, user, resolution
+        self.save(update_fields=["closed_at", "closed_by", "resolution"])
+
+
+class FollowUp(OwnedWork):
     """A request that needs more work after the slot (待跟进), owned by a named worker."""
 
     request = models.OneToOneField(
@@ -187,18 +207,6 @@ class FollowUp(models.Model):
         related_name="follow_ups",
         verbose_name=_("owner"),
     )
-    due_on = models.DateField(_("due on"))
-    created_at = models.DateTimeField(_("created at"))
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("closed by"),
-    )
-    resolution = models.TextField(_("what was done"), blank=True, max_length=2000)
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -216,6 +224,3 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.request} → {self.owner}"
-
-    def is_overdue(self, today):
-        return self.closed_at is None and self.due_on < today

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from desks.models.catalogue import ServiceItem
 from desks.models.organisation import Community
-from desks.models.requests import ServiceRequest
+from desks.models.requests import OwnedWork, ServiceRequest
 
 WISH_MAX_LENGTH = 50
 COMMENT_MAX_LENGTH = 500
@@ -208,7 +208,7 @@ class CallBackQuerySet(models.QuerySet):
         return self.filter(rating__request__community__in=Community.objects.visible_to(user))
 
 
-class CallBack(models.Model):
+class CallBack(OwnedWork):
     """A call back (回访) to a resident who rated 不满意 or worse, owed by the community head.
 
     Its own model, not a FollowUp: a request may already have a follow-up for
@@ -224,18 +224,6 @@ class CallBack(models.Model):
         related_name="call_backs",
         verbose_name=_("owner"),
     )
-    due_on = models.DateField(_("due on"))
-    created_at = models.DateTimeField(_("created at"))
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("closed by"),
-    )
-    resolution = models.TextField(_("what was done"), blank=True, max_length=2000)
 
     objects = CallBackQuerySet.as_manager()
 
@@ -252,6 +240,3 @@ class CallBack(models.Model):
 
     def __str__(self):
         return f"{self.rating} → {self.owner}"
-
-    def is_overdue(self, today) -> bool:
-        return self.closed_at is None and self.due_on < today

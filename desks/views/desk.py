@@ -34,20 +34,14 @@ def desk_worker(view):
     return wrapped
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    # Desk pages carry residents' names: never keep them in a shared or browser cache.
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @login_required
 @require_GET
 def desk_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     if not request.user.community_id:
-        return _no_store(render(request, "desk/overview.html", _overview(request.user, now)))
+        return render(request, "desk/overview.html", _overview(request.user, now))
     form = LogRequestForm(community_id=request.user.community_id)
-    return _no_store(render(request, "desk/home.html", _desk_context(request.user, now, form)))
+    return render(request, "desk/home.html", _desk_context(request.user, now, form))
 
 
 @desk_worker
@@ -66,7 +60,7 @@ def log(request: HttpRequest) -> HttpResponse:
         else:
             response = render(request, "desk/home.html", _desk_context(request.user, now, form))
         response.status_code = 422
-        return _no_store(response)
+        return response
 
     logged, created = request_log.log_request(
         community_id=community_id,
@@ -80,17 +74,15 @@ def log(request: HttpRequest) -> HttpResponse:
     )
     if not request.htmx:
         return redirect("desks:home")
-    return _no_store(
-        render(
-            request,
-            "desk/logged.html",
-            {
-                "form": LogRequestForm(community_id=community_id),
-                "logged": logged if created else None,
-                "tonight_count": request_log.tonight(community_id, now).count(),
-                **_form_context(request.user, now),
-            },
-        )
+    return render(
+        request,
+        "desk/logged.html",
+        {
+            "form": LogRequestForm(community_id=community_id),
+            "logged": logged if created else None,
+            "tonight_count": request_log.tonight(community_id, now).count(),
+            **_form_context(request.user, now),
+        },
     )
 
 
@@ -121,8 +113,7 @@ def resident_search(request: HttpRequest) -> HttpResponse:
     found = []
     if query:
         found = list(
-            Resident.objects.visible_to(request.user)
-            .filter(community_id=request.user.community_id)
+            Resident.objects.visible_to(request.user)  # a desk worker: their own community
             .not_anonymised()
             .matching(query)
             .order_by("name")[:RESIDENT_RESULTS]
@@ -134,12 +125,10 @@ def resident_search(request: HttpRequest) -> HttpResponse:
             ip_address=request.META.get("REMOTE_ADDR"),
             count=len(found),
         )
-    return _no_store(
-        render(
-            request,
-            "desk/home.html#resident-results",
-            {"found_residents": found, "query": query},
-        )
+    return render(
+        request,
+        "desk/home.html#resident-results",
+        {"found_residents": found, "query": query},
     )
 
 
@@ -160,7 +149,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "desk/edit.html", {"form": form, "logged": logged})
     if request.method == "POST":
         response.status_code = 422
-    return _no_store(response)
+    return response
 
 
 @desk_worker
@@ -185,18 +174,16 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     community = Community.objects.select_related("street_office").get(pk=logged.community_id)
     opening = hours.OpeningHours([community], today, today + dt.timedelta(days=13))
-    return _no_store(
-        render(
-            request,
-            "desk/notice.html",
-            {
-                "logged": logged,
-                "community": community,
-                "days": [day for day in opening.days(community) if day.is_open],
-                "missing": set(logged.missing_materials),
-                **voice.rating_link(request, logged, timezone.now()),
-            },
-        )
+    return render(
+        request,
+        "desk/notice.html",
+        {
+            "logged": logged,
+            "community": community,
+            "days": [day for day in opening.days(community) if day.is_open],
+            "missing": set(logged.missing_materials),
+            **voice.rating_link(request, logged, timezone.now()),
+        },
     )
 
 
@@ -262,18 +249,16 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
     community = queue.filter(request__community_id=request.user.community_id).exclude(
         owner=request.user
     )
-    return _no_store(
-        render(
-            request,
-            "desk/follow_ups.html",
-            {
-                "mine": mine,
-                "others": community if request.user.is_head else None,
-                "call_backs": voice.call_back_queue(request.user),
-                "today": timezone.localdate(now),
-                "close_form": CloseFollowUpForm(),
-            },
-        )
+    return render(
+        request,
+        "desk/follow_ups.html",
+        {
+            "mine": mine,
+            "others": community if request.user.is_head else None,
+            "call_backs": voice.call_back_queue(request.user),
+            "today": timezone.localdate(now),
+            "close_form": CloseFollowUpForm(),
+        },
     )
 
 
@@ -292,14 +277,14 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = CloseFollowUpForm(request.POST)
     if form.is_valid():
-        request_log.close_follow_up(follow_up, request.user, now, form.cleaned_data["resolution"])
+        follow_up.close(request.user, now, form.cleaned_data["resolution"])
         if not request.htmx:
             return redirect("desks:follow_ups")
     context = {"follow_up": follow_up, "close_form": form, "today": timezone.localdate(now)}
     response = render(request, "desk/follow_ups.html#follow-up", context)
     if not form.is_valid():
         response.status_code = 422
-    return _no_store(response)
+    return response
 
 
 def _request_of_my_community(user, pk) -> ServiceRequest:

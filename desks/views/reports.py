@@ -39,7 +39,7 @@ def report(request: HttpRequest) -> HttpResponse:
     tables = monthly.tables()
     by_key = {table.key: table for table in tables}
     visible = Community.objects.visible_to(request.user)
-    response = render(
+    return render(
         request,
         "admin/reports/report.html",
         {
@@ -59,8 +59,6 @@ def report(request: HttpRequest) -> HttpResponse:
             "votes_table": monthly.votes_against_requests(),
         },
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @require_GET

@@ -185,7 +185,7 @@ def close_call_back(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = CloseCallBackForm(request.POST)
     if form.is_valid():
-        voice.close_call_back(call_back, request.user, now, form.cleaned_data["resolution"])
+        call_back.close(request.user, now, form.cleaned_data["resolution"])
         if not request.htmx:
             return redirect("desks:follow_ups")
     response = render(
