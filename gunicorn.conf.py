@@ -22,9 +22,13 @@ preload_app = True
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then, so a slow leak never grows without bound.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then, so a slow leak never grows without bound; but rarely:
+# a new worker starts with an empty public-page cache (desks/public_cache.py) and
+# renders every page again. At 5,000 the 5 workers recycled every few seconds under
+# the benchmark's load, and the cached page fell to 0.4x a trivial app
+# (benchmarks/RESULTS.md); at 100,000 a worker lives a few minutes at full load.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 100_000))
+max_requests_jitter = max_requests // 10
 # An empty GUNICORN_ACCESS_LOG turns the access log off (nginx keeps its own).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"

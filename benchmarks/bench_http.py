@@ -3,23 +3,32 @@
     .venv/bin/python benchmarks/bench_http.py --database servicedesk_bench
 
 For each page, uncached (CACHE_URL=dummycache://) and cached (the per-process
-cache, warmed): Django on gunicorn with production settings, then trivial_app.py
-returning the very same bytes on the same gunicorn configuration. Load comes from
-wrk, a second process, on 127.0.0.1. Prints requests/s, p99 and the ratio.
+cache): Django on gunicorn with production settings, then trivial_app.py returning
+the very same bytes on the same gunicorn configuration. Uncached, floor_app.py also
+answers those bytes from a Django view through the whole middleware stack: the most
+any Django-rendered page can do here. Cached, the same again behind nginx as
+docs/deploy.md configures it (proxy_cache), against the trivial app behind the same
+nginx. Load comes from wrk, a second process, on 127.0.0.1. Every server is warmed
+for 3 s (which also fills the caches of all its processes), then the servers take
+turns for --rounds runs each; medians of requests/s and p99 are printed.
 """
 
 import argparse
 import datetime as dt
 import os
 import re
+import statistics
 import subprocess
 import tempfile
 import urllib.request
+from contextlib import ExitStack
 
 from django_setup import PRODUCTION_ENV, ROOT, database_url
+from nginx import nginx
 from server import gunicorn
 
 PAGES = ["/", "/api/hours/"]
+WARM_UP_SECONDS = 3
 
 
 def wrk(url, seconds, connections):
@@ -36,10 +45,29 @@ def wrk(url, seconds, connections):
     return rate, p99_ms, int(errors[1]) if errors else 0
 
 
+def take_turns(urls: dict[str, str], args) -> dict[str, tuple[float, float, int]]:
+    """Warm every server, then run wrk against each in turn; the median of each."""
+    for url in urls.values():
+        wrk(url, WARM_UP_SECONDS, args.connections)
+    runs = {name: [] for name in urls}
+    for _ in range(args.rounds):
+        for name, url in urls.items():
+            runs[name].append(wrk(url, args.seconds, args.connections))
+    return {
+        name: (
+            statistics.median(rate for rate, _, _ in results),
+            statistics.median(p99 for _, p99, _ in results),
+            sum(errors for _, _, errors in results),
+        )
+        for name, results in runs.items()
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="servicedesk_bench")
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=20)
     args = parser.parse_args()
     subprocess.run(
@@ -48,28 +76,52 @@ def main():
         env={**os.environ, **PRODUCTION_ENV, "DATABASE_URL": database_url(args.database)},
         check=True,
     )
-    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s --latency; gunicorn.conf.py defaults")
     print(
-        f"{'page':<14}{'cache':<10}{'django r/s':>11}{'p99 ms':>8}{'trivial r/s':>13}{'p99 ms':>8}"
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s --latency, median of {args.rounds} "
+        f"turns after a {WARM_UP_SECONDS} s warm-up; gunicorn.conf.py defaults"
     )
+    print(f"{'page':<13}{'served as':<26}{'r/s':>8}{'p99 ms':>9}{'trivial r/s':>13}{'p99 ms':>8}")
     for cache_name, cache_url in (("uncached", "dummycache://"), ("cached", "locmemcache://")):
         for page in PAGES:
-            with gunicorn("servicedesk.wsgi", args.database, 8101, cache_url) as base:
-                response = urllib.request.urlopen(base + page)
+            with ExitStack() as servers, tempfile.NamedTemporaryFile(suffix=".body") as saved:
+                django = servers.enter_context(
+                    gunicorn("servicedesk.wsgi", args.database, 8101, cache_url)
+                )
+                response = urllib.request.urlopen(django + page)
                 body, content_type = response.read(), response.headers["Content-Type"]
-                django = wrk(base + page, args.seconds, args.connections)
-            with tempfile.NamedTemporaryFile(suffix=".body") as saved:
                 saved.write(body)
                 saved.flush()
                 env = {"BENCH_BODY_FILE": saved.name, "BENCH_CONTENT_TYPE": content_type}
-                with gunicorn("trivial_app", args.database, 8102, extra_env=env) as base:
-                    trivial = wrk(base + page, args.seconds, args.connections)
-            print(
-                f"{page:<14}{cache_name:<10}{django[0]:>11.0f}{django[1]:>8.1f}"
-                f"{trivial[0]:>13.0f}{trivial[1]:>8.1f}   ratio {django[0] / trivial[0]:.2f}"
-                f"   ({len(body):,} bytes; non-2xx: {django[2]})"
-            )
-    print(f"measured {dt.datetime.now():%Y-%m-%d %H:%M}")
+                trivial = servers.enter_context(
+                    gunicorn("trivial_app", args.database, 8102, extra_env=env)
+                )
+                urls = {"django": django + page, "trivial": trivial + page}
+                if cache_name == "uncached":
+                    floor = servers.enter_context(
+                        gunicorn("floor_app", args.database, 8103, cache_url, extra_env=env)
+                    )
+                    urls["floor"] = floor + page
+                else:
+                    urls["nginx django"] = (
+                        servers.enter_context(nginx("127.0.0.1:8101", 8111)) + page
+                    )
+                    urls["nginx trivial"] = (
+                        servers.enter_context(nginx("127.0.0.1:8102", 8112)) + page
+                    )
+                results = take_turns(urls, args)
+            rows = [(f"django, {cache_name}", "django", "trivial")]
+            if cache_name == "uncached":
+                rows.append(("django floor (fixed bytes)", "floor", "trivial"))
+            else:
+                rows.append(("nginx → django, cached", "nginx django", "nginx trivial"))
+            for label, ours, theirs in rows:
+                (rate, p99, errors), (base_rate, base_p99, _) = results[ours], results[theirs]
+                print(
+                    f"{page:<13}{label:<26}{rate:>8.0f}{p99:>9.1f}{base_rate:>13.0f}"
+                    f"{base_p99:>8.1f}   ratio {rate / base_rate:.2f}"
+                    f"   ({len(body):,} bytes; non-2xx: {errors})"
+                )
+    print(f"measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@ It only keeps what Django itself marked shareable: a 200 with
 `Cache-Control: public, max-age=N`, no `Set-Cookie`, for a request that sent no
 cookie and no htmx header, for N seconds. So nothing personal is ever stored, and
 staff (who carry a session cookie) always reach Django.
+
+When a kept page expires under load, one thread fetches the new copy while the
+others go on answering with the old one for up to STALE_SECONDS (like nginx's
+`proxy_cache_use_stale updating`): otherwise every thread of every process that
+sees the expiry renders the page at the same moment, and the crowd waits on them.
 """
 
 import re
@@ -18,6 +23,7 @@ import time
 from dataclasses import dataclass
 
 MAX_AGE = re.compile(r"max-age=(\d+)")
+STALE_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class PublicPageCache:
         self.max_entries = max_entries
         self.clock = clock
         self.entries: dict[tuple, Entry] = {}
+        self.refreshing: dict[tuple, int] = {}  # page → the thread fetching its new copy
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -50,12 +57,32 @@ class PublicPageCache:
             environ.get("QUERY_STRING", ""),
         )
         entry = self.entries.get(key)
-        if entry is not None and entry.expires > self.clock():
+        if entry is not None and not self._must_refresh(key, entry, claim=method == "GET"):
             start_response(entry.status, list(entry.headers))
             return [b"" if method == "HEAD" else entry.body]
         if method == "HEAD":
             return self.app(environ, start_response)
-        return self._fetch(key, environ, start_response)
+        try:
+            return self._fetch(key, environ, start_response)
+        finally:
+            if self.refreshing.get(key) == threading.get_ident():
+                del self.refreshing[key]
+
+    def _must_refresh(self, key, entry: Entry, claim: bool) -> bool:
+        """Whether this request goes to Django, rather than answer with `entry`.
+
+        A GET that finds the copy expired claims the refresh, unless another thread has.
+        """
+        now = self.clock()
+        if now < entry.expires:
+            return False
+        if now >= entry.expires + STALE_SECONDS or not claim:
+            return True  # too old to serve, even while someone is refreshing it
+        with self.lock:
+            if key in self.refreshing:
+                return False  # another thread is on it: the old copy will do meanwhile
+            self.refreshing[key] = threading.get_ident()
+            return True
 
     def _fetch(self, key, environ, start_response):
         answer = {}

@@ -5,7 +5,7 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.core.wsgi import get_wsgi_application
 
-from desks.public_cache import PublicPageCache
+from desks.public_cache import STALE_SECONDS, PublicPageCache
 from tests.factories import make_community
 
 
@@ -55,6 +55,55 @@ def test_a_public_page_is_served_from_memory_until_its_max_age():
     clock.now += 2
     assert get(app)[2] == b"page 2"
     assert len(inner.calls) == 2
+
+
+def test_while_one_request_fetches_an_expired_page_the_others_get_the_old_copy():
+    clock, seen_meanwhile = Clock(), []
+
+    def app(environ, start_response):
+        app.calls += 1
+        if app.calls == 2:  # the refresh: meanwhile, another request for the same page
+            seen_meanwhile.append(get(cache)[2])
+        start_response("200 OK", [("Cache-Control", "public, max-age=60")])
+        return [f"page {app.calls}".encode()]
+
+    app.calls = 0
+    cache = PublicPageCache(app, clock=clock)
+    get(cache)
+    clock.now += 61
+    assert get(cache)[2] == b"page 2"
+    assert seen_meanwhile == [b"page 1"]
+    assert app.calls == 2  # the request that came meanwhile did not render the page again
+    assert get(cache)[2] == b"page 2" and not cache.refreshing
+
+
+def test_a_copy_past_the_stale_window_is_never_served():
+    clock, seen_meanwhile = Clock(), []
+
+    def app(environ, start_response):
+        app.calls += 1
+        if app.calls == 2:
+            clock.now += STALE_SECONDS  # the refresh is slow: the old copy is now too old
+            seen_meanwhile.append(get(cache)[2])
+        start_response("200 OK", [("Cache-Control", "public, max-age=60")])
+        return [f"page {app.calls}".encode()]
+
+    app.calls = 0
+    cache = PublicPageCache(app, clock=clock)
+    get(cache)
+    clock.now += 61
+    get(cache)
+    assert seen_meanwhile == [b"page 3"]
+
+
+def test_a_head_request_never_claims_the_refresh():
+    clock, inner = Clock(), counting_app()
+    app = PublicPageCache(inner, clock=clock)
+    get(app)
+    clock.now += 61
+    get(app, method="HEAD")
+    assert not app.refreshing
+    assert get(app)[2] == b"page 3"
 
 
 @pytest.mark.parametrize(
