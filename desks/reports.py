@@ -6,6 +6,7 @@ are. The page, the CSV and the XLSX all render the same `Table`s, so what is
 exported is exactly what is on screen.
 """
 
+import collections
 import datetime as dt
 import functools
 import re
@@ -26,7 +27,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models.functions import ExtractHour, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,9 +41,11 @@ from desks.models import (
     FollowUp,
     Level,
     Outcome,
+    ServiceItem,
     ServiceRequest,
     SlotKind,
     StreetOffice,
+    User,
     Vote,
     VotingRound,
 )
@@ -170,7 +173,10 @@ class MonthlyReport:
     def __init__(self, scope: Scope, month: Month):
         self.scope = scope
         self.month = month
-        self.community_ids = list(scope.communities.values_list("pk", flat=True))
+        # Ids and names in one query: the ids scope every query, the names label
+        # the communities table (in name order, for the ones with nothing logged).
+        self.community_names = dict(scope.communities.order_by("name").values_list("pk", "name"))
+        self.community_ids = list(self.community_names)
 
     # Querysets for one month
 
@@ -194,15 +200,18 @@ class MonthlyReport:
             community_id__in=self.community_ids, logged_at__gte=start, logged_at__lt=end
         )
 
-    def per_month(self, field: str, **figures) -> dict:
+    def per_month(self, field: str, *, dates: bool = False, **figures) -> dict:
         """Each figure twice, as `<name>_current` and `<name>_previous`, in one aggregate.
 
         `figures` maps a name to (aggregate class, expression, extra filter or None);
-        `field` is the datetime that places a row in a month.
+        `field` is the datetime that places a row in a month, or with `dates=True`
+        a date (compared with the months' first days, not their first midnights).
         """
-        split = self.month.bounds()[0]
-        since = self.month.previous.bounds()[0]
-        until = self.month.bounds()[1]
+        if dates:
+            since, split = self.month.previous.first_day, self.month.first_day
+            until = self.month.next.first_day
+        else:
+            since, (split, until) = self.month.previous.bounds()[0], self.month.bounds()
         months = {
             "current": Q(**{f"{field}__gte": split, f"{field}__lt": until}),
             "previous": Q(**{f"{field}__gte": since, f"{field}__lt": split}),
@@ -340,15 +349,47 @@ class MonthlyReport:
             ),
         ]
 
-    def _grouped(self, key, title, heading, fields, label) -> Table:
-        """Requests grouped by `fields`, both months in one query."""
-        entries = (
+    @functools.cached_property
+    def _request_groups(self) -> list[dict]:
+        """Both months' requests counted per community, item, outcome, channel and worker.
+
+        One query instead of one per grouped table: Django has no GROUPING SETS, so
+        the six tables roll this up in Python. An office's two months make about
+        3,000 groups at 1,700 requests a month; fetching them and naming items and
+        workers (two small lookups) took 17 ms against 51 ms for six queries.
+        """
+        return list(
             self.requests_in_both()
-            .values(*fields)
+            .values("community_id", "service_item_id", "outcome", "channel", "logged_by_id")
             .annotate(**self.per_month("logged_at", n=(Count, "pk", None)))
             .order_by()
         )
-        rows = [Row(label(entry), entry["n_current"], entry["n_previous"]) for entry in entries]
+
+    @functools.cached_property
+    def _item_names(self) -> dict[int, tuple[str, str]]:
+        """Service item id → (category name, item name), for the items logged."""
+        ids = {group["service_item_id"] for group in self._request_groups}
+        return {
+            pk: (category, name)
+            for pk, category, name in ServiceItem.objects.filter(pk__in=ids).values_list(
+                "pk", "category__name", "name"
+            )
+        }
+
+    @functools.cached_property
+    def _worker_labels(self) -> dict[int, str]:
+        """User id → 王丽 (heping-1), for the workers who logged requests."""
+        ids = {group["logged_by_id"] for group in self._request_groups}
+        return {
+            user["pk"]: _worker_label(user, "")
+            for user in User.objects.filter(pk__in=ids).values(
+                "pk", "username", "last_name", "first_name"
+            )
+        }
+
+    def _grouped(self, key, title, heading, label) -> Table:
+        """Requests of both months rolled up by `label(group)`, busiest first."""
+        rows = roll_up(self._request_groups, label)
         ordered = sorted(rows, key=lambda row: (-row.current, -row.previous, row.label))
         return Table(key, title, ordered, heading)
 
@@ -357,12 +398,11 @@ class MonthlyReport:
             "community",
             _("Requests by community"),
             _("Community"),
-            ["community__name"],
-            lambda entry: entry["community__name"],
+            lambda group: self.community_names[group["community_id"]],
         )
         # Communities with nothing logged still appear, with zeros.
         present = {row.label for row in table.rows}
-        for name in self.scope.communities.order_by("name").values_list("name", flat=True):
+        for name in self.community_names.values():
             if name not in present:
                 table.rows.append(Row(name))
         return table
@@ -372,8 +412,7 @@ class MonthlyReport:
             "category",
             _("Requests by service category"),
             _("Category"),
-            ["service_item__category__name"],
-            lambda entry: entry["service_item__category__name"],
+            lambda group: self._item_names[group["service_item_id"]][0],
         )
 
     def by_item(self) -> Table:
@@ -381,10 +420,7 @@ class MonthlyReport:
             "item",
             _("Requests by service item"),
             _("Service item"),
-            ["service_item__category__name", "service_item__name"],
-            lambda entry: (
-                f"{entry['service_item__category__name']} · {entry['service_item__name']}"
-            ),
+            lambda group: " · ".join(self._item_names[group["service_item_id"]]),
         )
 
     def by_outcome(self) -> Table:
@@ -392,8 +428,7 @@ class MonthlyReport:
             "outcome",
             _("Requests by outcome"),
             _("Outcome"),
-            ["outcome"],
-            lambda entry: str(Outcome(entry["outcome"]).label),
+            lambda group: str(Outcome(group["outcome"]).label),
         )
 
     def by_channel(self) -> Table:
@@ -401,8 +436,7 @@ class MonthlyReport:
             "channel",
             _("Requests by channel"),
             _("Channel"),
-            ["channel"],
-            lambda entry: str(Channel(entry["channel"]).label),
+            lambda group: str(Channel(group["channel"]).label),
         )
 
     def by_worker(self) -> Table:
@@ -410,11 +444,7 @@ class MonthlyReport:
             "worker",
             _("Requests by worker"),
             _("Worker"),
-            ["logged_by__username", "logged_by__last_name", "logged_by__first_name"],
-            lambda entry: (
-                f"{entry['logged_by__last_name']}{entry['logged_by__first_name']}"
-                f" ({entry['logged_by__username']})"
-            ),
+            lambda group: self._worker_labels[group["logged_by_id"]],
         )
 
     def comp_time_accrued(self) -> Table:
@@ -461,56 +491,58 @@ class MonthlyReport:
 
     def comp_time_taken(self) -> Table:
         """Approved comp leave falling in the month, in hours."""
-        rows: dict[str, Row] = {}
-        for attribute, month in (("current", self.month), ("previous", self.month.previous)):
-            taken = (
-                CompLeave.objects.filter(
-                    worker__community_id__in=self.community_ids,
-                    status=CompLeave.Status.APPROVED,
-                    date__gte=month.first_day,
-                    date__lte=month.last_day,
-                )
-                .values(*WORKER_FIELDS)
-                .annotate(hours=Sum("hours"))
-                .order_by()
+        taken = (
+            CompLeave.objects.filter(
+                worker__community_id__in=self.community_ids,
+                status=CompLeave.Status.APPROVED,
+                date__gte=self.month.previous.first_day,
+                date__lte=self.month.last_day,
             )
-            for group in taken:
-                name = _worker_label(group, "worker__")
-                setattr(rows.setdefault(name, Row(name)), attribute, float(group["hours"]))
+            .values(*WORKER_FIELDS)
+            .annotate(**self.per_month("date", dates=True, hours=(Sum, "hours", None)))
+            .order_by()
+        )
+        rows = []
+        for group in taken:
+            row = Row(_worker_label(group, "worker__"))
+            for attribute in ("current", "previous"):
+                if (hours := group[f"hours_{attribute}"]) is not None:
+                    setattr(row, attribute, float(hours))
+            rows.append(row)
         return Table(
             "comp-taken",
             _("Comp leave taken (hours)"),
-            sorted(rows.values(), key=lambda row: (-row.current, row.label)),
+            sorted(rows, key=lambda row: (-row.current, row.label)),
             _("Worker"),
+        )
+
+    @functools.cached_property
+    def _per_day_and_hour(self) -> list[dict]:
+        """This month's requests per local day and hour: the daily line and the heat map
+        (the weekday follows from the day) in one query."""
+        return list(
+            self.requests(self.month)
+            .annotate(day=TruncDate("logged_at"), hour=ExtractHour("logged_at"))
+            .values("day", "hour")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
 
     def heat_map(self) -> list[list[int]]:
         """Requests this month by hour of day (rows 0–23) and ISO weekday (columns Mon–Sun)."""
         grid = [[0] * 7 for _ in range(24)]
-        cells = (
-            self.requests(self.month)
-            .annotate(hour=ExtractHour("logged_at"), weekday=ExtractIsoWeekDay("logged_at"))
-            .values("hour", "weekday")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for cell in cells:
-            grid[cell["hour"]][cell["weekday"] - 1] = cell["n"]
+        for cell in self._per_day_and_hour:
+            grid[cell["hour"]][cell["day"].isoweekday() - 1] += cell["n"]
         return grid
 
     def daily(self) -> list[tuple[dt.date, int]]:
         """Requests per day of this month, every day present (zeros included)."""
-        counts = dict(
-            self.requests(self.month)
-            .annotate(day=TruncDate("logged_at"))
-            .values("day")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("day", "n")
-        )
+        counts = collections.Counter()
+        for cell in self._per_day_and_hour:
+            counts[cell["day"]] += cell["n"]
         days = (self.month.last_day - self.month.first_day).days + 1
         return [
-            (day, counts.get(day, 0))
+            (day, counts[day])
             for day in (self.month.first_day + dt.timedelta(days=n) for n in range(days))
         ]
 
@@ -625,6 +657,17 @@ class MonthlyReport:
             rows=rows,
             unmapped_wishes=votes.filter(service_item__isnull=True).count() if rounds else 0,
         )
+
+
+def roll_up(groups: list[dict], label) -> list[Row]:
+    """Rows adding up the groups' `n_current` and `n_previous` per `label(group)`."""
+    rows: dict[str, Row] = {}
+    for group in groups:
+        name = label(group)
+        row = rows.setdefault(name, Row(name))
+        row.current += group["n_current"]
+        row.previous += group["n_previous"]
+    return list(rows.values())
 
 
 def _percent(part: int, whole: int) -> float | None:
