@@ -1,6 +1,7 @@
 """The duty desk (/desk/): a worker's screen at the counter, htmx-driven, usable without JS."""
 
 import datetime as dt
+import uuid
 from functools import wraps
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap
 
 from desks import hours, request_log, rota, voice
 from desks.forms import CloseFollowUpForm, HandoverForm, LogRequestForm, RequestForm
@@ -18,6 +20,7 @@ from desks.models import Assignment, Community, DutySlot, FollowUp, ServiceItem,
 from residents.models import AccessLog, Resident
 
 RESIDENT_RESULTS = 8
+TONIGHT_SHOWN = 50
 ITEM_RESULTS = 10
 
 
@@ -74,16 +77,21 @@ def log(request: HttpRequest) -> HttpResponse:
     )
     if not request.htmx:
         return redirect("desks:home")
-    return render(
-        request,
-        "desk/logged.html",
-        {
-            "form": LogRequestForm(community_id=community_id),
-            "logged": logged if created else None,
-            "tonight_count": request_log.tonight(community_id, now).count(),
-            **_form_context(request.user, now),
-        },
-    )
+    context = {
+        "logged": logged if created else None,
+        "tonight_count": request_log.tonight(community_id, now).count(),
+    }
+    if "after_error" in request.POST:
+        # The form on screen was rendered with the rejected values as its defaults, so
+        # resetting it would bring them back: replace it with a fresh one.
+        form = LogRequestForm(community_id=community_id)
+        context |= {"form": form, **_form_context(request.user, now)}
+        return render(request, "desk/logged.html", context)
+    # Usually the form on screen stays and starts over (static/js/desk.js resets it):
+    # rendering a fresh form was two thirds of a save's time, and 20 workers saving at
+    # once queued behind it (benchmarks/RESULTS.md).
+    context["next_key"] = uuid.uuid4()
+    return reswap(render(request, "desk/logged.html", context), "none")
 
 
 @desk_worker
@@ -297,13 +305,15 @@ def _request_of_my_community(user, pk) -> ServiceRequest:
 
 
 def _desk_context(user, now, form) -> dict:
-    tonight = list(request_log.tonight(user.community_id, now))
+    tonight = request_log.tonight(user.community_id, now)
     return {
         **_duty_context(user, now),
         **_form_context(user, now),
         "form": form,
-        "tonight": tonight,
-        "tonight_count": len(tonight),
+        # The latest ones only: a busy day must not make every desk page slower.
+        "tonight": tonight[:TONIGHT_SHOWN],
+        "tonight_count": tonight.count(),
+        "tonight_shown": TONIGHT_SHOWN,
     }
 
 

@@ -27,6 +27,21 @@
     }
   });
 
+  // A saved request: the form starts over. The answer brought the next form key and
+  // emptied the search results and the guide; the rest goes back to its defaults here.
+  // (After a rejected attempt the answer replaces the whole form instead.)
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (form.id !== "log-form" || !form.isConnected || status < 200 || status > 299) return;
+    form.reset();
+    form.querySelectorAll("details[open]").forEach(function (details) {
+      details.open = false;
+    });
+    var search = document.getElementById("item-search");
+    if (search) search.focus();
+  });
+
   document.addEventListener("click", function (event) {
     if (event.target.matches && event.target.matches("[data-print]")) window.print();
   });

@@ -83,6 +83,15 @@ def test_a_worker_logs_three_requests_with_the_keyboard_only(live_server, page, 
     assert page.evaluate("window.notReloaded") is True
     third = ServiceRequest.objects.order_by("-pk").first()
     assert third.outcome == "accepted" and third.missing_materials == ["户口本原件"]
+    assert third.resident is None  # the resident of the second did not stick
+
+    # After each save the form starts over, ready for the next resident.
+    expect(page.locator("#item-search")).to_be_focused()
+    expect(page.locator("#log-form input[name=service_item]:checked")).to_have_count(0)
+    expect(page.locator("#guide h3")).to_have_count(0)
+    expect(page.locator("#resident-results input[value='']")).to_be_checked()
+    expect(page.locator("input[name=outcome][value=answered]")).to_be_checked()
+    expect(page.locator("input[name=needs_follow_up]")).not_to_be_checked()
     assert FollowUp.objects.get().request == third
     assert ServiceRequest.objects.filter(resident__name="王秀英").count() == 1
     assert page.console_errors == []
@@ -94,6 +103,32 @@ def test_a_worker_logs_three_requests_with_the_keyboard_only(live_server, page, 
     expect(page.locator(".notice")).to_contain_text("户口本原件")
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+
+
+def test_after_a_rejected_save_the_next_save_leaves_a_clean_form(live_server, page, desk):
+    page.goto(live_server.url + "/accounts/login/?next=/desk/")
+    page.get_by_label("用户名").fill("heping-1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.locator("label.tile", has_text="测血压").first.click()
+    page.locator("details.new-resident summary").click()
+    page.locator("#id_new_resident_name").fill("李四")  # a name without a phone
+    page.locator("button.save").click()
+    expect(page.locator("#log-form .form-errors")).to_be_visible()
+    page.locator("#id_new_resident_name").fill("")
+    page.locator("#id_notes").fill("问路")
+    page.locator("button.save").click()
+    expect(page.locator("#tonight-log li.log-entry")).to_have_count(1)
+    expect(page.locator("#log-form .form-errors")).to_have_count(0)
+    expect(page.locator("#id_notes")).to_have_value("")
+    expect(page.locator("#log-form input[name=service_item]:checked")).to_have_count(0)
+    expect(page.locator("details.new-resident")).not_to_have_attribute("open", "")
+    page.locator("label.tile", has_text="测血压").first.click()
+    page.locator("button.save").click()
+    expect(page.locator("#tonight-log li.log-entry")).to_have_count(2)
+    assert ServiceRequest.objects.count() == 2
+    # The browser reports the 422 itself; nothing else went wrong.
+    assert [error for error in page.console_errors if "422" not in error] == []
 
 
 def test_a_double_click_on_save_makes_one_record(live_server, page, desk):

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -111,7 +112,8 @@ def test_the_desk_page_costs_the_same_queries_with_5_or_500_requests(
         log_one(community, worker, item, resident=resident)
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(reverse("desks:home"))
-    assert response.text.count('class="log-entry"') == 500
+    assert response.text.count('class="log-entry"') == 50  # the latest ones only
+    assert '<strong id="tonight-count" class="count">500</strong>' in response.text
 
 
 def test_the_desk_requires_login(client):
@@ -149,17 +151,36 @@ def test_a_worker_logs_a_request_in_the_current_slot(client, worker, slot, item)
     assert logged.resident is None
 
 
-def test_the_htmx_answer_is_a_fresh_form_and_the_new_entry(client, worker, slot, item):
+def test_the_htmx_answer_is_the_new_entry_and_a_new_key_for_the_form_on_screen(
+    client, worker, slot, item
+):
     client.force_login(worker)
     data = post_data(item, notes="问缴费")
     response = client.post(reverse("desks:log"), data, headers={"HX-Request": "true"})
     assert response.status_code == 200
+    assert response["HX-Reswap"] == "none"  # the form stays; desk.js resets it
     body = response.text
-    assert body.lstrip().startswith('<form id="log-form"')
+    assert 'id="log-form"' not in body and "<html" not in body
     assert 'hx-swap-oob="afterbegin:#tonight-log"' in body and "问缴费" in body
     assert '<strong id="tonight-count" class="count" hx-swap-oob="true">1</strong>' in body
-    assert data["idempotency_key"] not in body  # the new form has a new key
-    assert "<html" not in body
+    new_key = re.search(r'name="idempotency_key" value="([^"]+)"[^>]*hx-swap-oob="true"', body)
+    assert new_key and new_key[1] != data["idempotency_key"]
+    for emptied in ("item-results", "guide", "resident-results"):
+        assert re.search(rf'id="{emptied}"[^>]*hx-swap-oob="true"', body), emptied
+
+
+def test_after_a_rejected_attempt_the_answer_is_a_fresh_form(client, worker, slot, item):
+    client.force_login(worker)
+    rejected = client.post(
+        reverse("desks:log"), post_data(item, count="0"), headers={"HX-Request": "true"}
+    )
+    assert rejected.status_code == 422 and 'name="after_error"' in rejected.text
+    data = post_data(item, notes="问缴费", after_error="1")
+    response = client.post(reverse("desks:log"), data, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "HX-Reswap" not in response
+    body = response.text
+    assert body.lstrip().startswith('<form id="log-form"') and 'name="after_error"' not in body
+    assert data["idempotency_key"] not in body and ServiceRequest.objects.count() == 1
 
 
 def test_a_request_outside_any_window_is_kept_as_regular_hours(client, worker, item):
