@@ -54,7 +54,7 @@ FROM desks_followup f JOIN desks_servicerequest r ON r.id = f.request_id AND r.d
 CROSS JOIN (VALUES (true, %(cur)s::timestamptz, %(end)s::timestamptz, %(next_day)s::date),
                    (false, %(prev)s::timestamptz, %(cur)s::timestamptz, %(cur_day)s::date))
      AS m(current, first, after, next_day)
-WHERE r.community_id = ANY(%(ids)s)
+WHERE f.community_id = ANY(%(ids)s)
 GROUP BY m.current
 """
 GROUPED_SQL = """
@@ -94,7 +94,7 @@ JOIN desks_dutyslot s ON s.id = a.slot_id
 JOIN desks_user u ON u.id = a.worker_id
 JOIN desks_community c ON c.id = u.community_id
 JOIN desks_streetoffice o ON o.id = c.street_office_id
-WHERE s.community_id = ANY(%(ids)s) AND a.starts_at >= %(prev)s AND a.starts_at < %(end)s
+WHERE s.community_id = ANY(%(ids)s) AND s.starts_at >= %(prev)s AND s.starts_at < %(end)s
   AND (a.checked_in_at IS NOT NULL OR a.confirmed_by_id IS NOT NULL)
 GROUP BY u.id
 """

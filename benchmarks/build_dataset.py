@@ -369,6 +369,7 @@ class Builder:
                         (
                             str(len(follow_ups) + 1),
                             str(request_id),
+                            str(c),
                             str(worker),
                             due.isoformat(),
                             created.isoformat(),
@@ -421,6 +422,7 @@ class Builder:
             [
                 "id",
                 "request_id",
+                "community_id",
                 "owner_id",
                 "due_on",
                 "created_at",

@@ -1,4 +1,8 @@
-"""Start and stop nginx for a benchmark: docs/deploy.md's proxy and cache, on plain HTTP."""
+"""Start and stop nginx for a benchmark: docs/deploy.md's proxy and cache, on plain HTTP.
+
+As there, nginx opens a connection to gunicorn per request (no upstream keep-alive):
+each request goes to whichever gunicorn worker accepts it first, a free one.
+"""
 
 import shutil
 import subprocess
@@ -20,15 +24,12 @@ http {{
     fastcgi_temp_path {prefix}/fastcgi;
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
-    upstream app {{ server {upstream}; keepalive 32; }}
     # As in docs/deploy.md: nginx keeps what Django marks public, and answers the crowd.
     proxy_cache_path {prefix}/cache keys_zone=public_pages:10m max_size=100m;
     server {{
         listen 127.0.0.1:{port};
         location / {{
-            proxy_pass http://app;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
+            proxy_pass http://{upstream};
             proxy_set_header Host $host;
             proxy_cache public_pages;
             proxy_cache_lock on;

@@ -512,7 +512,7 @@ class ServiceRequestAdmin(OutOfScopeIs404, admin.ModelAdmin):
 class FollowUpAdmin(OutOfScopeIs404, admin.ModelAdmin):
     list_display = ("request", "owner", "due_on", "created_at", "closed_at")
     list_filter = (
-        ("request__community", admin.RelatedOnlyFieldListFilter),
+        ("community", admin.RelatedOnlyFieldListFilter),
         ("closed_at", admin.EmptyFieldListFilter),
         ("owner", admin.RelatedOnlyFieldListFilter),
     )
@@ -522,7 +522,7 @@ class FollowUpAdmin(OutOfScopeIs404, admin.ModelAdmin):
 
     def get_queryset(self, request):
         communities = Community.objects.visible_to(request.user)
-        return super().get_queryset(request).filter(request__community__in=communities)
+        return super().get_queryset(request).filter(community__in=communities)
 
 
 @admin.register(ExportRecord)

@@ -254,9 +254,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         "request__service_item", "request__resident", "owner"
     )
     mine = queue.filter(owner=request.user)
-    community = queue.filter(request__community_id=request.user.community_id).exclude(
-        owner=request.user
-    )
+    community = queue.filter(community_id=request.user.community_id).exclude(owner=request.user)
     return render(
         request,
         "desk/follow_ups.html",
@@ -279,7 +277,7 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
             "request__service_item", "request__resident", "owner"
         ),
         pk=pk,
-        request__community_id=request.user.community_id,
+        community_id=request.user.community_id,
     )
     if follow_up.owner_id != request.user.pk and not request.user.is_head:
         raise PermissionDenied

@@ -1,12 +1,15 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
-from desks.models import Community, Role, User
+from desks.models import Community, FollowUp, Role, User
 from residents.models import Resident
 from tests.factories import (
     make_community,
+    make_request,
     make_resident,
     make_service_item,
     make_street_office,
@@ -123,3 +126,21 @@ def test_a_resident_phone_must_be_a_mainland_number(phone):
     resident.phone = phone
     with pytest.raises(ValidationError):
         resident.full_clean()
+
+
+def test_a_follow_up_always_carries_its_requests_community():
+    here, there = make_community(name="和平社区"), make_community(name="幸福里社区")
+    item, now = make_service_item(), timezone.now()
+    worker = make_user(community=here)
+    mine = make_request(here, item, worker, now)
+    theirs = make_request(there, item, make_user(community=there), now)
+    follow_up = FollowUp.objects.create(
+        request=mine, owner=worker, due_on=now.date() + dt.timedelta(days=3), created_at=now
+    )
+    assert follow_up.community == here
+    follow_up.request = theirs  # as an admin moving it would
+    follow_up.save(update_fields=["request"])
+    follow_up.refresh_from_db()
+    assert follow_up.community == there
+    follow_up.close(worker, now, "已办结")  # a partial save leaves it alone
+    assert FollowUp.objects.get().community == there

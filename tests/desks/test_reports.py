@@ -260,15 +260,23 @@ def test_the_report_page_costs_no_more_queries_than_it_did(
         office_client.get("/en/admin/reports/", {"month": "2026-10"})
 
 
-def test_roll_up_adds_up_groups_with_the_same_label():
+def test_roll_up_adds_up_groups_with_the_same_value_or_the_same_label():
     groups = [
         {"outcome": "done", "channel": "phone", "n_current": 2, "n_previous": 1},
         {"outcome": "done", "channel": "walk_in", "n_current": 3, "n_previous": 0},
         {"outcome": "answered", "channel": "phone", "n_current": 0, "n_previous": 4},
+        {"outcome": "referred", "channel": "phone", "n_current": 1, "n_previous": 1},
     ]
-    assert roll_up(groups, lambda group: group["outcome"]) == [
-        Row("done", 5, 1),
-        Row("answered", 0, 4),
+    assert roll_up(groups, "outcome", str.upper) == [
+        Row("DONE", 5, 1),
+        Row("ANSWERED", 0, 4),
+        Row("REFERRED", 1, 1),
+    ]
+    # Two values named alike (two items of one category) make one row.
+    finished = {"done": "finished", "answered": "finished", "referred": "passed on"}
+    assert roll_up(groups, "outcome", finished.get) == [
+        Row("finished", 5, 5),
+        Row("passed on", 1, 1),
     ]
 
 

@@ -355,6 +355,7 @@ def _request_history(rng):
     follow_ups = [
         FollowUp(
             request=request,
+            community_id=request.community_id,
             owner=request.logged_by,
             due_on=timezone.localdate(request.logged_at) + dt.timedelta(days=3),
             created_at=request.logged_at,
