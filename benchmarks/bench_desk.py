@@ -188,7 +188,7 @@ def main():
         f"rows stored for any key sent: {stored_since} → "
         f"{'nothing lost, nothing doubled' if verdict else 'MISMATCH'}"
     )
-    print(f"measured {dt.datetime.now():%Y-%m-%d %H:%M}")
+    print(f"measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
 if __name__ == "__main__":

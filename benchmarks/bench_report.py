@@ -294,7 +294,7 @@ def main():
         f"hand-written SQL:  {sql_ms:7.1f} ms median of {args.repeat}, {len(sql_queries)} queries"
     )
     print(f"ratio ORM / SQL:   {orm_ms / sql_ms:7.2f}  (target ≤ 1.2)")
-    print(f"measured {dt.datetime.now():%Y-%m-%d %H:%M}")
+    print(f"measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
 if __name__ == "__main__":

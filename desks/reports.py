@@ -50,6 +50,14 @@ from desks.models import (
     VotingRound,
 )
 
+# The report's grouped tables, by what they count requests per (category comes from item).
+GROUPINGS = {
+    "community": "community_id",
+    "item": "service_item_id",
+    "outcome": "outcome",
+    "channel": "channel",
+    "worker": "logged_by_id",
+}
 REPEAT_WINDOW = dt.timedelta(days=30)
 SLOT_LENGTH = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
 TIME_TO_CLOSE = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
@@ -353,25 +361,36 @@ class MonthlyReport:
         ]
 
     @functools.cached_property
-    def _request_groups(self) -> list[dict]:
-        """Both months' requests counted per community, item, outcome, channel and worker.
+    def _request_groups(self) -> dict[str, list[tuple[object, int, int]]]:
+        """Both months' requests counted by each of GROUPINGS: (value, this month, last).
 
-        One query instead of one per grouped table: Django has no GROUPING SETS, so
-        the six tables roll this up in Python. An office's two months make about
-        3,000 groups at 1,700 requests a month; fetching them and naming items and
-        workers (two small lookups) took 17 ms against 51 ms for six queries.
+        Django has no GROUPING SETS, so one query counts by all five at once and the
+        counts are added up per grouping here. Measured on an office's two months
+        (~2,900 groups): 27 ms, against 51 ms for a query per table and 50 ms for a
+        UNION ALL of five GROUP BYs (each scans the rows again).
         """
-        return list(
+        fields = list(GROUPINGS.values())
+        rows = (
             self.requests_in_both()
-            .values("community_id", "service_item_id", "outcome", "channel", "logged_by_id")
+            .values(*fields)
             .annotate(**self.per_month("logged_at", n=(Count, "pk", None)))
             .order_by()
+            .values_list(*fields, "n_current", "n_previous")
         )
+        totals = [collections.Counter(), collections.Counter()]
+        for *values, current, previous in rows:
+            for grouping, value in zip(GROUPINGS, values, strict=True):
+                totals[0][grouping, value] += current
+                totals[1][grouping, value] += previous
+        groups = {grouping: [] for grouping in GROUPINGS}
+        for (grouping, value), current in totals[0].items():
+            groups[grouping].append((value, current, totals[1][grouping, value]))
+        return groups
 
     @functools.cached_property
     def _item_names(self) -> dict[int, tuple[str, str]]:
         """Service item id → (category name, item name), for the items logged."""
-        ids = {group["service_item_id"] for group in self._request_groups}
+        ids = {pk for pk, _, _ in self._request_groups["item"]}
         return {
             pk: (category, name)
             for pk, category, name in ServiceItem.objects.filter(pk__in=ids).values_list(
@@ -382,7 +401,7 @@ class MonthlyReport:
     @functools.cached_property
     def _worker_labels(self) -> dict[int, str]:
         """User id → 王丽 (heping-1), for the workers who logged requests."""
-        ids = {group["logged_by_id"] for group in self._request_groups}
+        ids = {pk for pk, _, _ in self._request_groups["worker"]}
         return {
             user["pk"]: _worker_label(user, "")
             for user in User.objects.filter(pk__in=ids).values(
@@ -390,9 +409,9 @@ class MonthlyReport:
             )
         }
 
-    def _grouped(self, key, title, heading, field, label) -> Table:
-        """Requests of both months rolled up by `label(group[field])`, busiest first."""
-        rows = roll_up(self._request_groups, field, label)
+    def _grouped(self, key, title, heading, grouping, label) -> Table:
+        """Requests of both months by `grouping`, named by `label(value)`, busiest first."""
+        rows = roll_up(self._request_groups[grouping], label)
         ordered = sorted(rows, key=lambda row: (-row.current, -row.previous, row.label))
         return Table(key, title, ordered, heading)
 
@@ -401,7 +420,7 @@ class MonthlyReport:
             "community",
             _("Requests by community"),
             _("Community"),
-            "community_id",
+            "community",
             lambda pk: self.community_names[pk],
         )
         # Communities with nothing logged still appear, with zeros.
@@ -416,7 +435,7 @@ class MonthlyReport:
             "category",
             _("Requests by service category"),
             _("Category"),
-            "service_item_id",
+            "item",
             lambda pk: self._item_names[pk][0],
         )
 
@@ -425,7 +444,7 @@ class MonthlyReport:
             "item",
             _("Requests by service item"),
             _("Service item"),
-            "service_item_id",
+            "item",
             lambda pk: " · ".join(self._item_names[pk]),
         )
 
@@ -452,7 +471,7 @@ class MonthlyReport:
             "worker",
             _("Requests by worker"),
             _("Worker"),
-            "logged_by_id",
+            "worker",
             lambda pk: self._worker_labels[pk],
         )
 
@@ -671,20 +690,13 @@ class MonthlyReport:
         )
 
 
-def roll_up(groups: list[dict], field: str, label) -> list[Row]:
-    """Rows adding up the groups' `n_current` and `n_previous` per `label(group[field])`.
-
-    Values are added up first and named after, once each: naming 3,000 groups one
-    by one (a translated label each) took longer than the query that counted them.
-    """
-    totals: dict = {}
-    for group in groups:
-        current, previous = totals.get(group[field], (0, 0))
-        totals[group[field]] = (current + group["n_current"], previous + group["n_previous"])
+def roll_up(counts: list[tuple[object, int, int]], label) -> list[Row]:
+    """Rows adding up (value, this month, last month) per `label(value)`: several values
+    may share a name (the items of one category make one category row)."""
     rows: dict[str, Row] = {}
-    for value, (current, previous) in totals.items():
+    for value, current, previous in counts:
         name = label(value)
-        row = rows.setdefault(name, Row(name))  # several values may share a name
+        row = rows.setdefault(name, Row(name))
         row.current += current
         row.previous += previous
     return list(rows.values())
