@@ -35,9 +35,15 @@ class Entry:
 
 
 class PublicPageCache:
-    def __init__(self, app, max_entries: int = 5000, clock=time.monotonic):
+    def __init__(
+        self, app, max_entries: int = 5000, max_bytes: int = 50_000_000, clock=time.monotonic
+    ):
         self.app = app
+        # Bounded in count and in bytes: `?date=` alone makes 36,500 valid pages, and
+        # /api/hours/ is 150 kB each; a crawler must not fill a worker's memory.
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0
         self.clock = clock
         self.entries: dict[tuple, Entry] = {}
         self.refreshing: dict[tuple, int] = {}  # page → the thread fetching its new copy
@@ -101,8 +107,12 @@ class PublicPageCache:
             if hasattr(body, "close"):
                 body.close()
         with self.lock:
-            if len(self.entries) >= self.max_entries:
+            if len(self.entries) >= self.max_entries or self.size + len(content) > self.max_bytes:
                 self.entries.clear()  # crude, but bounded: entries live a minute anyway
+                self.size = 0
+            if key in self.entries:
+                self.size -= len(self.entries[key].body)
+            self.size += len(content)
             self.entries[key] = Entry(
                 answer["status"], list(answer["headers"]), content, self.clock() + seconds
             )

@@ -531,3 +531,22 @@ def test_the_notice_lists_what_to_bring_and_the_hours(client, worker, item, comm
     body = client.get(reverse("desks:notice", args=[logged.pk])).text
     assert "户口本原件" in body and "身份证原件" in body
     assert "18:00–20:00" in body and community.address in body
+
+
+def test_the_log_form_holds_every_check_constraint_of_a_request_itself():
+    """RequestForm.validate_constraints skips asking the database; a new constraint on
+    ServiceRequest must get a form field check (and this list) first, or it is a 500."""
+    assert {constraint.name for constraint in ServiceRequest._meta.constraints} == {
+        "request_count_1_to_200",
+        "request_outcome_known",
+        "request_channel_known",
+    }
+
+
+def test_the_edit_page_shows_materials_only_for_an_item_that_has_them(client, worker, item):
+    no_materials = make_service_item(name="测血压", materials="")
+    plain = log_one(worker.community, worker, no_materials)
+    with_materials = log_one(worker.community, worker, item)
+    client.force_login(worker)
+    assert 'class="materials"' not in client.get(reverse("desks:edit", args=[plain.pk])).text
+    assert 'class="materials"' in client.get(reverse("desks:edit", args=[with_materials.pk])).text

@@ -142,6 +142,15 @@ def test_errors_are_not_kept():
     assert len(inner.calls) == 2
 
 
+def test_the_cache_never_keeps_more_bytes_than_its_budget():
+    inner = counting_app()
+    app = PublicPageCache(inner, max_bytes=20)  # each page is b"page N": 6 bytes
+    for day in range(10):
+        get(app, QUERY_STRING=f"date=2026-11-{day + 10}")
+        assert app.size <= 20 and app.size == sum(len(e.body) for e in app.entries.values())
+    assert len(app.entries) <= 3
+
+
 def test_each_query_string_is_its_own_page():
     inner = counting_app()
     app = PublicPageCache(inner)
