@@ -50,6 +50,7 @@ def test_a_worker_logs_three_requests_with_the_keyboard_only(live_server, page, 
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_contain_text("值班台")
+    page.wait_for_load_state()  # htmx listens from DOMContentLoaded on
     page.evaluate("window.notReloaded = true")
 
     # 1. An anonymous enquiry.
@@ -139,6 +140,7 @@ def test_the_same_search_after_a_save_finds_the_item_again(live_server, page, de
     page.get_by_label("用户名").fill("heping-1")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()  # htmx listens from DOMContentLoaded on
     for saved in (1, 2):  # the next resident came for the same matter
         page.locator("#item-search").fill("居民医保")
         page.locator("#item-results label.tile").first.click()
