@@ -7,10 +7,10 @@ each request goes to whichever gunicorn worker accepts it first, a free one.
 import shutil
 import subprocess
 import tempfile
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+from server import wait_until_up
 
 CONFIG = """
 worker_processes auto;
@@ -56,15 +56,7 @@ def nginx(upstream: str, port: int):
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/static/favicon.svg", timeout=2)
-                break
-            except OSError as error:
-                if getattr(error, "code", None):
-                    break
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield wait_until_up(f"http://127.0.0.1:{port}")
     finally:
         process.terminate()
         process.wait(timeout=30)

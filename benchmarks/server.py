@@ -31,15 +31,20 @@ def gunicorn(app, database, port, cache_url="locmemcache://", extra_env=None):
         stderr=open(f"/tmp/servicedesk-bench-gunicorn-{port}.log", "w"),  # noqa: SIM115
     )
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/static/favicon.svg", timeout=2)
-                break
-            except OSError as error:
-                if getattr(error, "code", None):  # an HTTP error: the server is up
-                    break
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield wait_until_up(f"http://127.0.0.1:{port}")
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def wait_until_up(base: str, tries: int = 100) -> str:
+    """Return `base` once a server answers there (any HTTP status will do)."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(f"{base}/static/favicon.svg", timeout=2)
+            break
+        except OSError as error:
+            if getattr(error, "code", None):  # an HTTP error: the server is up
+                break
+            time.sleep(0.2)
+    return base

@@ -377,14 +377,15 @@ class MonthlyReport:
             .order_by()
             .values_list(*fields, "n_current", "n_previous")
         )
-        totals = [collections.Counter(), collections.Counter()]
+        totals = collections.defaultdict(lambda: [0, 0])  # (grouping, value) → counts
         for *values, current, previous in rows:
             for grouping, value in zip(GROUPINGS, values, strict=True):
-                totals[0][grouping, value] += current
-                totals[1][grouping, value] += previous
+                total = totals[grouping, value]
+                total[0] += current
+                total[1] += previous
         groups = {grouping: [] for grouping in GROUPINGS}
-        for (grouping, value), current in totals[0].items():
-            groups[grouping].append((value, current, totals[1][grouping, value]))
+        for (grouping, value), (current, previous) in totals.items():
+            groups[grouping].append((value, current, previous))
         return groups
 
     @functools.cached_property
