@@ -550,3 +550,16 @@ def test_the_edit_page_shows_materials_only_for_an_item_that_has_them(client, wo
     client.force_login(worker)
     assert 'class="materials"' not in client.get(reverse("desks:edit", args=[plain.pk])).text
     assert 'class="materials"' in client.get(reverse("desks:edit", args=[with_materials.pk])).text
+
+
+def test_a_heads_follow_up_queue_never_shows_another_communitys(client, community, item):
+    head = make_user(Role.HEAD, community=community)
+    colleague = make_user(community=community)
+    log_one(community, colleague, item, notes="本社区", follow_up={"owner": colleague})
+    other = make_community()
+    outsider = make_user(community=other)
+    log_one(other, outsider, item, notes="外社区", follow_up={"owner": outsider})
+    client.force_login(head)
+    body = client.get(reverse("desks:follow_ups")).text
+    assert FollowUp.objects.count() == 2
+    assert colleague.display_name in body and outsider.display_name not in body
