@@ -14,7 +14,7 @@ from django_setup import ROOT
 
 
 def pages():
-    from desks.reports import Month
+    from desks.core.dates import Month
 
     month = Month(2026, 1)
     admin = [

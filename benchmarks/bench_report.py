@@ -243,7 +243,7 @@ def check_agreement(orm_side, sql_side) -> None:
 
 
 def orm(scope, month):
-    from desks.reports import MonthlyReport
+    from desks.reports.monthly import MonthlyReport
 
     report = MonthlyReport(scope, month)
     return report.tables(), report.daily(), report.heat_map()
@@ -262,8 +262,9 @@ def main():
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone, translation
 
+    from desks.core.dates import Month
+    from desks.core.scope import Scope
     from desks.models import Community, StreetOffice
-    from desks.reports import Month, Scope
 
     translation.activate("zh-hans")
     month = (

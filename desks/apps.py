@@ -8,7 +8,7 @@ class DesksConfig(AppConfig):
     verbose_name = _("Service desks")
 
     def ready(self):
-        from desks.roles import sync_role_groups, sync_user_groups
+        from desks.core.roles import sync_role_groups, sync_user_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="desks.sync_role_groups")
         post_save.connect(

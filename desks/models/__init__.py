@@ -28,7 +28,6 @@ from desks.models.rota import (
     RotaMonth,
     SlotKind,
     SwapRequest,
-    first_of_month,
 )
 from desks.models.voice import (
     CallBack,
@@ -74,6 +73,5 @@ __all__ = [
     "VotingRound",
     "Weekday",
     "WeeklyWindow",
-    "first_of_month",
     "phone_validator",
 ]

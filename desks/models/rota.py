@@ -156,10 +156,6 @@ class Assignment(models.Model):
         return self.checked_in_at is not None or self.confirmed_by_id is not None
 
 
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
 class RotaMonthQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_at__isnull=False)
@@ -218,10 +214,6 @@ class RotaMonth(models.Model):
     @property
     def is_published(self):
         return self.published_at is not None
-
-    @property
-    def last_day(self) -> dt.date:
-        return (self.month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 class AbsenceQuerySet(models.QuerySet):

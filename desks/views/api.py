@@ -7,8 +7,8 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_safe
 
 from desks import hours
+from desks.core.dates import BadDate, parse_day
 from desks.models import Community
-from desks.public_dates import BadDate, parse_day
 from desks.views.public import PUBLIC_CACHE_SECONDS
 
 

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import uuid
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,27 +13,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
-from desks import hours, request_log, rota, voice
-from desks.forms import CloseFollowUpForm, HandoverForm, LogRequestForm, RequestForm
+from desks import hours
+from desks.core.access import desk_worker
+from desks.core.dates import day_bounds
+from desks.desk import request_log
+from desks.desk.forms import CloseFollowUpForm, HandoverForm, LogRequestForm, RequestForm
 from desks.models import Assignment, Community, DutySlot, FollowUp, ServiceItem, ServiceRequest
+from desks.rota import duty
+from desks.voice import feedback
 from residents.models import AccessLog, Resident
 
 RESIDENT_RESULTS = 8
 TONIGHT_SHOWN = 50
 ITEM_RESULTS = 10
-
-
-def desk_worker(view):
-    """Login required, and a community to work for: street-office staff log nowhere."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.community_id:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @login_required
@@ -190,7 +181,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
             "community": community,
             "days": [day for day in opening.days(community) if day.is_open],
             "missing": set(logged.missing_materials),
-            **voice.rating_link(request, logged, timezone.now()),
+            **feedback.rating_link(request, logged, timezone.now()),
         },
     )
 
@@ -198,13 +189,13 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
 @desk_worker
 @require_POST
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    return _duty_action(request, pk, rota.check_in)
+    return _duty_action(request, pk, duty.check_in)
 
 
 @desk_worker
 @require_POST
 def check_out(request: HttpRequest, pk: int) -> HttpResponse:
-    return _duty_action(request, pk, rota.check_out)
+    return _duty_action(request, pk, duty.check_out)
 
 
 def _duty_action(request, pk, action):
@@ -214,7 +205,7 @@ def _duty_action(request, pk, action):
     )
     try:
         action(assignment, now)
-    except rota.RotaError as error:
+    except duty.RotaError as error:
         if not request.htmx:
             messages.error(request, " ".join(error.messages))
             return redirect("desks:home")
@@ -261,7 +252,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         {
             "mine": mine,
             "others": community if request.user.is_head else None,
-            "call_backs": voice.call_back_queue(request.user),
+            "call_backs": feedback.call_back_queue(request.user),
             "today": timezone.localdate(now),
             "close_form": CloseFollowUpForm(),
         },
@@ -326,7 +317,7 @@ def _duty_context(user, now) -> dict:
     if slot is None:
         return {"slot": None, "community": user.community}
     on_duty = list(slot.assignments.select_related("worker").order_by("worker__pk"))
-    previous = rota.previous_slot(slot)
+    previous = duty.previous_slot(slot)
     return {
         "community": user.community,
         "slot": slot,
@@ -340,7 +331,7 @@ def _duty_context(user, now) -> dict:
 
 def _overview(user, now) -> dict:
     """Street-office staff: today's count per community of their office; they log nowhere."""
-    start, end = request_log.local_day_bounds(timezone.localdate(now))
+    start, end = day_bounds(timezone.localdate(now))
     communities = (
         Community.objects.visible_to(user)
         .annotate(

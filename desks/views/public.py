@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_safe
 
-from desks import calendar_feed, hours, structured_data, voice
+from desks import hours
+from desks.core.dates import BadDate, parse_day
+from desks.hours import calendar_feed, structured_data
 from desks.models import Community, ServiceCategory, ServiceItem
-from desks.public_dates import BadDate, parse_day
+from desks.voice import feedback
 
 # Hours change at most at window edges; a minute's staleness is fine for residents
 # and lets a proxy or the per-view cache answer a crowd.
@@ -105,8 +107,8 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
             "categories": [category for category in categories if category.offered],
             "osm_opening_hours": hours.osm_opening_hours(weekly, centre.street_office.holiday_rule),
             "json_ld": structured_data.json_ld(request, centre, weekly, list(opening.days(centre))),
-            "menu": voice.tonight_menu(centre),
-            "voting_round": voice.open_round(centre, now),
+            "menu": feedback.tonight_menu(centre),
+            "voting_round": feedback.open_round(centre, now),
         },
     )
 

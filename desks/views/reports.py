@@ -9,9 +9,11 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from desks import charts, report_exports
+from desks.core.dates import Month
+from desks.core.scope import scope_for
 from desks.models import Community, ExportRecord, StreetOffice
-from desks.reports import Month, MonthlyReport, scope_for
+from desks.reports import charts, exports
+from desks.reports.monthly import MonthlyReport
 
 # Mon…Sun, in the reader's language (Django's own translations).
 WEEKDAYS = [WEEKDAYS_ABBR[day] for day in range(7)]
@@ -70,9 +72,9 @@ def export(request: HttpRequest, file_format: str) -> HttpResponse:
         return monthly
     title = f"{monthly.scope.label} {monthly.month}"
     if file_format == "csv":
-        content, content_type = report_exports.as_csv(title, monthly), "text/csv; charset=utf-8"
+        content, content_type = exports.as_csv(title, monthly), "text/csv; charset=utf-8"
     else:
-        content = report_exports.as_xlsx(title, monthly)
+        content = exports.as_xlsx(title, monthly)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ExportRecord.objects.create(
         user=request.user,

@@ -1,7 +1,7 @@
 """The rota at the desk: a worker's own page, swaps (调班), comp leave (调休), heads' approvals.
 
 Every view fetches with permission, hands the change to desks.rota or
-desks.comp_time, and answers with the whole page or, for htmx, the fragment
+desks.rota.comp_time, and answers with the whole page or, for htmx, the fragment
 that changed. Objects of another community are a 404, as if they did not exist.
 """
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from desks import comp_time, rota, rota_calendar
+from desks.core.dates import first_of_month
 from desks.models import (
     Assignment,
     CalendarLink,
@@ -26,9 +26,9 @@ from desks.models import (
     RotaMonth,
     SwapRequest,
     User,
-    first_of_month,
 )
-from desks.rota_forms import CompLeaveForm, RefusalForm, SwapForm
+from desks.rota import comp_time, duty, duty_calendar
+from desks.rota.forms import CompLeaveForm, RefusalForm, SwapForm
 
 ROTA_DAYS = 14
 CONFIRM_DAYS = 7
@@ -125,11 +125,11 @@ def _answer(request, page, fragment, *, ok=None, error=None, **extra) -> HttpRes
     if request.htmx:
         build = _me_context if page == "me" else _rota_context
         context = build(request.user, timezone.now(), notice=ok, error=error, **extra)
-        return render(request, f"desks/{page}.html#{fragment}", context)
+        return render(request, f"rota/{page}.html#{fragment}", context)
     if extra:  # an invalid form: show it again, with its errors, on the whole page
         build = _me_context if page == "me" else _rota_context
         context = build(request.user, timezone.now(), error=error, **extra)
-        return render(request, f"desks/{page}.html", context)
+        return render(request, f"rota/{page}.html", context)
     if ok:
         messages.success(request, ok)
     if error:
@@ -143,7 +143,7 @@ def _answer(request, page, fragment, *, ok=None, error=None, **extra) -> HttpRes
 @login_required
 @require_safe
 def me(request: HttpRequest) -> HttpResponse:
-    return render(request, "desks/me.html", _me_context(request.user, timezone.now()))
+    return render(request, "rota/me.html", _me_context(request.user, timezone.now()))
 
 
 @login_required
@@ -173,7 +173,7 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
         .order_by("starts_at")
     )
     response = HttpResponse(
-        rota_calendar.duty_ics(link.user, assignments, now), content_type="text/calendar"
+        duty_calendar.duty_ics(link.user, assignments, now), content_type="text/calendar"
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -189,7 +189,7 @@ def ask_swap(request: HttpRequest) -> HttpResponse:
     form = SwapForm(request.user, now, request.POST)
     if form.is_valid():
         try:
-            rota.ask_swap(
+            duty.ask_swap(
                 request.user,
                 form.cleaned_data["slot"],
                 form.cleaned_data["colleague"],
@@ -197,7 +197,7 @@ def ask_swap(request: HttpRequest) -> HttpResponse:
                 other_slot=form.cleaned_data["other_slot"],
                 note=form.cleaned_data["note"],
             )
-        except rota.RotaError as error:
+        except duty.RotaError as error:
             form.add_error(None, error.message)
     if form.errors:
         return _answer(request, "me", "swaps", swap_form=form)
@@ -206,9 +206,9 @@ def ask_swap(request: HttpRequest) -> HttpResponse:
 
 # Lazy: translated when shown, in the reader's language, not once at import.
 WORKER_ACTIONS = {
-    "accept": (rota.accept_swap, gettext_lazy("Accepted; the head will decide.")),
-    "decline": (rota.decline_swap, gettext_lazy("Declined.")),
-    "cancel": (rota.cancel_swap, gettext_lazy("Cancelled.")),
+    "accept": (duty.accept_swap, gettext_lazy("Accepted; the head will decide.")),
+    "decline": (duty.decline_swap, gettext_lazy("Declined.")),
+    "cancel": (duty.cancel_swap, gettext_lazy("Cancelled.")),
 }
 
 
@@ -219,7 +219,7 @@ def answer_swap(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     change, done = WORKER_ACTIONS[action]
     try:
         change(swap, request.user, timezone.now())
-    except rota.RotaError as error:
+    except duty.RotaError as error:
         return _answer(request, "me", "swaps", error=error.message)
     return _answer(request, "me", "swaps", ok=str(done))
 
@@ -238,14 +238,14 @@ def decide_swap(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     now = timezone.now()
     try:
         if decision == "approve":
-            rota.approve_swap(swap, request.user, now)
+            duty.approve_swap(swap, request.user, now)
             done = _("Swap approved; the rota has changed.")
         else:
             form = RefusalForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            rota.refuse_swap(swap, request.user, now, reason)
+            duty.refuse_swap(swap, request.user, now, reason)
             done = _("Swap refused.")
-    except rota.RotaError as error:
+    except duty.RotaError as error:
         return _answer(request, "rota", "approvals", error=error.message)
     return _answer(request, "rota", "approvals", ok=done)
 
@@ -266,7 +266,7 @@ def ask_comp_leave(request: HttpRequest) -> HttpResponse:
                 timezone.now(),
                 form.cleaned_data["reason"],
             )
-        except rota.RotaError as error:
+        except duty.RotaError as error:
             form.add_error(None, error.message)
     if form.errors:
         return _answer(request, "me", "comptime", leave_form=form)
@@ -287,7 +287,7 @@ def decide_comp_leave(request: HttpRequest, pk: int, decision: str) -> HttpRespo
         else:
             comp_time.refuse_leave(leave, request.user, now)
             done = _("Comp leave refused.")
-    except rota.RotaError as error:
+    except duty.RotaError as error:
         return _answer(request, "rota", "approvals", error=error.message)
     return _answer(request, "rota", "approvals", ok=done)
 
@@ -299,8 +299,8 @@ def confirm_served(request: HttpRequest, pk: int) -> HttpResponse:
     assignments = Assignment.objects.filter(slot__community=request.user.community_id)
     assignment = get_object_or_404(assignments.select_related("slot"), pk=pk)
     try:
-        rota.confirm_served(assignment, request.user, timezone.now())
-    except rota.RotaError as error:
+        duty.confirm_served(assignment, request.user, timezone.now())
+    except duty.RotaError as error:
         return _answer(request, "rota", "approvals", error=error.message)
     return _answer(request, "rota", "approvals", ok=_("Confirmed as served."))
 
@@ -311,4 +311,4 @@ def confirm_served(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def rota_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "desks/rota.html", _rota_context(request.user, timezone.now()))
+    return render(request, "rota/rota.html", _rota_context(request.user, timezone.now()))

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from desks import voice
+from desks.core.access import desk_worker
 from desks.models import CallBack, Community, Rating, ServiceItem, ServiceRequest
-from desks.views.desk import desk_worker
-from desks.voice_forms import CloseCallBackForm, RatingForm, VoteForm
+from desks.voice import feedback
+from desks.voice.forms import CloseCallBackForm, RatingForm, VoteForm
 
 # Public
 
@@ -25,7 +25,7 @@ def _problem(request: HttpRequest, status: int, title: str, message: str) -> Htt
     """A clear page for a resident whose link or form cannot be used, with the reason."""
     return render(
         request,
-        "desks/voice/problem.html",
+        "voice/problem.html",
         {"title": title, "message": message},
         status=status,
     )
@@ -47,7 +47,7 @@ def _address(request: HttpRequest) -> str:
 
 
 def _device_token(request: HttpRequest) -> str | None:
-    token = request.COOKIES.get(voice.DEVICE_COOKIE, "")
+    token = request.COOKIES.get(feedback.DEVICE_COOKIE, "")
     return token if 16 <= len(token) <= 64 else None
 
 
@@ -55,25 +55,25 @@ def _device_token(request: HttpRequest) -> str | None:
 @require_http_methods(["GET", "HEAD", "POST"])
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
-    if request.method == "POST" and voice.is_rate_limited(
-        "vote", _address(request), voice.VOTE_LIMIT, now
+    if request.method == "POST" and feedback.is_rate_limited(
+        "vote", _address(request), feedback.VOTE_LIMIT, now
     ):
         return _too_many(request)
     centre = get_object_or_404(Community, slug=slug)
-    voting_round = voice.open_round(centre, now)
+    voting_round = feedback.open_round(centre, now)
     token = _device_token(request)
     context = {"community": centre, "voting_round": voting_round}
     if voting_round is None:
         status = 409 if request.method == "POST" else 200
-        return render(request, "desks/voice/vote.html", context, status=status)
-    if voice.has_voted(voting_round, token):
+        return render(request, "voice/vote.html", context, status=status)
+    if feedback.has_voted(voting_round, token):
         status = 409 if request.method == "POST" else 200
-        return render(request, "desks/voice/vote.html", {**context, "voted": True}, status=status)
+        return render(request, "voice/vote.html", {**context, "voted": True}, status=status)
 
     form = VoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        token = token or voice.new_device_token()
-        stored = voice.cast_vote(
+        token = token or feedback.new_device_token()
+        stored = feedback.cast_vote(
             voting_round,
             token,
             now,
@@ -84,9 +84,9 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
         if stored:
             # The only place the device cookie is set: public pages never read it.
             response.set_cookie(
-                voice.DEVICE_COOKIE,
+                feedback.DEVICE_COOKIE,
                 token,
-                max_age=voice.DEVICE_COOKIE_AGE,
+                max_age=feedback.DEVICE_COOKIE_AGE,
                 secure=settings.SESSION_COOKIE_SECURE,
                 httponly=True,
                 samesite="Lax",
@@ -99,7 +99,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     )
     return render(
         request,
-        "desks/voice/vote.html",
+        "voice/vote.html",
         {**context, "form": form, "items": items},
         status=422 if request.method == "POST" else 200,
     )
@@ -109,9 +109,9 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
-    if voice.is_rate_limited("rate", _address(request), voice.RATING_LIMIT, now):
+    if feedback.is_rate_limited("rate", _address(request), feedback.RATING_LIMIT, now):
         return _too_many(request)
-    invitation = voice.find_invitation(token)
+    invitation = feedback.find_invitation(token)
     if invitation is None:
         return _problem(
             request,
@@ -137,15 +137,15 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     form = RatingForm(request.POST if request.method == "POST" else None)
     context = {"visit": invitation.request, "community": invitation.request.community}
     if request.method == "POST" and form.is_valid():
-        rating = voice.rate(
+        rating = feedback.rate(
             invitation, form.cleaned_data["level"], form.cleaned_data["comment"], now
         )
         if rating is None:
             return already_rated
-        return render(request, "desks/voice/rated.html", {**context, "rating": rating})
+        return render(request, "voice/rated.html", {**context, "rating": rating})
     return render(
         request,
-        "desks/voice/rate.html",
+        "voice/rate.html",
         {**context, "form": form},
         status=422 if request.method == "POST" else 200,
     )
@@ -164,8 +164,8 @@ def rating_qr(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response = render(
         request,
-        "desks/voice/rating_qr.html",
-        {"logged": logged, **voice.rating_link(request, logged, timezone.now())},
+        "voice/rating_qr.html",
+        {"logged": logged, **feedback.rating_link(request, logged, timezone.now())},
     )
     # The link lets anyone rate this visit once: keep it out of every cache.
     response["Cache-Control"] = "no-store"
@@ -190,7 +190,7 @@ def close_call_back(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("desks:follow_ups")
     response = render(
         request,
-        "desks/voice/call_backs.html#call-back",
+        "voice/call_backs.html#call-back",
         {"call_back": call_back, "close_call_back_form": form, "today": timezone.localdate(now)},
         status=200 if form.is_valid() else 422,
     )

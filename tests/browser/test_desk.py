@@ -6,7 +6,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from desks.models import FollowUp, ServiceRequest
-from desks.rota import assign, make_slots
+from desks.rota.duty import assign, make_slots
 from tests.factories import PASSWORD, make_community, make_resident, make_service_item, make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from desks import voice
 from desks.models import CallBack, Role
+from desks.voice import feedback
 from tests.factories import make_community, make_request, make_service_item, make_user
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def call_back(community, head, worker):
     logged = make_request(
         community, make_service_item(name="生育保险联系单"), worker, NOW - dt.timedelta(hours=15)
     )
-    voice.rate(voice.invitation_for(logged), 1, "<script>alert(1)</script>等了很久", NOW)
+    feedback.rate(feedback.invitation_for(logged), 1, "<script>alert(1)</script>等了很久", NOW)
     return CallBack.objects.get()
 
 

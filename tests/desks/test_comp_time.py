@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from desks import comp_time
 from desks.models import CompLeave, Role
-from desks.rota import RotaError, assign, confirm_served, make_slots
+from desks.rota import comp_time
+from desks.rota.duty import RotaError, assign, confirm_served, make_slots
 from tests.desks.rota_helpers import NOW
 from tests.factories import make_community, make_street_office, make_user
 

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from desks.desk.request_log import log_request
 from desks.models import FollowUp, Outcome, RequestChange, Role, ServiceRequest
-from desks.request_log import log_request
-from desks.rota import assign, make_slots
+from desks.rota.duty import assign, make_slots
 from residents.models import Resident
 from tests.factories import (
     make_community,

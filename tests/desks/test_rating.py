@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from desks import voice
 from desks.models import CallBack, Rating, RatingInvitation, Role, WeeklyWindow
+from desks.voice import feedback
 from tests.factories import (
     make_community,
     make_request,
@@ -62,7 +62,7 @@ def logged(community, worker, head):
 
 @pytest.fixture
 def token(logged):
-    return voice.invitation_for(logged).token
+    return feedback.invitation_for(logged).token
 
 
 def rate_url(token):
@@ -84,7 +84,7 @@ def test_the_desk_shows_a_qr_code_the_strict_csp_allows(client, worker, logged):
 
 
 def test_the_link_expires_seven_days_after_the_visit(logged):
-    assert voice.invitation_for(logged).expires_at == LOGGED + dt.timedelta(days=7)
+    assert feedback.invitation_for(logged).expires_at == LOGGED + dt.timedelta(days=7)
 
 
 def test_another_communitys_worker_gets_404_for_the_qr_code(client, logged):
@@ -142,7 +142,7 @@ def test_a_fair_rating_opens_no_call_back(client, token):
 
 def test_without_a_head_the_call_back_goes_to_the_worker(client, community, worker):
     logged = make_request(community, make_service_item(), worker, LOGGED)
-    client.post(rate_url(voice.invitation_for(logged).token), {"level": "1"})
+    client.post(rate_url(feedback.invitation_for(logged).token), {"level": "1"})
     assert CallBack.objects.get().owner == worker
 
 
@@ -197,7 +197,7 @@ def test_bad_input_answers_422_with_a_message_and_stores_nothing(client, token, 
 
 def test_flooding_it_answers_429(client, settings, token):
     settings.CACHES = LOCMEM
-    for _ in range(voice.RATING_LIMIT):
+    for _ in range(feedback.RATING_LIMIT):
         assert client.get(rate_url(token)).status_code == 200
     response = client.post(rate_url(token), {"level": "1"})
     assert response.status_code == 429

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from desks.core.dates import Month
 from desks.models import CompLeave, ExportRecord, FollowUp, Role, ServiceCategory, ServiceRequest
-from desks.reports import Month, Row, roll_up
-from desks.rota import assign, make_slots
+from desks.reports.monthly import Row, roll_up
+from desks.rota.duty import assign, make_slots
 from tests.factories import (
     make_community,
     make_resident,

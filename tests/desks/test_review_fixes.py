@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from desks.core.dates import Month
+from desks.desk.request_log import delete_request, log_request
 from desks.models import (
     Assignment,
     CompLeave,
@@ -18,9 +20,7 @@ from desks.models import (
     Role,
     ServiceRequest,
 )
-from desks.request_log import delete_request, log_request
-from desks.rota import RotaError, assign, confirm_served, make_slots
-from desks.rota_planning import parse_month
+from desks.rota.duty import RotaError, assign, confirm_served, make_slots
 from residents.models import AccessLog, Resident
 from tests.factories import (
     make_community,
@@ -233,7 +233,7 @@ def test_a_head_confirms_others_duty_not_their_own():
 
 
 def test_a_head_does_not_approve_their_own_comp_leave():
-    from desks.comp_time import approve_leave
+    from desks.rota.comp_time import approve_leave
 
     community = make_community()
     head = make_user(Role.HEAD, community=community)
@@ -249,7 +249,7 @@ def test_a_head_does_not_approve_their_own_comp_leave():
 @pytest.mark.parametrize("value", ["9999-12", "0001-01", "2026-13", "May"])
 def test_a_month_outside_2000_2099_is_refused_by_the_rota_too(value):
     with pytest.raises(ValueError):
-        parse_month(value)
+        Month.parse(value)
 
 
 def test_anonymising_a_resident_clears_what_the_desk_wrote_about_them():

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from desks.models import Role
-from desks.rota import (
+from desks.rota.duty import (
     RotaError,
     assign,
     check_in,

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from desks.models import Assignment, Role, RotaMonth
-from desks.rota_planning import generate_month, publish
+from desks.rota.planning import generate_month, publish
 from tests.desks.rota_helpers import NOW
 from tests.factories import make_community, make_user
 

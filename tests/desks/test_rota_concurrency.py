@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from desks.models import Assignment
-from desks.rota import RotaError, assign, make_slots
+from desks.rota.duty import RotaError, assign, make_slots
 from tests.factories import make_community, make_user
 
 

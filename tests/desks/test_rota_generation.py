@@ -18,8 +18,8 @@ from desks.models import (
     ServiceCategory,
     SlotKind,
 )
-from desks.rota import RotaError, assign, make_slots, unassign
-from desks.rota_planning import generate_month, publish
+from desks.rota.duty import RotaError, assign, make_slots, unassign
+from desks.rota.planning import generate_month, publish
 from tests.desks.rota_helpers import NOW, at
 from tests.factories import make_community, make_user
 

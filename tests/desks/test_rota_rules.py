@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from desks.models import Assignment, DutySlot, Role, SlotKind
-from desks.rota import RotaError, assign, make_slots
+from desks.rota.duty import RotaError, assign, make_slots
 from tests.factories import make_community, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -13,8 +13,8 @@ from desks.models import (
     Role,
     SwapRequest,
 )
-from desks.rota import assign, make_slots
-from desks.rota_planning import generate_month, publish
+from desks.rota.duty import assign, make_slots
+from desks.rota.planning import generate_month, publish
 from tests.desks.rota_helpers import NOW
 from tests.factories import make_community, make_user
 

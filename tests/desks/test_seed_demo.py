@@ -3,7 +3,6 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from desks import voice
 from desks.management.commands.seed_demo import load_demo
 from desks.models import (
     CallBack,
@@ -16,6 +15,7 @@ from desks.models import (
     User,
     VotingRound,
 )
+from desks.voice import feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +85,8 @@ def test_it_adds_the_residents_voice(settings):
     settings.DEBUG = True
     call_command("seed_demo")
     heping = Community.objects.get(slug="heping")
-    assert voice.open_round(heping, timezone.now()).votes.count() >= 25
-    assert len(voice.tonight_menu(heping)) == 8
+    assert feedback.open_round(heping, timezone.now()).votes.count() >= 25
+    assert len(feedback.tonight_menu(heping)) == 8
     assert VotingRound.objects.filter(closes_at__isnull=False).count() == 5
     assert Rating.objects.filter(request__community=heping).count() > 10
     open_call_backs = CallBack.objects.open().filter(

@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from desks.core.dates import Month
+from desks.core.scope import scope_for
 from desks.models import CallBack, FollowUp, Rating, Role, ServiceCategory, Vote, VotingRound
-from desks.reports import Month, MonthlyReport, Rates, scope_for
+from desks.reports.monthly import MonthlyReport, Rates
 from tests.factories import (
     make_community,
     make_request,

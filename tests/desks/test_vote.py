@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from desks import voice
 from desks.models import MenuItem, Vote, VotingRound
+from desks.voice import feedback
 from tests.factories import make_community, make_service_item
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +58,9 @@ def test_it_stores_a_vote_and_remembers_the_device_by_a_hash(client, voting_roun
     assert response.status_code == 302
     vote = Vote.objects.get()
     assert vote.service_item == item and vote.round == voting_round
-    cookie = response.cookies[voice.DEVICE_COOKIE]
+    cookie = response.cookies[feedback.DEVICE_COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
-    assert vote.device_hash == voice.device_hash(cookie.value) != cookie.value
+    assert vote.device_hash == feedback.device_hash(cookie.value) != cookie.value
     assert "您的投票已记录" in client.get(vote_url(voting_round.community)).text
 
 
@@ -97,7 +97,7 @@ def test_bad_input_answers_422_with_a_message_and_stores_nothing(
     assert response.status_code == 422
     assert message in response.text
     assert not Vote.objects.exists()
-    assert voice.DEVICE_COOKIE not in response.cookies
+    assert feedback.DEVICE_COOKIE not in response.cookies
 
 
 def test_it_says_so_when_no_round_is_open(client, community, item):
@@ -123,7 +123,7 @@ def test_it_rejects_other_methods(client, voting_round):
 
 def test_flooding_it_answers_429_and_stores_nothing_more(client, settings, voting_round, item):
     settings.CACHES = LOCMEM
-    for _ in range(voice.VOTE_LIMIT):
+    for _ in range(feedback.VOTE_LIMIT):
         client.cookies.clear()  # a new "device" each time, from one address
         assert (
             client.post(vote_url(voting_round.community), {"service_item": item.pk}).status_code
@@ -134,7 +134,7 @@ def test_flooding_it_answers_429_and_stores_nothing_more(client, settings, votin
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
     assert "请稍等一分钟" in response.text
-    assert Vote.objects.count() == voice.VOTE_LIMIT
+    assert Vote.objects.count() == feedback.VOTE_LIMIT
 
 
 def test_the_community_page_links_to_the_vote_and_sets_no_cookie(client, voting_round):
@@ -155,7 +155,7 @@ def test_the_ranking_and_the_top_eight_make_the_menu_shown_to_residents(client, 
     ranked = list(voting_round.ranking())
     assert [item.votes_count for item in ranked] == list(range(10, 0, -1))
 
-    voice.use_top(voting_round)
+    feedback.use_top(voting_round)
     assert [entry.service_item for entry in MenuItem.objects.filter(round=voting_round)] == items[
         :8
     ]

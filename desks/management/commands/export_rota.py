@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from desks.management.commands.generate_rota import communities_argument, month_argument
 from desks.models import RotaMonth
-from desks.rota_planning import rota_csv
+from desks.rota.planning import rota_csv
 
 
 class Command(BaseCommand):

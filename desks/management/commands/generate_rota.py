@@ -1,14 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from desks.core.dates import Month
 from desks.models import Community
-from desks.rota import RotaError
-from desks.rota_planning import generate_month, parse_month
+from desks.rota.duty import RotaError
+from desks.rota.planning import generate_month
 
 
 def month_argument(text):
     try:
-        return parse_month(text)
+        return Month.parse(text.strip()).first_day
     except ValueError as error:
         raise CommandError(str(error)) from None
 

@@ -19,8 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from desks import voice
-from desks.comp_time import balance, request_leave
+from desks.core.dates import Month, first_of_month
 from desks.models import (
     Absence,
     Assignment,
@@ -45,10 +44,11 @@ from desks.models import (
     Vote,
     VotingRound,
     WeeklyWindow,
-    first_of_month,
 )
-from desks.rota import RotaError, ask_swap, check_in, confirm_served, make_slots
-from desks.rota_planning import generate_month, month_bounds, publish
+from desks.rota.comp_time import balance, request_leave
+from desks.rota.duty import RotaError, ask_swap, check_in, confirm_served, make_slots
+from desks.rota.planning import generate_month, publish
+from desks.voice import feedback
 from residents import id_numbers
 from residents.models import Resident, Tag
 
@@ -398,7 +398,7 @@ def _rota(now):
                 continue
             created += _leave(community, month)
             # Planned the day before the month begins, as a head would.
-            planned_at = month_bounds(month)[0] - dt.timedelta(days=1)
+            planned_at = Month.containing(month).bounds()[0] - dt.timedelta(days=1)
             result = generate_month(community, month, planned_at)
             created += 1 + result.assigned
             if published:
@@ -439,7 +439,9 @@ def _served(community, head, month, now):
     yesterday = timezone.localdate(now) - dt.timedelta(days=1)
     until = dt.datetime.combine(yesterday, dt.time.min, tzinfo=timezone.get_current_timezone())
     finished = Assignment.objects.filter(
-        slot__community=community, starts_at__gte=month_bounds(month)[0], ends_at__lte=until
+        slot__community=community,
+        starts_at__gte=Month.containing(month).bounds()[0],
+        ends_at__lte=until,
     ).order_by("starts_at", "worker")
     for number, assignment in enumerate(finished):
         if assignment.is_served:
@@ -550,7 +552,7 @@ def _voting(rng):
             created += len(new_votes)
         closed = rounds[0]
         if not closed.menu.exists():
-            created += len(voice.use_top(closed))
+            created += len(feedback.use_top(closed))
     return created
 
 
@@ -593,7 +595,7 @@ def _ratings(rng):
                     CallBack(
                         rating=rating,
                         owner=head,
-                        due_on=voice.working_days_after(
+                        due_on=feedback.working_days_after(
                             community, timezone.localdate(rating.rated_at)
                         ),
                         created_at=rating.rated_at,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Event
 
-from desks.calendar_feed import new_calendar
+from desks.hours.calendar_feed import new_calendar
 from desks.models import Assignment, User
 
 

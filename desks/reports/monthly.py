@@ -9,7 +9,6 @@ exported is exactly what is on screen.
 import collections
 import datetime as dt
 import functools
-import re
 import statistics
 from dataclasses import astuple, dataclass, field
 
@@ -23,19 +22,17 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
 )
 from django.db.models.functions import ExtractHour, TruncDate
-from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from desks.core.dates import Month
+from desks.core.scope import Scope
 from desks.models import (
     Assignment,
     Channel,
-    Community,
     CompLeave,
     DutySlot,
     FollowUp,
@@ -44,7 +41,6 @@ from desks.models import (
     ServiceItem,
     ServiceRequest,
     SlotKind,
-    StreetOffice,
     User,
     Vote,
     VotingRound,
@@ -70,50 +66,6 @@ def _worker_label(entry: dict, prefix: str) -> str:
     return f"{name} ({entry[prefix + 'username']})"
 
 
-@dataclass(frozen=True, order=True)
-class Month:
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, value: str) -> "Month":
-        """ "2026-10" → Month(2026, 10); ValueError with a message otherwise."""
-        match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", value or "")
-        if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2099:
-            raise ValueError(_("Choose a month as YYYY-MM, e.g. 2026-10."))
-        return cls(int(match[1]), int(match[2]))
-
-    @classmethod
-    def containing(cls, day: dt.date) -> "Month":
-        return cls(day.year, day.month)
-
-    def __str__(self):
-        return f"{self.year}-{self.month:02d}"
-
-    @property
-    def first_day(self) -> dt.date:
-        return dt.date(self.year, self.month, 1)
-
-    @property
-    def next(self) -> "Month":
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
-    @property
-    def previous(self) -> "Month":
-        return Month.containing(self.first_day - dt.timedelta(days=1))
-
-    @property
-    def last_day(self) -> dt.date:
-        return self.next.first_day - dt.timedelta(days=1)
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """[first midnight, next month's first midnight), local time, as aware datetimes."""
-        zone = timezone.get_current_timezone()
-        start = dt.datetime.combine(self.first_day, dt.time.min, tzinfo=zone)
-        end = dt.datetime.combine(self.next.first_day, dt.time.min, tzinfo=zone)
-        return start, end
-
-
 @dataclass
 class Row:
     label: str
@@ -136,45 +88,6 @@ class Table:
         return Row(
             _("Total"), sum(r.current for r in self.rows), sum(r.previous for r in self.rows)
         )
-
-
-@dataclass
-class Scope:
-    """Which communities a report covers, and how to name that."""
-
-    label: str
-    communities: QuerySet
-    office: StreetOffice | None = None
-    community: Community | None = None
-
-    @property
-    def slug(self):
-        return (
-            self.community.slug if self.community else (self.office.slug if self.office else "all")
-        )
-
-
-def scope_for(user, office_slug: str = "", community_slug: str = "") -> Scope:
-    """The scope `user` asked for, if they may see it; Http404 otherwise (nothing leaks)."""
-    visible = Community.objects.visible_to(user).select_related("street_office")
-    if community_slug:
-        community = visible.filter(slug=community_slug).first()
-        if community is None:
-            raise Http404
-        return Scope(community.name, visible.filter(pk=community.pk), community=community)
-    if office_slug and user.community_id:
-        raise Http404  # a head's scope is their community, never a whole street office
-    offices = StreetOffice.objects.filter(communities__in=visible).distinct()
-    if office_slug:
-        office = offices.filter(slug=office_slug).first()
-    elif user.community_id:
-        community = visible.get(pk=user.community_id)
-        return Scope(community.name, visible.filter(pk=community.pk), community=community)
-    else:
-        office = offices.order_by("name").first()
-    if office is None:
-        raise Http404
-    return Scope(office.name, visible.filter(street_office=office), office=office)
 
 
 class MonthlyReport:
@@ -478,7 +391,7 @@ class MonthlyReport:
 
     def comp_time_accrued(self) -> Table:
         """Comp hours earned by duty served in the month: slot hours × the ratio of the
-        worker's own street office, as in desks.comp_time (a lent worker earns at home)."""
+        worker's own street office, as in desks.rota.comp_time (a lent worker earns at home)."""
         since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
         served = (
             Assignment.objects.served()

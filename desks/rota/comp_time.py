@@ -15,7 +15,7 @@ from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from desks.models import Assignment, CompLeave, SlotKind, User
-from desks.rota import RotaError
+from desks.rota.duty import RotaError
 
 _DURATION = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
 HOUR = Decimal("0.1")

@@ -14,8 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from desks import voice
-from desks.comp_time import approve_leave
+from desks.core.dates import Month
 from desks.hours import years_missing_arrangement
 from desks.models import (
     Absence,
@@ -43,8 +42,10 @@ from desks.models import (
     VotingRound,
     WeeklyWindow,
 )
-from desks.rota import RotaError, assign, check_assignable, confirm_served, unassign
-from desks.rota_planning import generate_month, parse_month, publish, rota_csv, shortfall_reason
+from desks.rota.comp_time import approve_leave
+from desks.rota.duty import RotaError, assign, check_assignable, confirm_served, unassign
+from desks.rota.planning import generate_month, publish, rota_csv, shortfall_reason
+from desks.voice import feedback
 
 admin.site.site_header = _("Extended-hours service · administration")
 admin.site.site_title = _("Extended-hours service")
@@ -258,7 +259,7 @@ class GenerateRotaForm(forms.Form):
 
     def clean_month(self):
         try:
-            return parse_month(self.cleaned_data["month"])
+            return Month.parse(self.cleaned_data["month"].strip()).first_day
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
 
@@ -342,7 +343,8 @@ class RotaMonthAdmin(admin.ModelAdmin):
     def rota_table(self, rota_month):
         slots = (
             DutySlot.objects.filter(
-                community=rota_month.community, date__range=(rota_month.month, rota_month.last_day)
+                community=rota_month.community,
+                date__range=(rota_month.month, Month.containing(rota_month.month).last_day),
             )
             .prefetch_related(
                 Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
@@ -817,7 +819,7 @@ class VotingRoundAdmin(OutOfScopeIs404, admin.ModelAdmin):
     @admin.action(description=_("Use the top 8 as the evening menu"))
     def use_top_eight(self, request, queryset):
         for voting_round in queryset:
-            voice.use_top(voting_round)
+            feedback.use_top(voting_round)
         self.message_user(
             request,
             _("The evening menu of the selected rounds is now their 8 most voted services."),

@@ -1,4 +1,4 @@
-"""Forms of the rota pages; the rules themselves live in desks.rota and desks.comp_time."""
+"""Forms of the rota pages; the rules themselves live in desks.rota and desks.rota.comp_time."""
 
 import datetime as dt
 from decimal import Decimal

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from desks.core.dates import day_bounds
 from desks.models import (
     DutySlot,
     FollowUp,
@@ -26,15 +27,9 @@ MOST_USED_COUNT = 8
 MOST_USED_PERIOD = dt.timedelta(days=90)
 
 
-def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-    return start, start + dt.timedelta(days=1)
-
-
 def tonight(community_id: int, now: dt.datetime):
     """This community's requests logged today (local time), newest first."""
-    start, end = local_day_bounds(timezone.localdate(now))
+    start, end = day_bounds(timezone.localdate(now))
     return (
         ServiceRequest.objects.alive()
         .filter(community_id=community_id)
@@ -166,7 +161,7 @@ def can_change(request: ServiceRequest, user: User, now: dt.datetime) -> bool:
         return False
     if request.slot_id:
         return now < request.slot.ends_at
-    return now < local_day_bounds(timezone.localdate(request.logged_at))[1]
+    return now < day_bounds(timezone.localdate(request.logged_at))[1]
 
 
 @transaction.atomic

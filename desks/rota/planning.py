@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from desks.core.dates import Month, first_of_month
 from desks.models import (
     Absence,
     Assignment,
@@ -32,22 +33,10 @@ from desks.models import (
     Role,
     RotaMonth,
     User,
-    first_of_month,
 )
-from desks.reports import Month
-from desks.rota import RotaError, assign, make_slots
+from desks.rota.duty import RotaError, assign, make_slots
 
 CSV_HEADER = ["community", "date", "start", "end", "worker"]
-
-
-def parse_month(text: str) -> dt.date:
-    """'2026-05' → 2026-05-01, or ValueError with a message for people."""
-    return Month.parse((text or "").strip()).first_day
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The month's first and the next month's first moment, local time."""
-    return Month.containing(month).bounds()
 
 
 def shortfall_reason(entry: dict) -> str:
@@ -110,7 +99,7 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
             _("The %(month)s rota of %(community)s is published; change it by swaps or by hand.")
             % {"month": f"{month:%Y-%m}", "community": community}
         )
-    last = rota_month.last_day
+    last = Month.containing(month).last_day
     slots = make_slots(community, month, last)
     # Replacing the draft keeps what already happened: started or served duty stays.
     Assignment.objects.filter(
@@ -122,8 +111,8 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
         worker.pk: _Tally(worker, frozenset(c.pk for c in worker.trained_categories.all()))
         for worker in workers.order_by("pk").prefetch_related("trained_categories")
     }
-    month_start, month_end = month_bounds(month)
-    year_start = month_bounds(month.replace(month=1))[0]
+    month_start, month_end = Month.containing(month).bounds()
+    year_start = Month(month.year, 1).bounds()[0]
     served_before = (
         Assignment.objects.served()
         .filter(worker__in=tallies, starts_at__gte=year_start, starts_at__lt=month_start)
@@ -226,7 +215,7 @@ def publish(rota_month: RotaMonth, head: User, now: dt.datetime) -> RotaMonth:
 
 def rota_csv(communities, month: dt.date) -> str:
     """The month's rota as CSV for the wall: UTF-8 with a BOM so that Excel reads it."""
-    month_start, month_end = month_bounds(first_of_month(month))
+    month_start, month_end = Month.containing(month).bounds()
     assignments = (
         Assignment.objects.filter(
             slot__community__in=communities, starts_at__gte=month_start, starts_at__lt=month_end

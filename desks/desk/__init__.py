@@ -1,0 +1,1 @@
+"""The desk's request log: walk-ins logged at the counter, their changes and follow-ups."""

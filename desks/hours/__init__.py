@@ -1,0 +1,33 @@
+"""Opening hours: when each desk is open, decided in one place (`opening`).
+
+Everything that asks "is community C open on date D, and when" (public pages,
+the JSON API, calendar feeds, the rota's slots, the notice slip) asks this package.
+"""
+
+from desks.hours.opening import (
+    DEFAULT_WEEK,
+    DayHours,
+    DayKind,
+    OpeningHours,
+    Status,
+    Window,
+    has_official_arrangement,
+    open_windows,
+    osm_opening_hours,
+    status_at,
+    years_missing_arrangement,
+)
+
+__all__ = [
+    "DEFAULT_WEEK",
+    "DayHours",
+    "DayKind",
+    "OpeningHours",
+    "Status",
+    "Window",
+    "has_official_arrangement",
+    "open_windows",
+    "osm_opening_hours",
+    "status_at",
+    "years_missing_arrangement",
+]

@@ -1,0 +1,1 @@
+"""The street office's monthly figures, their charts and exports."""
