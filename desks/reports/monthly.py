@@ -9,12 +9,10 @@ exported is exactly what is on screen.
 import collections
 import datetime as dt
 import functools
-import statistics
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
     DurationField,
     Exists,
@@ -22,7 +20,6 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import ExtractHour, TruncDate
@@ -36,15 +33,14 @@ from desks.models import (
     CompLeave,
     DutySlot,
     FollowUp,
-    Level,
     Outcome,
     ServiceItem,
     ServiceRequest,
     SlotKind,
     User,
-    Vote,
-    VotingRound,
 )
+from desks.reports.medians import TIME_TO_CLOSE, PercentileCont, median_days_to_close
+from desks.reports.voice_tables import ResidentsVoiceTables
 
 # The report's grouped tables, by what they count requests per (category comes from item).
 GROUPINGS = {
@@ -56,7 +52,6 @@ GROUPINGS = {
 }
 REPEAT_WINDOW = dt.timedelta(days=30)
 SLOT_LENGTH = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
-TIME_TO_CLOSE = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
 WORKER_FIELDS = ("worker__username", "worker__last_name", "worker__first_name")
 
 
@@ -90,7 +85,7 @@ class Table:
         )
 
 
-class MonthlyReport:
+class MonthlyReport(ResidentsVoiceTables):
     def __init__(self, scope: Scope, month: Month):
         self.scope = scope
         self.month = month
@@ -491,118 +486,6 @@ class MonthlyReport:
             for day in (self.month.first_day + dt.timedelta(days=n) for n in range(days))
         ]
 
-    # Residents' voice: ratings (好差评) and the evening menu vote (点单)
-
-    def rate_tables(self) -> list["RateTable"]:
-        """The four rates per community, worker and service item: this month against last."""
-        return [
-            self._rates(
-                "rates-community",
-                _("Ratings by community"),
-                _("Community"),
-                ["community__name"],
-                lambda entry: entry["community__name"],
-            ),
-            self._rates(
-                "rates-worker",
-                _("Ratings by worker"),
-                _("Worker"),
-                ["logged_by__username", "logged_by__last_name", "logged_by__first_name"],
-                lambda entry: (
-                    f"{entry['logged_by__last_name']}{entry['logged_by__first_name']}"
-                    f" ({entry['logged_by__username']})"
-                ),
-            ),
-            self._rates(
-                "rates-item",
-                _("Ratings by service item"),
-                _("Service item"),
-                ["service_item__name"],
-                lambda entry: entry["service_item__name"],
-            ),
-        ]
-
-    def _rates(self, key, title, heading, fields, label) -> "RateTable":
-        """Requests grouped by `fields` with their rating counts, both months in one query.
-
-        A request has at most one rating, follow-up and call-back, so the joins
-        never multiply rows.
-        """
-        figures = {
-            "requests": (Count, "pk", None),
-            "rated": (Count, "rating", None),
-            "resolved": (
-                Count,
-                "pk",
-                Q(outcome=Outcome.DONE) | Q(follow_up__closed_at__isnull=False),
-            ),
-            "satisfied": (Count, "pk", Q(rating__level__gte=Level.SATISFIED)),
-            "call_backs": (Count, "rating__call_back", None),
-            "call_backs_closed": (
-                Count,
-                "rating__call_back",
-                Q(rating__call_back__closed_at__isnull=False),
-            ),
-        }
-        entries = (
-            self.requests_in_both()
-            .values(*fields)
-            .annotate(**self.per_month("logged_at", **figures))
-            .order_by()
-        )
-        rows = [
-            RateRow(
-                label(entry),
-                Rates(**{name: entry[f"{name}_current"] for name in figures}),
-                Rates(**{name: entry[f"{name}_previous"] for name in figures}),
-            )
-            for entry in entries
-        ]
-        ordered = sorted(rows, key=lambda row: (-row.current.requests, row.label))
-        return RateTable(key, title, heading, ordered)
-
-    def votes_against_requests(self) -> "VoteTable":
-        """Each community's latest round closed by the end of this month: votes per item,
-        against what residents of those communities asked for at the desk this month."""
-        end = self.month.bounds()[1]
-        latest = (
-            VotingRound.objects.filter(community=OuterRef("community"), closes_at__lte=end)
-            .order_by("-closes_at")
-            .values("pk")[:1]
-        )
-        rounds = list(
-            VotingRound.objects.filter(community_id__in=self.community_ids)
-            .filter(pk=Subquery(latest))
-            .select_related("community")
-            .order_by("community__name")
-        )
-        votes = Vote.objects.filter(round__in=rounds)
-        voted = dict(
-            votes.filter(service_item__isnull=False)
-            .values("service_item__name")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("service_item__name", "n")
-        )
-        requested = dict(
-            self.requests(self.month)
-            .filter(community_id__in=[r.community_id for r in rounds])
-            .values("service_item__name")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("service_item__name", "n")
-        )
-        rows = [
-            VoteRow(name, voted.get(name, 0), requested.get(name, 0))
-            for name in {*voted, *requested}
-        ]
-        rows.sort(key=lambda row: (-row.votes, -row.requests, row.label))
-        return VoteTable(
-            rounds=rounds,
-            rows=rows,
-            unmapped_wishes=votes.filter(service_item__isnull=True).count() if rounds else 0,
-        )
-
 
 def roll_up(counts: list[tuple[object, int, int]], label) -> list[Row]:
     """Rows adding up (value, this month, last month) per `label(value)`: several values
@@ -614,102 +497,3 @@ def roll_up(counts: list[tuple[object, int, int]], label) -> list[Row]:
         row.current += current
         row.previous += previous
     return list(rows.values())
-
-
-def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
-@dataclass(frozen=True)
-class Rates:
-    """Counts behind the rates of one group of requests in one month."""
-
-    requests: int = 0
-    rated: int = 0
-    resolved: int = 0
-    satisfied: int = 0
-    call_backs: int = 0
-    call_backs_closed: int = 0
-
-    @property
-    def rated_share(self) -> float | None:
-        """Rated requests among all requests (%)."""
-        return _percent(self.rated, self.requests)
-
-    @property
-    def resolved_share(self) -> float | None:
-        """Done on the spot, or with the follow-up closed, among all requests (%)."""
-        return _percent(self.resolved, self.requests)
-
-    @property
-    def satisfied_share(self) -> float | None:
-        """满意 or better among rated requests (%)."""
-        return _percent(self.satisfied, self.rated)
-
-    @property
-    def call_back_completion(self) -> float | None:
-        """Call-backs closed among call-backs opened (%)."""
-        return _percent(self.call_backs_closed, self.call_backs)
-
-    def __add__(self, other: "Rates") -> "Rates":
-        return Rates(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
-
-
-@dataclass
-class RateRow:
-    label: str
-    current: Rates = field(default_factory=Rates)
-    previous: Rates = field(default_factory=Rates)
-
-
-@dataclass
-class RateTable:
-    key: str
-    title: str
-    label_heading: str
-    rows: list[RateRow]
-
-    def total(self) -> RateRow:
-        return RateRow(
-            _("Total"),
-            sum((row.current for row in self.rows), Rates()),
-            sum((row.previous for row in self.rows), Rates()),
-        )
-
-
-@dataclass
-class VoteRow:
-    label: str
-    votes: int
-    requests: int
-
-
-@dataclass
-class VoteTable:
-    rounds: list
-    rows: list[VoteRow]
-    unmapped_wishes: int = 0
-
-
-def median_days_to_close(follow_ups) -> float:
-    """Median of (closed - opened) in days.
-
-    PostgreSQL computes it (percentile_cont); SQLite has no median, so there
-    the durations are fetched (one query) and the median taken in Python.
-    """
-    if connection.vendor == "postgresql":
-        value = follow_ups.aggregate(median=PercentileCont(TIME_TO_CLOSE))["median"]
-        return round(value.total_seconds() / 86400, 1) if value is not None else 0
-    durations = list(follow_ups.annotate(d=TIME_TO_CLOSE).values_list("d", flat=True))
-    if not durations:
-        return 0
-    return round(statistics.median(d.total_seconds() for d in durations) / 86400, 1)
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's median: percentile_cont(0.5) WITHIN GROUP (ORDER BY expression)."""
-
-    function = "percentile_cont"
-    name = "PercentileCont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
-    output_field = DurationField()

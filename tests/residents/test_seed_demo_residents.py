@@ -3,7 +3,7 @@ import random
 import pytest
 from django.core.management import call_command
 
-from desks.management.commands.seed_demo import demo_id_number
+from desks.demo.seed import demo_id_number
 from residents import id_numbers
 from residents.models import Resident
 from tests.residents.conftest import ensure_controlled_tags

@@ -3,7 +3,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from desks.management.commands.seed_demo import load_demo
+from desks.demo.seed import load_demo
 from desks.models import (
     CallBack,
     Community,

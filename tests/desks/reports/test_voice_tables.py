@@ -9,7 +9,8 @@ from django.urls import reverse
 from desks.core.dates import Month
 from desks.core.scope import scope_for
 from desks.models import CallBack, FollowUp, Rating, Role, ServiceCategory, Vote, VotingRound
-from desks.reports.monthly import MonthlyReport, Rates
+from desks.reports.monthly import MonthlyReport
+from desks.reports.voice_tables import Rates
 from tests.factories import (
     make_community,
     make_request,

@@ -1,0 +1,82 @@
+"""Admin for the desk's request log and follow-ups."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from desks.admin.scope import OutOfScopeIs404
+from desks.models import (
+    Community,
+    FollowUp,
+    RequestChange,
+    ServiceRequest,
+)
+
+
+class RequestChangeInline(admin.TabularInline):
+    model = RequestChange
+    fields = ("changed_at", "action", "changed_by", "changes")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(OutOfScopeIs404, admin.ModelAdmin):
+    list_display = (
+        "logged_at",
+        "community",
+        "service_item",
+        "outcome",
+        "channel",
+        "count",
+        "logged_by",
+        "extended_hours",
+        "deleted_at",
+    )
+    list_filter = (
+        ("community", admin.RelatedOnlyFieldListFilter),
+        "service_item__category",
+        ("service_item", admin.RelatedOnlyFieldListFilter),
+        "outcome",
+        "channel",
+        ("slot", admin.EmptyFieldListFilter),
+        ("deleted_at", admin.EmptyFieldListFilter),
+        ("logged_by", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("community", "service_item", "logged_by")
+    date_hierarchy = "logged_at"
+    search_fields = ("service_item__name", "notes")
+    readonly_fields = (
+        "logged_at",
+        "logged_by",
+        "slot",
+        "idempotency_key",
+        "deleted_at",
+        "community",
+    )
+    raw_id_fields = ("resident",)
+    inlines = (RequestChangeInline,)
+
+    @admin.display(description=_("extended hours"), boolean=True, ordering="slot")
+    def extended_hours(self, request):
+        return request.slot_id is not None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(OutOfScopeIs404, admin.ModelAdmin):
+    list_display = ("request", "owner", "due_on", "created_at", "closed_at")
+    list_filter = (
+        ("community", admin.RelatedOnlyFieldListFilter),
+        ("closed_at", admin.EmptyFieldListFilter),
+        ("owner", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("request__service_item", "owner")
+    date_hierarchy = "due_on"
+    raw_id_fields = ("request",)
+
+    def get_queryset(self, request):
+        communities = Community.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(community__in=communities)

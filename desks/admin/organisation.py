@@ -1,0 +1,78 @@
+"""Admin for street offices, communities and staff."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from desks.admin.hours import WarnsOfMissingHolidays, WeeklyWindowInline
+from desks.admin.scope import OutOfScopeIs404
+from desks.models import (
+    Community,
+    StreetOffice,
+    User,
+)
+
+
+@admin.register(StreetOffice)
+class StreetOfficeAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmin):
+    list_display = ("name", "slug", "phone", "holiday_rule")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+    inlines = (WeeklyWindowInline,)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(
+            communities__in=Community.objects.visible_to(request.user)
+        ).distinct()
+
+
+@admin.register(Community)
+class CommunityAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmin):
+    list_display = ("name", "street_office", "address", "phone", "workers_per_slot")
+    list_filter = (("street_office", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("street_office",)
+    search_fields = ("name", "slug", "address")
+    inlines = (WeeklyWindowInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a community to another street office hands its residents to other staff.
+        if request.user.is_superuser:
+            return ()
+        return ("street_office", "slug")
+
+
+@admin.register(User)
+class StaffAdmin(OutOfScopeIs404, UserAdmin):
+    list_display = ("username", "display_name", "role", "community", "street_office", "is_active")
+    list_filter = ("role", ("community", admin.RelatedOnlyFieldListFilter), "is_active")
+    list_select_related = ("community", "street_office")
+    search_fields = ("username", "first_name", "last_name", "phone")
+    filter_horizontal = ("trained_categories", "groups", "user_permissions")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (
+            _("Duty"),
+            {"fields": ("role", "community", "street_office", "phone", "trained_categories")},
+        ),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (_("Duty"), {"fields": ("role", "community", "street_office", "first_name", "last_name")}),
+    )
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def display_name(self, user):
+        return user.display_name
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        communities = Community.objects.visible_to(request.user)
+        return queryset.filter(community__in=communities)

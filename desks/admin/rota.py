@@ -1,0 +1,425 @@
+"""Admin for the rota: months, slots, assignments, leave, comp leave and swaps."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from desks.admin.scope import visible_community_filter
+from desks.core.dates import Month
+from desks.models import (
+    Absence,
+    Assignment,
+    Community,
+    CompLeave,
+    DutySlot,
+    Role,
+    RotaMonth,
+    SwapRequest,
+    User,
+)
+from desks.rota.comp_time import approve_leave
+from desks.rota.duty import RotaError, assign, check_assignable, confirm_served, unassign
+from desks.rota.planning import generate_month, publish, rota_csv, shortfall_reason
+
+
+class GenerateRotaForm(forms.Form):
+    community = forms.ModelChoiceField(label=_("community"), queryset=Community.objects.none())
+    month = forms.CharField(label=_("month"), max_length=7, help_text=_("YYYY-MM, e.g. 2026-05."))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = Community.objects.visible_to(user)
+
+    def clean_month(self):
+        try:
+            return Month.parse(self.cleaned_data["month"].strip()).first_day
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+@admin.register(RotaMonth)
+class RotaMonthAdmin(admin.ModelAdmin):
+    """Generate, review, publish and export a month's rota."""
+
+    list_display = (
+        "month_label",
+        "community",
+        "state",
+        "short_slots",
+        "generated_at",
+        "published_by",
+    )
+    list_filter = (("community", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("community", "published_by")
+    actions = ("publish_selected", "regenerate_selected", "export_selected")
+    readonly_fields = (
+        "community",
+        "month",
+        "generated_at",
+        "published_at",
+        "published_by",
+        "shortfall_reasons",
+        "rota_table",
+    )
+    fields = readonly_fields
+    change_list_template = "admin/desks/rotamonth/change_list.html"
+    change_form_template = "admin/desks/rotamonth/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(visible_community_filter(request))
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "generate/",
+                self.admin_site.admin_view(self.generate_view),
+                name="desks_rotamonth_generate",
+            ),
+            path(
+                "<int:pk>/export.csv",
+                self.admin_site.admin_view(self.export_view),
+                name="desks_rotamonth_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("month"), ordering="month")
+    def month_label(self, rota_month):
+        return f"{rota_month.month:%Y-%m}"
+
+    @admin.display(description=_("state"), ordering="published_at")
+    def state(self, rota_month):
+        return _("published") if rota_month.is_published else _("draft")
+
+    @admin.display(description=_("slots left short"))
+    def short_slots(self, rota_month):
+        return len(rota_month.shortfalls)
+
+    @admin.display(description=_("why slots are short"))
+    def shortfall_reasons(self, rota_month):
+        reasons = [shortfall_reason(entry) for entry in rota_month.shortfalls]
+        if not reasons:
+            return _("Every slot is filled.")
+        return format_html_join(mark_safe("<br>"), "{}", ((reason,) for reason in reasons))
+
+    @admin.display(description=_("rota"))
+    def rota_table(self, rota_month):
+        slots = (
+            DutySlot.objects.filter(
+                community=rota_month.community,
+                date__range=(rota_month.month, Month.containing(rota_month.month).last_day),
+            )
+            .prefetch_related(
+                Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
+            )
+            .order_by("starts_at")
+        )
+        return render_to_string(
+            "admin/desks/rotamonth/rota_table.html", {"slots": slots, "rota_month": rota_month}
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_generate": self.has_add_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        rota_month = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_export": rota_month is not None
+            and request.user.has_perm("desks.export_rotamonth"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def generate_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = GenerateRotaForm(request.user, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            community, month = form.cleaned_data["community"], form.cleaned_data["month"]
+            try:
+                result = generate_month(community, month, timezone.now())
+            except RotaError as error:
+                form.add_error(None, error.message)
+            else:
+                self._report(request, result)
+                return redirect("admin:desks_rotamonth_change", result.rota_month.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Generate a month's rota"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/desks/rotamonth/generate.html", context)
+
+    def _report(self, request, result):
+        messages.success(
+            request,
+            _("%(month)s: %(slots)d slots, %(assigned)d assignments made.")
+            % {"month": result.rota_month, "slots": len(result.slots), "assigned": result.assigned},
+        )
+        for reason in result.reasons:
+            messages.warning(request, reason)
+
+    def export_view(self, request, pk):
+        if not request.user.has_perm("desks.export_rotamonth"):
+            raise PermissionDenied
+        rota_month = get_object_or_404(self.get_queryset(request), pk=pk)
+        return _csv_response(
+            [rota_month.community],
+            rota_month.month,
+            f"rota-{rota_month.community.slug}-{rota_month.month:%Y-%m}.csv",
+        )
+
+    @admin.action(description=_("Publish the selected months"), permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        now = timezone.now()
+        for rota_month in queryset.select_related("community"):
+            try:
+                publish(rota_month, request.user, now)
+            except RotaError as error:
+                messages.error(request, f"{rota_month}: {error.message}")
+            else:
+                messages.success(request, _("%(month)s is published.") % {"month": rota_month})
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("desks.publish_rotamonth")
+
+    @admin.action(description=_("Regenerate the selected drafts"), permissions=["add"])
+    def regenerate_selected(self, request, queryset):
+        now = timezone.now()
+        for rota_month in queryset.select_related("community"):
+            try:
+                self._report(request, generate_month(rota_month.community, rota_month.month, now))
+            except RotaError as error:
+                messages.error(request, error.message)
+
+    @admin.action(description=_("Export the selected months as CSV"), permissions=["export"])
+    def export_selected(self, request, queryset):
+        months = {rota_month.month for rota_month in queryset}
+        if len(months) != 1:
+            messages.error(request, _("Choose months of one calendar month to export together."))
+            return None
+        communities = [rota_month.community for rota_month in queryset.select_related("community")]
+        month = months.pop()
+        return _csv_response(communities, month, f"rota-{month:%Y-%m}.csv")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("desks.export_rotamonth")
+
+
+def _csv_response(communities, month, filename):
+    response = HttpResponse(rota_csv(communities, month), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class AssignmentInline(admin.TabularInline):
+    """Who is on the slot; changes go through the Assignment admin, which keeps the rules."""
+
+    model = Assignment
+    fields = ("worker", "lent_by", "checked_in_at", "checked_out_at", "confirmed_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DutySlot)
+class DutySlotAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "workers_needed", "on_duty")
+    list_filter = ("community", "kind")
+    date_hierarchy = "date"
+    fields = (
+        "community",
+        "date",
+        "starts_at",
+        "ends_at",
+        "kind",
+        "workers_needed",
+        "handover_note",
+    )
+    readonly_fields = ("community", "date", "starts_at", "ends_at", "kind", "workers_needed")
+    inlines = (AssignmentInline,)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("community")
+        return queryset.filter(visible_community_filter(request)).prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
+        )
+
+    def has_add_permission(self, request):
+        return False  # slots come from the opening hours (generate a month)
+
+    @admin.display(description=_("on duty"))
+    def on_duty(self, slot):
+        return "、".join(a.worker.display_name for a in slot.assignments.all()) or "—"
+
+
+class AssignmentForm(forms.ModelForm):
+    """Putting someone on a slot by hand obeys the same rules as generation and swaps."""
+
+    class Meta:
+        model = Assignment
+        fields = ("slot", "worker", "lent_by")
+
+    user = None  # set by AssignmentAdmin.get_form: whose rights the form checks
+
+    def clean(self):
+        cleaned = super().clean()
+        slot, lent_by = cleaned.get("slot"), cleaned.get("lent_by")
+        if self.instance.pk is None and slot and self.user and not self.user.is_superuser:
+            if not Community.objects.visible_to(self.user).filter(pk=slot.community_id).exists():
+                raise forms.ValidationError(_("That slot is not in a community you answer for."))
+            if lent_by is not None and lent_by.pk != self.user.pk:
+                raise forms.ValidationError(_("Only you can lend a worker, as yourself."))
+            if slot.starts_at <= timezone.now():
+                raise forms.ValidationError(_("That slot has already started."))
+        if self.instance.pk is None and cleaned.get("slot") and cleaned.get("worker"):
+            try:
+                check_assignable(cleaned["slot"], cleaned["worker"], lent_by=cleaned.get("lent_by"))
+            except RotaError as error:
+                raise forms.ValidationError(error.message) from None
+        return cleaned
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    form = AssignmentForm
+    list_display = ("slot", "worker", "served", "checked_in_at", "confirmed_by")
+    list_filter = ("slot__community", "slot__kind")
+    list_select_related = ("slot__community", "worker", "confirmed_by")
+    date_hierarchy = "starts_at"
+    search_fields = ("worker__username", "worker__last_name", "worker__first_name")
+    raw_id_fields = ("slot", "worker", "lent_by")
+    actions = ("confirm_selected",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(visible_community_filter(request, "slot__community"))
+        )
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("slot", "worker", "lent_by", "checked_in_at", "checked_out_at", "confirmed_by")
+
+    @admin.display(description=_("served"), boolean=True)
+    def served(self, assignment):
+        return assignment.is_served
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            form.instance = obj = assign(obj.slot, obj.worker, lent_by=obj.lent_by)
+
+    def delete_model(self, request, obj):
+        unassign(obj.slot, obj.worker)
+
+    def delete_queryset(self, request, queryset):
+        for assignment in queryset.select_related("slot", "worker"):
+            unassign(assignment.slot, assignment.worker)
+
+    @admin.action(description=_("Confirm the selected duty as served"), permissions=["change"])
+    def confirm_selected(self, request, queryset):
+        now = timezone.now()
+        for assignment in queryset.select_related("slot"):
+            try:
+                confirm_served(assignment, request.user, now)
+            except RotaError as error:
+                messages.error(request, f"{assignment}: {error.message}")
+
+
+class WorkerChoiceAdmin(admin.ModelAdmin):
+    """Offers only workers of the communities the user may see."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "worker":
+            kwargs["queryset"] = User.objects.filter(
+                role__in=[Role.WORKER, Role.HEAD],
+                community__in=Community.objects.visible_to(request.user),
+            ).order_by("community", "username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(visible_community_filter(request, "worker__community"))
+        )
+
+
+@admin.register(Absence)
+class AbsenceAdmin(WorkerChoiceAdmin):
+    list_display = ("worker", "kind", "first_day", "last_day", "reason")
+    list_filter = ("kind", "worker__community")
+    list_select_related = ("worker",)
+    date_hierarchy = "first_day"
+
+
+@admin.register(CompLeave)
+class CompLeaveAdmin(WorkerChoiceAdmin):
+    """Comp leave entered here by a head is approved at once, if the balance covers it."""
+
+    list_display = ("worker", "date", "hours", "status", "decided_by")
+    list_filter = ("status", "worker__community")
+    list_select_related = ("worker", "decided_by")
+    fields = ("worker", "date", "hours", "reason")
+    date_hierarchy = "date"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        now = timezone.now()
+        obj.created_at = now
+        obj.save()
+        try:
+            approve_leave(obj, request.user, now)
+        except RotaError as error:
+            messages.warning(request, error.message)
+
+
+@admin.register(SwapRequest)
+class SwapRequestAdmin(admin.ModelAdmin):
+    list_display = ("slot", "requester", "colleague", "other_slot", "status", "decided_by")
+    list_filter = ("status", "slot__community")
+    list_select_related = ("slot__community", "requester", "colleague", "other_slot", "decided_by")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(visible_community_filter(request, "slot__community"))
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
