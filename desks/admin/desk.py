@@ -59,7 +59,7 @@ class ServiceRequestAdmin(OutOfScopeIs404, admin.ModelAdmin):
 
     @admin.display(description=_("extended hours"), boolean=True, ordering="slot")
     def extended_hours(self, request):
-        return request.slot_id is not None
+        return request.in_extended_hours
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)

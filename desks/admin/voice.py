@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,6 +17,7 @@ from desks.models import (
     Vote,
     VotingRound,
 )
+from desks.models.voice import MENU_SIZE
 from desks.voice import feedback
 
 
@@ -98,7 +100,9 @@ class VotingRoundAdmin(OutOfScopeIs404, admin.ModelAdmin):
             voting_round.save(update_fields=["closes_at"])
         self.message_user(request, _("The selected rounds are closed."), messages.SUCCESS)
 
-    @admin.action(description=_("Use the top 8 as the evening menu"))
+    @admin.action(
+        description=format_lazy(_("Use the top {size} as the evening menu"), size=MENU_SIZE)
+    )
     def use_top_eight(self, request, queryset):
         for voting_round in queryset:
             feedback.use_top(voting_round)

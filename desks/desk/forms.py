@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desks.models import Channel, Outcome, Role, ServiceItem, ServiceRequest, User
+from desks.models.requests import NOTE_MAX_LENGTH
 from residents.models import Resident, resident_phone_validator
 
 
@@ -183,7 +184,7 @@ class LogRequestForm(RequestForm):
 
 class CloseFollowUpForm(forms.Form):
     resolution = forms.CharField(
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         label=_("What was done"),
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say what was done before closing.")},
@@ -192,7 +193,7 @@ class CloseFollowUpForm(forms.Form):
 
 class HandoverForm(forms.Form):
     handover_note = forms.CharField(
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         required=False,
         label=_("Handover note"),
         widget=forms.Textarea(attrs={"rows": 3}),

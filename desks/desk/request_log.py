@@ -34,7 +34,7 @@ def tonight(community_id: int, now: dt.datetime):
         ServiceRequest.objects.alive()
         .filter(community_id=community_id)
         .logged_between(start, end)
-        .select_related("service_item", "resident", "logged_by", "follow_up__owner")
+        .select_related("service_item", "resident", "logged_by", "follow_up__owner", "slot")
         .order_by("-logged_at")
     )
 
@@ -44,9 +44,9 @@ def most_used_items(community_id: int, now: dt.datetime) -> list[ServiceItem]:
     used = list(
         ServiceItem.objects.active()
         .filter(
+            ServiceRequest.alive_condition(through="requests__"),
             requests__community_id=community_id,
             requests__logged_at__gte=now - MOST_USED_PERIOD,
-            requests__deleted_at__isnull=True,
         )
         .annotate(times=Count("requests"))
         .order_by("-times", "position", "pk")[:MOST_USED_COUNT]
@@ -162,6 +162,14 @@ def can_change(request: ServiceRequest, user: User, now: dt.datetime) -> bool:
     if request.slot_id:
         return now < request.slot.ends_at
     return now < day_bounds(timezone.localdate(request.logged_at))[1]
+
+
+def mark_changeable(requests, user: User, now: dt.datetime) -> list[ServiceRequest]:
+    """The requests, each with `may_change` (can_change) set: the desk offers 修改/删除 by it."""
+    requests = list(requests)
+    for request in requests:
+        request.may_change = can_change(request, user, now)
+    return requests
 
 
 @transaction.atomic

@@ -304,10 +304,16 @@ class Status:
     day: DayHours
     open_window: Window | None  # open now, until its end
     next_opening: tuple[DayHours, Window] | None  # when it opens next, if not open now
+    searched_until: dt.date  # the last day searched for `next_opening`
 
     @property
     def is_open_now(self) -> bool:
         return self.open_window is not None
+
+    @property
+    def days_searched(self) -> int:
+        """How many days after this one were searched for the next opening."""
+        return (self.searched_until - self.day.date).days
 
     @property
     def opens_later_today(self) -> bool:
@@ -318,5 +324,5 @@ def status_at(hours: OpeningHours, community: Community, moment: dt.datetime) ->
     """Open now, opens later today, or closed today, with the next opening (if loaded)."""
     day = hours.day(community, timezone.localdate(moment))
     if window := day.window_at(moment):
-        return Status(day, window, None)
-    return Status(day, None, hours.next_opening(community, moment))
+        return Status(day, window, None, hours.last)
+    return Status(day, None, hours.next_opening(community, moment), hours.last)

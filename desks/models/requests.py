@@ -1,11 +1,17 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desks.models.catalogue import ServiceItem
 from desks.models.organisation import Community
 from desks.models.rota import DutySlot
+
+# Notes, resolutions and handover notes: a few paragraphs, never a pasted document.
+NOTE_MAX_LENGTH = 2000
 
 
 class Channel(models.TextChoices):
@@ -23,8 +29,8 @@ class Outcome(models.TextChoices):
 
 class ServiceRequestQuerySet(models.QuerySet):
     def alive(self):
-        """Requests not deleted. Deleted ones stay in the table for the change history."""
-        return self.filter(deleted_at__isnull=True)
+        """Requests that count (see ServiceRequest.alive_condition)."""
+        return self.filter(ServiceRequest.alive_condition())
 
     def visible_to(self, user):
         """Requests of the communities `user` may see (Community.objects.visible_to)."""
@@ -62,7 +68,7 @@ class ServiceRequest(models.Model):
     count = models.PositiveSmallIntegerField(
         _("people"), default=1, help_text=_("For a group asking the same thing.")
     )
-    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
     proxy_name = models.CharField(
         _("acting on behalf (代办人)"),
         max_length=50,
@@ -124,8 +130,23 @@ class ServiceRequest(models.Model):
     def __str__(self):
         return f"{self.service_item} · {self.logged_at:%Y-%m-%d %H:%M}"
 
+    @staticmethod
+    def alive_condition(through: str = "") -> Q:
+        """Requests that count, everywhere (lists, queues, reports): those not deleted.
+
+        Deleted requests stay stored for the change history. `through` reaches
+        requests from a related model, e.g. "request__" from a follow-up.
+        """
+        return Q(**{f"{through}deleted_at__isnull": True})
+
+    @staticmethod
+    def extended_hours_condition(through: str = "") -> Q:
+        """Logged during a duty slot: the extended hours. Without a slot, regular office hours."""
+        return Q(**{f"{through}slot__isnull": False})
+
     @property
-    def in_extended_hours(self):
+    def in_extended_hours(self) -> bool:
+        """`extended_hours_condition` for one request in memory."""
         return self.slot_id is not None
 
 
@@ -155,10 +176,26 @@ class RequestChange(models.Model):
         return f"{self.get_action_display()} {self.changed_at:%Y-%m-%d %H:%M}"
 
 
-class FollowUpQuerySet(models.QuerySet):
+class OwnedWorkQuerySet(models.QuerySet):
     def open(self):
-        """Open follow-ups of requests still in the log (a deleted request takes its own)."""
-        return self.filter(closed_at__isnull=True, request__deleted_at__isnull=True)
+        return self.filter(closed_at__isnull=True)
+
+    def overdue_at(self, moment: dt.datetime):
+        return self.filter(OwnedWork.overdue_condition(moment))
+
+    def with_overdue(self, moment: dt.datetime):
+        """Annotate `is_overdue` (OwnedWork.overdue_condition at `moment`), for lists."""
+        condition = OwnedWork.overdue_condition(moment)
+        return self.annotate(is_overdue=ExpressionWrapper(condition, output_field=BooleanField()))
+
+
+class FollowUpQuerySet(OwnedWorkQuerySet):
+    def of_alive_requests(self):
+        """Follow-ups of requests that count: a deleted request takes its follow-up with it."""
+        return self.filter(ServiceRequest.alive_condition(through="request__"))
+
+    def open(self):
+        return super().open().of_alive_requests()
 
     def queue(self):
         """Open follow-ups, the most overdue first."""
@@ -179,17 +216,26 @@ class OwnedWork(models.Model):
         related_name="+",
         verbose_name=_("closed by"),
     )
-    resolution = models.TextField(_("what was done"), blank=True, max_length=2000)
+    resolution = models.TextField(_("what was done"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         abstract = True
 
-    def is_overdue(self, today):
-        return self.closed_at is None and self.due_on < today
+    @staticmethod
+    def overdue_condition(moment: dt.datetime) -> Q:
+        """Overdue at `moment`: open then, and due on an earlier local day.
+
+        Work due today is not overdue until tomorrow. With a past `moment` it
+        answers what was overdue then (the report's "overdue at month end").
+        """
+        return Q(created_at__lt=moment, due_on__lt=timezone.localdate(moment)) & (
+            Q(closed_at__isnull=True) | Q(closed_at__gt=moment)
+        )
 
     def close(self, user, now, resolution: str) -> None:
         self.closed_at, self.closed_by, self.resolution = now, user, resolution
         self.save(update_fields=["closed_at", "closed_by", "resolution"])
+        self.is_overdue = False  # as `with_overdue` would now annotate it
 
 
 class FollowUp(OwnedWork):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from desks.models.catalogue import ServiceItem
 from desks.models.organisation import Community
-from desks.models.requests import OwnedWork, ServiceRequest
+from desks.models.requests import OwnedWork, OwnedWorkQuerySet, ServiceRequest
 
 WISH_MAX_LENGTH = 50
 COMMENT_MAX_LENGTH = 500
@@ -200,10 +200,7 @@ class Rating(models.Model):
         return self.level <= CALL_BACK_UP_TO
 
 
-class CallBackQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(closed_at__isnull=True)
-
+class CallBackQuerySet(OwnedWorkQuerySet):
     def visible_to(self, user):
         return self.filter(rating__request__community__in=Community.objects.visible_to(user))
 

@@ -102,12 +102,6 @@ class MonthlyReport(ResidentsVoiceTables):
             community_id__in=self.community_ids, logged_at__gte=start, logged_at__lt=end
         )
 
-    def slots(self, month: Month):
-        start, end = month.bounds()
-        return DutySlot.objects.filter(
-            community_id__in=self.community_ids, starts_at__gte=start, starts_at__lt=end
-        )
-
     def requests_in_both(self):
         """This month's and last month's requests, for one query that counts each apart."""
         start = self.month.previous.bounds()[0]
@@ -176,8 +170,8 @@ class MonthlyReport(ResidentsVoiceTables):
                 "logged_at",
                 total=(Count, "pk", None),
                 people=(Sum, "count", None),
-                extended=(Count, "pk", Q(slot__isnull=False)),
-                regular=(Count, "pk", Q(slot__isnull=True)),
+                extended=(Count, "pk", ServiceRequest.extended_hours_condition()),
+                regular=(Count, "pk", ~ServiceRequest.extended_hours_condition()),
                 with_resident=(Count, "pk", Q(resident__isnull=False)),
                 repeats=(Count, "pk", Q(Exists(earlier_visit), resident__isnull=False)),
             )
@@ -202,11 +196,7 @@ class MonthlyReport(ResidentsVoiceTables):
             follow_up_counts |= {
                 f"opened_{key}": Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
                 f"closed_{key}": Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-                f"overdue_{key}": Count(
-                    "pk",
-                    filter=Q(created_at__lt=end, due_on__lt=month.next.first_day)
-                    & (Q(closed_at__isnull=True) | Q(closed_at__gte=end)),
-                ),
+                f"overdue_{key}": Count("pk", filter=FollowUp.overdue_condition(end)),
             }
             if connection.vendor == "postgresql":
                 # The medians ride along in the same scan (percentile_cont … FILTER).
@@ -219,9 +209,8 @@ class MonthlyReport(ResidentsVoiceTables):
         # By the follow-up's own community (FollowUp.community says why); the join to
         # the request only drops those of deleted requests, a key lookup for each.
         counts |= (
-            FollowUp.objects.filter(
-                alive, community_id__in=self.community_ids, request__deleted_at__isnull=True
-            )
+            FollowUp.objects.of_alive_requests()
+            .filter(alive, community_id__in=self.community_ids)
             .order_by()
             .aggregate(**follow_up_counts)
         )
@@ -238,8 +227,8 @@ class MonthlyReport(ResidentsVoiceTables):
             median = counts[f"median_{key}"]
             median_days = round(median.total_seconds() / 86400, 1) if median else 0
         else:
-            follow_ups = FollowUp.objects.filter(
-                community_id__in=self.community_ids, request__deleted_at__isnull=True
+            follow_ups = FollowUp.objects.of_alive_requests().filter(
+                community_id__in=self.community_ids
             )
             median_days = median_days_to_close(
                 follow_ups.filter(closed_at__gte=start, closed_at__lt=end)

@@ -11,11 +11,11 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 
 from desks.models import (
-    Level,
     Outcome,
     Vote,
     VotingRound,
 )
+from desks.models.voice import SATISFIED_FROM
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -139,7 +139,7 @@ class ResidentsVoiceTables:
                 "pk",
                 Q(outcome=Outcome.DONE) | Q(follow_up__closed_at__isnull=False),
             ),
-            "satisfied": (Count, "pk", Q(rating__level__gte=Level.SATISFIED)),
+            "satisfied": (Count, "pk", Q(rating__level__gte=SATISFIED_FROM)),
             "call_backs": (Count, "rating__call_back", None),
             "call_backs_closed": (
                 Count,

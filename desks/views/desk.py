@@ -21,6 +21,7 @@ from desks.desk.forms import CloseFollowUpForm, HandoverForm, LogRequestForm, Re
 from desks.models import Assignment, Community, DutySlot, FollowUp, ServiceItem, ServiceRequest
 from desks.rota import duty
 from desks.voice import feedback
+from desks.voice.forms import CloseCallBackForm
 from residents.models import AccessLog, Resident
 
 RESIDENT_RESULTS = 8
@@ -69,7 +70,7 @@ def log(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("desks:home")
     context = {
-        "logged": logged if created else None,
+        "logged": request_log.mark_changeable([logged], request.user, now)[0] if created else None,
         "tonight_count": request_log.tonight(community_id, now).count(),
     }
     if "after_error" in request.POST:
@@ -241,8 +242,10 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def follow_ups(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    queue = FollowUp.objects.queue().select_related(
-        "request__service_item", "request__resident", "owner"
+    queue = (
+        FollowUp.objects.queue()
+        .with_overdue(now)
+        .select_related("request__service_item", "request__resident", "owner")
     )
     mine = queue.filter(owner=request.user)
     community = queue.filter(community_id=request.user.community_id).exclude(owner=request.user)
@@ -252,9 +255,9 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         {
             "mine": mine,
             "others": community if request.user.is_head else None,
-            "call_backs": feedback.call_back_queue(request.user),
-            "today": timezone.localdate(now),
+            "call_backs": feedback.call_back_queue(request.user, now),
             "close_form": CloseFollowUpForm(),
+            "close_call_back_form": CloseCallBackForm(),
         },
     )
 
@@ -264,9 +267,9 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
 def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     follow_up = get_object_or_404(
-        FollowUp.objects.open().select_related(
-            "request__service_item", "request__resident", "owner"
-        ),
+        FollowUp.objects.open()
+        .with_overdue(now)
+        .select_related("request__service_item", "request__resident", "owner"),
         pk=pk,
         community_id=request.user.community_id,
     )
@@ -277,7 +280,7 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         follow_up.close(request.user, now, form.cleaned_data["resolution"])
         if not request.htmx:
             return redirect("desks:follow_ups")
-    context = {"follow_up": follow_up, "close_form": form, "today": timezone.localdate(now)}
+    context = {"follow_up": follow_up, "close_form": form}
     response = render(request, "desk/follow_ups.html#follow-up", context)
     if not form.is_valid():
         response.status_code = 422
@@ -300,7 +303,7 @@ def _desk_context(user, now, form) -> dict:
         **_form_context(user, now),
         "form": form,
         # The latest ones only: a busy day must not make every desk page slower.
-        "tonight": tonight[:TONIGHT_SHOWN],
+        "tonight": request_log.mark_changeable(tonight[:TONIGHT_SHOWN], user, now),
         "tonight_count": tonight.count(),
         "tonight_shown": TONIGHT_SHOWN,
     }
@@ -337,11 +340,8 @@ def _overview(user, now) -> dict:
         .annotate(
             today=Count(
                 "requests",
-                filter=Q(
-                    requests__logged_at__gte=start,
-                    requests__logged_at__lt=end,
-                    requests__deleted_at__isnull=True,
-                ),
+                filter=Q(requests__logged_at__gte=start, requests__logged_at__lt=end)
+                & ServiceRequest.alive_condition(through="requests__"),
             )
         )
         .order_by("name")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from desks.core.access import desk_worker
 from desks.models import CallBack, Community, Rating, ServiceItem, ServiceRequest
+from desks.models.voice import RATING_VALID_FOR
 from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm, RatingForm, VoteForm
 
@@ -132,7 +133,11 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
             request,
             410,
             _("This rating link has expired"),
-            _("A visit can be rated within 7 days. You are welcome to call the centre instead."),
+            _(
+                "A visit can be rated within %(days)d days. You are welcome to call the centre "
+                "instead."
+            )
+            % {"days": RATING_VALID_FOR.days},
         )
     form = RatingForm(request.POST if request.method == "POST" else None)
     context = {"visit": invitation.request, "community": invitation.request.community}
@@ -142,7 +147,12 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         )
         if rating is None:
             return already_rated
-        return render(request, "voice/rated.html", {**context, "rating": rating})
+        call_back_days = feedback.CALL_BACK_WORKING_DAYS
+        return render(
+            request,
+            "voice/rated.html",
+            {**context, "rating": rating, "call_back_days": call_back_days},
+        )
     return render(
         request,
         "voice/rate.html",
@@ -177,7 +187,9 @@ def rating_qr(request: HttpRequest, pk: int) -> HttpResponse:
 def close_call_back(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     call_back = get_object_or_404(
-        CallBack.objects.open().select_related("rating__request__service_item", "owner"),
+        CallBack.objects.open()
+        .with_overdue(now)
+        .select_related("rating__request__service_item", "owner"),
         pk=pk,
         rating__request__community_id=request.user.community_id,
     )
@@ -191,7 +203,7 @@ def close_call_back(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(
         request,
         "voice/call_backs.html#call-back",
-        {"call_back": call_back, "close_call_back_form": form, "today": timezone.localdate(now)},
+        {"call_back": call_back, "close_call_back_form": form},
         status=200 if form.is_valid() else 422,
     )
     response["Cache-Control"] = "no-store"

@@ -150,7 +150,7 @@ def find_invitation(token: str) -> RatingInvitation | None:
         return None
     return (
         RatingInvitation.objects.select_related("request__community__street_office")
-        .filter(token=token, request__deleted_at__isnull=True)
+        .filter(ServiceRequest.alive_condition(through="request__"), token=token)
         .first()
     )
 
@@ -226,13 +226,15 @@ def working_days_after(
     return day + dt.timedelta(days=count)
 
 
-def call_back_queue(user: User):
+def call_back_queue(user: User, now: dt.datetime):
     """Open call-backs the user owns, and for a head every open one of their community."""
     if not user.community_id:
         return CallBack.objects.none()
     queue = CallBack.objects.open().filter(rating__request__community_id=user.community_id)
     if not user.is_head:
         queue = queue.filter(owner=user)
-    return queue.select_related("rating__request__service_item", "owner").order_by(
-        "due_on", "created_at"
+    return (
+        queue.with_overdue(now)
+        .select_related("rating__request__service_item", "owner")
+        .order_by("due_on", "created_at")
     )

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from desks.models import Level, ServiceItem
+from desks.models.requests import NOTE_MAX_LENGTH
 from desks.models.voice import COMMENT_MAX_LENGTH, WISH_MAX_LENGTH
 
 
@@ -68,7 +69,7 @@ class RatingForm(forms.Form):
 
 class CloseCallBackForm(forms.Form):
     resolution = forms.CharField(
-        max_length=2000,
+        max_length=NOTE_MAX_LENGTH,
         label=_("What was done"),
         error_messages={"required": _("Write what was done before closing the call-back.")},
     )
