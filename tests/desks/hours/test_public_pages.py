@@ -185,3 +185,16 @@ def test_home_shows_one_street_office_when_asked(client, tuesday_afternoon):
     body = client.get("/?office=donghu").text
     assert "和平社区" in body and "光明社区" not in body
     assert 'href="?office=xihu"' in client.get("/").text
+
+
+def test_a_centre_closed_for_weeks_says_how_far_its_page_looked_ahead(client, tuesday_afternoon):
+    # The community page searches 60 days ahead, the home page 14: each says its own horizon
+    # (the community page used to say "two weeks" after searching sixty days).
+    office = make_street_office()
+    centre = make_community(office)
+    for n in range(61):
+        DateOverride.objects.create(
+            street_office=office, date=dt.date(2026, 11, 24) + dt.timedelta(days=n), reason="装修"
+        )
+    assert "未来 60 天内不开放" in client.get(f"/c/{centre.slug}/").text
+    assert "未来 14 天内不开放" in client.get("/").text

@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from desks.models import CallBack, Rating, RatingInvitation, Role, WeeklyWindow
+from desks.models.voice import COMMENT_MAX_LENGTH
 from desks.voice import feedback
 from tests.factories import (
     make_community,
@@ -206,3 +207,12 @@ def test_flooding_it_answers_429(client, settings, token):
 
 def test_it_rejects_other_methods(client, token):
     assert client.delete(rate_url(token)).status_code == 405
+
+
+def test_the_limits_the_rating_page_states_are_the_ones_it_enforces(client, token):
+    page = client.get(rate_url(token)).text
+    assert f'maxlength="{COMMENT_MAX_LENGTH}"' in page
+    assert f"最多 {COMMENT_MAX_LENGTH} 字" in page
+
+    answer = client.post(rate_url(token), {"level": 1, "comment": "很差"}).text
+    assert f"{feedback.CALL_BACK_WORKING_DAYS} 个工作日内" in answer
