@@ -42,6 +42,8 @@ def desk_home(request: HttpRequest) -> HttpResponse:
 @desk_worker
 @require_POST
 def log(request: HttpRequest) -> HttpResponse:
+    """Log a walk-in. The htmx answers (422, out-of-band swaps, `after_error`) are the desk's
+    save protocol, described once in docs/architecture.md."""
     now = timezone.now()
     community_id = request.user.community_id
     form = LogRequestForm(request.POST, community_id=community_id)
@@ -74,14 +76,9 @@ def log(request: HttpRequest) -> HttpResponse:
         "tonight_count": request_log.tonight(community_id, now).count(),
     }
     if "after_error" in request.POST:
-        # The form on screen was rendered with the rejected values as its defaults, so
-        # resetting it would bring them back: replace it with a fresh one.
         form = LogRequestForm(community_id=community_id)
         context |= {"form": form, **_form_context(request.user, now)}
         return render(request, "desk/logged.html", context)
-    # Usually the form on screen stays and starts over (static/js/desk.js resets it):
-    # rendering a fresh form was two thirds of a save's time, and 20 workers saving at
-    # once queued behind it (benchmarks/RESULTS.md).
     context["next_key"] = uuid.uuid4()
     return reswap(render(request, "desk/logged.html", context), "none")
 

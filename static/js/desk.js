@@ -27,9 +27,9 @@
     }
   });
 
-  // A saved request: the form starts over. The answer brought the next form key and
-  // emptied the search results and the guide; the rest goes back to its defaults here.
-  // (After a rejected attempt the answer replaces the whole form instead.)
+  // A saved request: the form starts over (the save protocol: docs/architecture.md).
+  // The answer brought the next form key and emptied the search results and the guide;
+  // the rest goes back to its defaults here.
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
