@@ -1,6 +1,6 @@
 """The rota at the desk: a worker's own page, swaps (调班), comp leave (调休), heads' approvals.
 
-Every view fetches with permission, hands the change to desks.rota or
+Every view fetches with permission, hands the change to desks.rota.duty or
 desks.rota.comp_time, and answers with the whole page or, for htmx, the fragment
 that changed. Objects of another community are a 404, as if they did not exist.
 """
