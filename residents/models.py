@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from residents import id_numbers
+from residents.signals import resident_anonymised
 
 # residents never imports desks: the community is referred to by name only, and a
 # user is asked for `community_id`, `street_office_id`, `role` and `is_superuser`.
@@ -267,8 +268,13 @@ class Resident(models.Model):
     def is_anonymised(self):
         return self.anonymised_at is not None
 
+    @transaction.atomic
     def anonymise(self, now):
-        """Clear everything that identifies the resident; keep the row for the statistics."""
+        """Clear everything that identifies the resident; keep the row for the statistics.
+
+        Other apps clear what they wrote about the resident on `resident_anonymised`,
+        in the same transaction: the desk empties its notes on the resident's requests.
+        """
         self.name = self.phone = self.estate = self.building = self.unit = self.room = ""
         self.notes = ""
         self.birth_year = None
@@ -291,10 +297,7 @@ class Resident(models.Model):
             ]
         )
         self.tags.clear()
-        # Free text written at the desk about this resident goes too; the requests stay,
-        # so the statistics still count them. (`requests` is the desk's reverse relation:
-        # residents does not import desks.)
-        self.requests.update(notes="", proxy_name="")
+        resident_anonymised.send(sender=Resident, resident=self, now=now)
 
 
 class AccessLogQuerySet(models.QuerySet):
