@@ -9,8 +9,11 @@ class DesksConfig(AppConfig):
 
     def ready(self):
         from desks.core.roles import sync_role_groups, sync_user_groups
+        from desks.desk.anonymisation import forget_resident
+        from residents.signals import resident_anonymised
 
         post_migrate.connect(sync_role_groups, dispatch_uid="desks.sync_role_groups")
         post_save.connect(
             sync_user_groups, sender=self.get_model("User"), dispatch_uid="desks.sync_user_groups"
         )
+        resident_anonymised.connect(forget_resident, dispatch_uid="desks.forget_resident")

@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from residents import id_numbers
+from residents import directory, id_numbers
 from residents.models import Resident, Tag
 
 
@@ -79,9 +79,7 @@ class ResidentForm(forms.ModelForm):
         else:
             self.fields["consent"] = forms.BooleanField(
                 label=_("The resident agrees that the centre keeps these details"),
-                error_messages={
-                    "required": _("Ask the resident for consent before keeping their details.")
-                },
+                error_messages={"required": directory.CONSENT_REQUIRED_MESSAGE},
             )
 
     def clean_id_number(self):
@@ -105,18 +103,10 @@ class ResidentForm(forms.ModelForm):
             self.instance.set_id_number(cleaned["id_number"])
         if "community" in cleaned:
             self.instance.community = cleaned["community"]
-        duplicate = self.instance.find_duplicate() if self.instance.community_id else None
-        if duplicate is not None:
-            if self.instance.phone and duplicate.phone == self.instance.phone:
-                self.add_error(
-                    "phone",
-                    _("A resident with this phone number is already registered in this community."),
-                )
-            else:
-                self.add_error(
-                    "id_number",
-                    _("A resident with this ID number is already registered in this community."),
-                )
+        try:
+            self.instance.validate_not_registered()
+        except forms.ValidationError as error:
+            self.add_error(None, error)
         return cleaned
 
     def validate_unique(self):
@@ -124,14 +114,24 @@ class ResidentForm(forms.ModelForm):
         # the field at fault; the model's own check would only repeat it.
         pass
 
-    def save(self, *, now):
-        hidden_tags = (
-            list(self.instance.tags.exclude(pk__in=self.visible_tags)) if self.instance.pk else []
+    def register(self, *, now, ip_address):
+        """Add the new resident, with their consent and the audit record (directory.register)."""
+        return directory.register(
+            self.instance,
+            registered_by=self.user,
+            consent=self.cleaned_data["consent"],
+            now=now,
+            ip_address=ip_address,
+            tags=self.cleaned_data["tags"],
         )
+
+    def save(self, *, now):
+        """Save changes to a known resident; a new one is added with `register`."""
+        if self.instance._state.adding:
+            raise ValueError("A new resident is added with register(), which records consent.")
+        hidden_tags = list(self.instance.tags.exclude(pk__in=self.visible_tags))
         resident = super().save(commit=False)
         resident.last_active_at = now
-        if "consent" in self.fields:
-            resident.record_consent(self.user, now)
         resident.save()
         self.save_m2m()
         # Keep the tags this user may not see: a duty worker must not clear them by saving.
@@ -144,9 +144,12 @@ class ResidentForm(forms.ModelForm):
 
 
 class SearchForm(forms.Form):
+    """A search for residents (directory.search); empty is allowed and finds nobody."""
+
     q = forms.CharField(
         label=_("Name, last 4+ digits of the phone, or ID number"),
-        max_length=30,
+        required=False,
+        max_length=directory.SEARCH_MAX_LENGTH,
         widget=NeverEchoedInput(
             attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}
         ),

@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -9,12 +9,25 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from residents import id_numbers
+from residents.signals import resident_anonymised
 
 # residents never imports desks: the community is referred to by name only, and a
 # user is asked for `community_id`, `street_office_id`, `role` and `is_superuser`.
+
+# A resident's phone finds them again (by its last digits) and tells two residents
+# apart, so a landline needs its area code: "83456789" and "021-83456789" would be
+# the same person registered twice. Offices', centres' and staff phones
+# (desks.models.organisation.centre_phone_validator) may also be a bare local number.
 resident_phone_validator = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
     _("Enter a mainland mobile number (11 digits) or a landline such as 010-12345678."),
+)
+
+DUPLICATE_PHONE_MESSAGE = _(
+    "A resident with this phone number is already registered in this community."
+)
+DUPLICATE_ID_NUMBER_MESSAGE = _(
+    "A resident with this ID number is already registered in this community."
 )
 
 # Roles that may see sensitive tags: heads verify such facts from documents and the
@@ -167,17 +180,13 @@ class Resident(models.Model):
                 fields=["community", "phone"],
                 condition=~Q(phone=""),
                 name="resident_phone_unique_in_community",
-                violation_error_message=_(
-                    "A resident with this phone number is already registered in this community."
-                ),
+                violation_error_message=DUPLICATE_PHONE_MESSAGE,
             ),
             models.UniqueConstraint(
                 fields=["community", "id_number_hash"],
                 condition=~Q(id_number_hash=""),
                 name="resident_id_number_unique_in_community",
-                violation_error_message=_(
-                    "A resident with this ID number is already registered in this community."
-                ),
+                violation_error_message=DUPLICATE_ID_NUMBER_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=(
@@ -225,6 +234,20 @@ class Resident(models.Model):
         else:
             self.id_number_hash = self.id_number_last4 = ""
 
+    def validate_not_registered(self):
+        """Raise a ValidationError on `phone` or `id_number` if this resident is already
+        registered in the community (another row, same phone or same ID number)."""
+        duplicate = self.find_duplicate() if self.community_id else None
+        if duplicate is None:
+            return
+        if self.phone and duplicate.phone == self.phone:
+            raise ValidationError(
+                {"phone": ValidationError(DUPLICATE_PHONE_MESSAGE, code="duplicate")}
+            )
+        raise ValidationError(
+            {"id_number": ValidationError(DUPLICATE_ID_NUMBER_MESSAGE, code="duplicate")}
+        )
+
     def find_duplicate(self):
         """Another resident of the same community with the same phone or ID number, if any."""
         same = Q()
@@ -245,8 +268,13 @@ class Resident(models.Model):
     def is_anonymised(self):
         return self.anonymised_at is not None
 
+    @transaction.atomic
     def anonymise(self, now):
-        """Clear everything that identifies the resident; keep the row for the statistics."""
+        """Clear everything that identifies the resident; keep the row for the statistics.
+
+        Other apps clear what they wrote about the resident on `resident_anonymised`,
+        in the same transaction: the desk empties its notes on the resident's requests.
+        """
         self.name = self.phone = self.estate = self.building = self.unit = self.room = ""
         self.notes = ""
         self.birth_year = None
@@ -269,10 +297,7 @@ class Resident(models.Model):
             ]
         )
         self.tags.clear()
-        # Free text written at the desk about this resident goes too; the requests stay,
-        # so the statistics still count them. (`requests` is the desk's reverse relation:
-        # residents does not import desks.)
-        self.requests.update(notes="", proxy_name="")
+        resident_anonymised.send(sender=Resident, resident=self, now=now)
 
 
 class AccessLogQuerySet(models.QuerySet):

@@ -2,6 +2,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from residents import directory
 from residents.forms import ResidentForm, SearchForm
 from residents.models import AccessLog, Resident
 
@@ -36,11 +38,28 @@ def _get_visible_resident(request: HttpRequest, pk: int, *, to_edit=False) -> Re
 @login_required
 @require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    """The residents list; searches are POSTed so that no name or number lands in a URL."""
-    residents = Resident.objects.visible_to(request.user).with_tags_for(request.user)
+    """The residents list, or a search in it; searches are POSTed so that no name or
+    number lands in a URL. An emptied search box shows the list again."""
     form = SearchForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
-        residents = residents.matching(form.cleaned_data["q"])
+    context = {"form": form, "searched": False, "page_size": PAGE_SIZE}
+    if form.is_valid() and form.cleaned_data["q"]:
+        found = directory.search(
+            request.user, form.cleaned_data["q"], ip_address=_client_ip(request), limit=PAGE_SIZE
+        )
+        context |= {"searched": True, "residents": found.residents, "more": found.more}
+    elif form.is_bound and not form.is_valid():
+        context |= {"searched": True, "residents": []}
+    else:
+        context |= _list_page(request)
+    template = "residents/search.html#results" if request.htmx else "residents/search.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _list_page(request: HttpRequest) -> dict:
+    """One page of every resident the user may see (anonymised ones too: the rows stay)."""
+    residents = Resident.objects.visible_to(request.user).with_tags_for(request.user)
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
     if len(page):
         # A list of names is personal data seen, as much as one resident's page.
@@ -50,11 +69,7 @@ def search(request: HttpRequest) -> HttpResponse:
             ip_address=_client_ip(request),
             count=len(page),
         )
-    context = {"form": form, "page": page, "searched": form.is_bound}
-    template = "residents/search.html#results" if request.htmx else "residents/search.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return {"page": page, "residents": page.object_list}
 
 
 @login_required
@@ -80,19 +95,16 @@ def add(request: HttpRequest) -> HttpResponse:
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     form = ResidentForm(request.user, data=request.POST)
-    if not form.is_valid():
-        return render(request, "residents/form.html", {"form": form})
-    with transaction.atomic():
-        resident = form.save(now=timezone.now())
-        AccessLog.record(
-            AccessLog.Action.ADDED,
-            user=request.user,
-            ip_address=_client_ip(request),
-            resident=resident,
-            changed_fields=form.changed_field_names(),
-        )
-    messages.success(request, _("Resident added."))
-    return redirect(resident)
+    if form.is_valid():
+        try:
+            resident = form.register(now=timezone.now(), ip_address=_client_ip(request))
+        except ValidationError as error:
+            # Registered by another desk between the form's check and the save.
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Resident added."))
+            return redirect(resident)
+    return render(request, "residents/form.html", {"form": form})
 
 
 @login_required

@@ -2,12 +2,26 @@ import functools
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desks.models import Channel, Outcome, Role, ServiceItem, ServiceRequest, User
 from desks.models.requests import NOTE_MAX_LENGTH
 from residents.models import Resident, resident_phone_validator
+
+# The duplicate rule is Resident.validate_not_registered; at the counter the worker is
+# also told where to find the person instead.
+ALREADY_REGISTERED_AT_THE_DESK = _(
+    "Someone with this phone is already registered: find them by phone above."
+)
+
+# The new resident's fields as directory.register names them, and as this form does.
+NEW_RESIDENT_FIELDS = {
+    "name": "new_resident_name",
+    "phone": "new_resident_phone",
+    "consent": "new_resident_consent",
+}
 
 
 class RequestForm(forms.ModelForm):
@@ -74,8 +88,8 @@ class RequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.community_id = community_id
         self.fields["resident"].queryset = Resident.objects.filter(
-            community_id=community_id, anonymised_at__isnull=True
-        )
+            community_id=community_id
+        ).not_anonymised()
         # Called when first needed: by then a bound form has cleaned its service item.
         self.fields["missing_materials"].choices = self._material_choices
 
@@ -144,16 +158,16 @@ class LogRequestForm(RequestForm):
             )
         if bool(name) != bool(phone):
             raise forms.ValidationError(_("A new resident needs both a name and a phone."))
-        if phone and Resident.objects.filter(community_id=self.community_id, phone=phone).exists():
-            self.add_error(
-                "new_resident_phone",
-                _("Someone with this phone is already registered: find them by phone above."),
-            )
         if name and not data.get("new_resident_consent"):
             self.add_error(
                 "new_resident_consent",
                 _("Ask the resident for consent before registering them, or log anonymously."),
             )
+        if phone:
+            try:
+                Resident(community_id=self.community_id, phone=phone).validate_not_registered()
+            except ValidationError:
+                self.add_error("new_resident_phone", ALREADY_REGISTERED_AT_THE_DESK)
         return data
 
     def clean_follow_up_due(self):
@@ -167,8 +181,16 @@ class LogRequestForm(RequestForm):
             return {
                 "name": self.cleaned_data["new_resident_name"],
                 "phone": self.cleaned_data["new_resident_phone"],
+                "consent": self.cleaned_data["new_resident_consent"],
             }
         return None
+
+    def add_registration_error(self, error: ValidationError):
+        """Show a refusal of directory.register (a phone registered meanwhile) on our fields."""
+        for field, messages in error.message_dict.items():
+            if field == "phone" and any(e.code == "duplicate" for e in error.error_dict[field]):
+                messages = [ALREADY_REGISTERED_AT_THE_DESK]
+            self.add_error(NEW_RESIDENT_FIELDS.get(field), messages)
 
     def follow_up(self):
         if not self.cleaned_data.get("needs_follow_up"):

@@ -20,7 +20,8 @@ from desks.models import (
     ServiceRequest,
     User,
 )
-from residents.models import AccessLog, Resident
+from residents import directory
+from residents.models import Resident
 
 FOLLOW_UP_DAYS = 3
 MOST_USED_COUNT = 8
@@ -97,24 +98,22 @@ def log_request(
     """Store a request; return it and whether it is new.
 
     The same form key twice (a double click, a retried POST) returns the
-    first request instead of storing a second.
+    first request instead of storing a second. A `new_resident` (name, phone,
+    consent) is registered first (residents.directory.register); if that is refused
+    with a ValidationError, nothing is stored.
     """
     if existing := ServiceRequest.objects.filter(idempotency_key=idempotency_key).first():
         return existing, False
     if new_resident:
-        fields["resident"] = Resident.objects.create(
-            community_id=community_id,
-            phone=new_resident["phone"],
-            name=new_resident["name"],
-            consent_at=now,
-            consent_recorded_by=logged_by,
-            last_active_at=now,
-        )
-        AccessLog.record(
-            AccessLog.Action.ADDED,
-            user=logged_by,
+        # Refused (ValidationError) if the phone was registered meanwhile: nothing is logged.
+        fields["resident"] = directory.register(
+            Resident(
+                community_id=community_id, name=new_resident["name"], phone=new_resident["phone"]
+            ),
+            registered_by=logged_by,
+            consent=new_resident["consent"],
+            now=now,
             ip_address=ip_address,
-            resident=fields["resident"],
         )
     request = ServiceRequest(
         community_id=community_id,

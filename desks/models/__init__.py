@@ -9,7 +9,7 @@ from desks.models.organisation import (
     StaffManager,
     StreetOffice,
     User,
-    phone_validator,
+    centre_phone_validator,
 )
 from desks.models.reports import ExportRecord
 from desks.models.requests import (
@@ -73,5 +73,5 @@ __all__ = [
     "VotingRound",
     "Weekday",
     "WeeklyWindow",
-    "phone_validator",
+    "centre_phone_validator",
 ]

@@ -7,7 +7,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-phone_validator = RegexValidator(
+# The phone of a street office, a centre or a member of staff: also a bare local number
+# (83456789), as printed on the centre's door. Residents' phones are another rule
+# (residents.models.resident_phone_validator): theirs need the area code.
+centre_phone_validator = RegexValidator(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$",
     _("Enter a mainland mobile number (11 digits) or a landline such as 010-12345678."),
 )
@@ -23,7 +26,9 @@ class StreetOffice(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, validators=[centre_phone_validator]
+    )
     holiday_rule = models.CharField(
         _("on statutory holidays"),
         max_length=10,
@@ -89,7 +94,7 @@ class Community(models.Model):
         help_text=_("Used in public addresses: /c/<slug>/. Lowercase letters, digits, hyphens."),
     )
     address = models.CharField(_("address"), max_length=200)
-    phone = models.CharField(_("phone"), max_length=20, validators=[phone_validator])
+    phone = models.CharField(_("phone"), max_length=20, validators=[centre_phone_validator])
     workers_per_slot = models.PositiveSmallIntegerField(
         _("workers per slot"),
         default=2,
@@ -157,7 +162,9 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("street office"),
     )
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, validators=[centre_phone_validator]
+    )
     trained_categories = models.ManyToManyField(
         "ServiceCategory",
         blank=True,

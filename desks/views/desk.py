@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +22,8 @@ from desks.models import Assignment, Community, DutySlot, FollowUp, ServiceItem,
 from desks.rota import duty
 from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm
-from residents.models import AccessLog, Resident
+from residents import directory
+from residents.forms import SearchForm
 
 RESIDENT_RESULTS = 8
 TONIGHT_SHOWN = 50
@@ -47,7 +48,23 @@ def log(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     community_id = request.user.community_id
     form = LogRequestForm(request.POST, community_id=community_id)
-    if not form.is_valid():
+    logged = created = None
+    if form.is_valid():
+        try:
+            logged, created = request_log.log_request(
+                community_id=community_id,
+                logged_by=request.user,
+                now=now,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                ip_address=request.META.get("REMOTE_ADDR"),
+                new_resident=form.new_resident(),
+                follow_up=form.follow_up(),
+                **form.request_fields(),
+            )
+        except ValidationError as error:
+            # The new resident's phone was registered by another desk a moment ago.
+            form.add_registration_error(error)
+    if logged is None:
         if request.htmx:
             response = render(
                 request,
@@ -59,16 +76,6 @@ def log(request: HttpRequest) -> HttpResponse:
         response.status_code = 422
         return response
 
-    logged, created = request_log.log_request(
-        community_id=community_id,
-        logged_by=request.user,
-        now=now,
-        idempotency_key=form.cleaned_data["idempotency_key"],
-        ip_address=request.META.get("REMOTE_ADDR"),
-        new_resident=form.new_resident(),
-        follow_up=form.follow_up(),
-        **form.request_fields(),
-    )
     if not request.htmx:
         return redirect("desks:home")
     context = {
@@ -106,26 +113,19 @@ def item_guide(request: HttpRequest) -> HttpResponse:
 @require_POST
 def resident_search(request: HttpRequest) -> HttpResponse:
     """POST, so that names and phone digits never reach a URL or an access log."""
-    query = request.POST.get("resident_q", "").strip()[:50]
+    form = SearchForm({"q": request.POST.get("resident_q", "")})
     found = []
-    if query:
-        found = list(
-            Resident.objects.visible_to(request.user)  # a desk worker: their own community
-            .not_anonymised()
-            .matching(query)
-            .order_by("name")[:RESIDENT_RESULTS]
-        )
-    if found:
-        AccessLog.record(
-            AccessLog.Action.SEARCHED,
-            user=request.user,
+    if form.is_valid():
+        found = directory.search(
+            request.user,
+            form.cleaned_data["q"],
             ip_address=request.META.get("REMOTE_ADDR"),
-            count=len(found),
-        )
+            limit=RESIDENT_RESULTS,
+        ).residents
     return render(
         request,
         "desk/home.html#resident-results",
-        {"found_residents": found, "query": query},
+        {"found_residents": found, "query": form.data["q"].strip(), "search_form": form},
     )
 
 

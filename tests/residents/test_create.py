@@ -153,3 +153,28 @@ def test_the_same_phone_in_another_community_is_not_a_duplicate(client, cast):
     client.force_login(cast.worker_a)
     client.post(URL, valid_data(phone=cast.resident_b.phone))
     assert Resident.objects.filter(community=cast.a, phone=cast.resident_b.phone).exists()
+
+
+def test_a_phone_registered_by_another_desk_meanwhile_is_a_form_error(client, cast, monkeypatch):
+    """The form's check missed it (a concurrent save); the registration refuses it."""
+    real_find_duplicate = Resident.find_duplicate
+    calls = []
+
+    def misses_it_the_first_time(resident):
+        calls.append(resident)
+        return None if len(calls) == 1 else real_find_duplicate(resident)
+
+    monkeypatch.setattr(Resident, "find_duplicate", misses_it_the_first_time)
+    client.force_login(cast.worker_a)
+    response = client.post(URL, valid_data(phone=cast.resident_a.phone))
+    assert response.status_code == 200
+    assert "已登记" in " ".join(response.context["form"].errors["phone"])
+    assert Resident.objects.filter(community=cast.a).count() == 1
+    assert not AccessLog.objects.exists()
+
+
+def test_a_landline_needs_its_area_code(client, cast):
+    client.force_login(cast.worker_a)
+    response = client.post("/en" + URL, valid_data(phone="83456789"))
+    assert "Enter a mainland mobile number" in " ".join(response.context["form"].errors["phone"])
+    assert client.post(URL, valid_data(phone="021-83456789")).status_code == 302

@@ -1,7 +1,9 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from residents.models import Tag
+from residents.models import AccessLog, Resident, Tag
+from residents.views import PAGE_SIZE
 from tests.factories import make_resident
 
 pytestmark = pytest.mark.django_db
@@ -106,5 +108,46 @@ def test_the_list_takes_the_same_number_of_queries_however_long(
     # session, user, count, page of residents, their tags, the access record
     with django_assert_num_queries(6):
         assert client.get(URL).status_code == 200
-    with django_assert_num_queries(6):
+    # a search counts nothing: session, user, residents, their tags, the access record
+    with django_assert_num_queries(5):
         assert client.post(URL, {"q": "居民"}, headers={"HX-Request": "true"}).status_code == 200
+
+
+def test_a_query_longer_than_any_name_is_explained_and_lists_nobody(client, cast):
+    client.force_login(cast.worker_a)
+    response = client.post("/en" + URL, {"q": "张" * 51}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "at most 50 characters" in response.text
+    assert "张桂英" not in response.text
+    assert not AccessLog.objects.exists()
+
+
+def test_an_emptied_search_box_shows_the_list_again(client, cast):
+    client.force_login(cast.worker_a)
+    response = client.post(URL, {"q": ""}, headers={"HX-Request": "true"})
+    assert "张桂英" in response.text
+    assert AccessLog.objects.get().action == AccessLog.Action.SEARCHED
+
+
+def test_a_search_that_finds_nobody_is_recorded(client, cast):
+    client.force_login(cast.worker_a)
+    client.post(URL, {"q": "13900009999"}, headers={"HX-Request": "true"})
+    record = AccessLog.objects.get()
+    assert (record.action, record.user, record.resident_count) == ("searched", cast.worker_a, 0)
+
+
+def test_a_search_never_finds_a_resident_marked_anonymised(client, cast):
+    # Even a row whose details were not all cleared: the mark is what counts.
+    Resident.objects.filter(pk=cast.resident_a.pk).update(anonymised_at=timezone.now())
+    client.force_login(cast.head_a)
+    body = client.post(URL, {"q": "张桂英"}, headers={"HX-Request": "true"}).text
+    assert "张桂英" not in body
+
+
+def test_a_search_finding_more_than_a_page_says_so(client, cast):
+    for n in range(PAGE_SIZE + 1):
+        make_resident(cast.a, name=f"王{n:02d}", phone=f"1370000{n:04d}")
+    client.force_login(cast.worker_a)
+    response = client.post("/en" + URL, {"q": "王"}, headers={"HX-Request": "true"})
+    assert f"{PAGE_SIZE} residents found" in response.text
+    assert f"Only the first {PAGE_SIZE} are shown" in response.text

@@ -1,0 +1,129 @@
+"""The desk finds and registers residents through residents.directory, as /desk/residents/ does."""
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from desks.models import ServiceRequest
+from residents.models import AccessLog, Resident
+from tests.factories import make_community, make_resident, make_service_item, make_user
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EVENING = dt.datetime(2026, 11, 24, 19, 20, tzinfo=SHANGHAI)
+SEARCH = reverse("desks:resident_search")
+LOG = reverse("desks:log")
+
+
+@pytest.fixture(autouse=True)
+def _tuesday_evening():
+    with time_machine.travel(EVENING, tick=False):
+        yield
+
+
+@pytest.fixture
+def community():
+    return make_community()
+
+
+@pytest.fixture
+def worker(client, community):
+    worker = make_user(community=community)
+    client.force_login(worker)
+    return worker
+
+
+def quick_add(item, **extra):
+    return {
+        "service_item": item.pk,
+        "outcome": "answered",
+        "channel": "walk_in",
+        "count": 1,
+        "idempotency_key": str(uuid.uuid4()),
+        "new_resident_name": "李四新",
+        "new_resident_phone": "13900000011",
+        "new_resident_consent": "on",
+        **extra,
+    }
+
+
+def test_a_search_that_finds_nobody_is_recorded(client, worker):
+    response = client.post("/en" + SEARCH, {"resident_q": "13900009999"})
+    assert "Nobody found" in response.text
+    record = AccessLog.objects.get()
+    assert (record.action, record.user, record.resident_count) == ("searched", worker, 0)
+
+
+def test_an_empty_search_finds_nobody_and_records_nothing(client, worker, community):
+    make_resident(community, name="王秀英")
+    response = client.post(SEARCH, {"resident_q": "  "})
+    assert response.status_code == 200 and "王秀英" not in response.text
+    assert not AccessLog.objects.exists()
+
+
+def test_a_query_longer_than_any_name_is_explained_and_searches_nothing(client, worker, community):
+    make_resident(community, name="王秀英")
+    response = client.post("/en" + SEARCH, {"resident_q": "王" * 51})
+    assert response.status_code == 200
+    assert 'role="alert"' in response.text and "at most 50 characters" in response.text
+    assert not AccessLog.objects.exists()
+
+
+def test_the_desk_shows_at_most_eight_residents(client, worker, community):
+    for n in range(9):
+        make_resident(community, name=f"王{n}")
+    response = client.post(SEARCH, {"resident_q": "王"})
+    assert response.text.count('name="resident" value="') == 1 + 8  # Anonymous, then eight
+    assert AccessLog.objects.get().resident_count == 8
+
+
+def test_a_search_never_finds_a_resident_marked_anonymised(client, worker, community):
+    resident = make_resident(community, name="王秀英")
+    Resident.objects.filter(pk=resident.pk).update(anonymised_at=EVENING)
+    assert "王秀英" not in client.post(SEARCH, {"resident_q": "王秀英"}).text
+
+
+def test_a_logged_out_search_finds_nobody(client, community):
+    make_resident(community, name="王秀英")
+    response = client.post(SEARCH, {"resident_q": "王秀英"})
+    assert response.status_code == 302 and "王秀英" not in response.text
+    assert not AccessLog.objects.exists()
+
+
+def test_a_quick_add_records_the_fields_given(client, worker):
+    client.post(LOG, quick_add(make_service_item()))
+    record = AccessLog.objects.get(action=AccessLog.Action.ADDED)
+    assert record.user == worker and record.changed_fields == "name,phone"
+
+
+def test_a_quick_add_with_a_landline_needs_its_area_code(client, worker):
+    response = client.post(LOG, quick_add(make_service_item(), new_resident_phone="83456789"))
+    assert response.status_code == 422
+    assert not Resident.objects.exists() and not ServiceRequest.objects.exists()
+
+
+def test_a_phone_registered_by_another_desk_meanwhile_is_a_form_error(
+    client, worker, community, monkeypatch
+):
+    """The form's check missed it (a concurrent save); nothing is logged, the worker is told."""
+    make_resident(community, name="于建国", phone="13900000011")
+    real_find_duplicate = Resident.find_duplicate
+    calls = []
+
+    def misses_it_the_first_time(resident):
+        calls.append(resident)
+        return None if len(calls) == 1 else real_find_duplicate(resident)
+
+    monkeypatch.setattr(Resident, "find_duplicate", misses_it_the_first_time)
+    response = client.post(
+        "/en" + LOG, quick_add(make_service_item()), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert "already registered: find them by phone above" in response.text
+    assert Resident.objects.count() == 1 and not ServiceRequest.objects.exists()
+    assert not AccessLog.objects.exists()
