@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from desks.models.organisation import Community
 from residents import directory, id_numbers
 from residents.models import Resident, Tag
 
@@ -61,7 +62,7 @@ class ResidentForm(forms.ModelForm):
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        communities = Resident._meta.get_field("community").related_model.objects.visible_to(user)
+        communities = Community.objects.visible_to(user)
         if self.instance.pk or user.community_id:
             # A resident stays in their community; community staff add to their own.
             del self.fields["community"]

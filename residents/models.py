@@ -8,11 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from desks.models.organisation import Community
 from residents import id_numbers
 from residents.signals import resident_anonymised
 
-# residents never imports desks: the community is referred to by name only, and a
-# user is asked for `community_id`, `street_office_id`, `role` and `is_superuser`.
+# residents imports nothing of desks but the organisation (communities and who may see
+# them) and desks.core; the import contract in pyproject.toml holds it to that.
 
 # A resident's phone finds them again (by its last digits) and tells two residents
 # apart, so a landline needs its area code: "83456789" and "021-83456789" would be
@@ -77,17 +78,10 @@ class ResidentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Residents `user` may see: their own community's, or their street office's.
 
-        Denied by default: anyone without an affiliation sees nobody.
+        Denied by default: anyone without an affiliation sees nobody. Which
+        communities a user may see is decided once, by Community.objects.visible_to.
         """
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        if user.street_office_id:
-            return self.filter(community__street_office_id=user.street_office_id)
-        if user.community_id:
-            return self.filter(community_id=user.community_id)
-        return self.none()
+        return self.filter(community__in=Community.objects.visible_to(user))
 
     def with_tags_for(self, user):
         """Prefetch each resident's tags that `user` may see into `shown_tags`."""
