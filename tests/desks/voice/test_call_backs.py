@@ -8,7 +8,7 @@ from django.urls import reverse
 from desks.models import CallBack, Role
 from desks.voice import feedback
 from tests.clock import at
-from tests.factories import make_community, make_request, make_service_item, make_user
+from tests.factories import make_request, make_service_item, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,21 +18,6 @@ NOW = at(2026, 11, 25, 10)
 @pytest.fixture(autouse=True)
 def _morning(clock):
     clock.stop_at(NOW)
-
-
-@pytest.fixture
-def community():
-    return make_community()
-
-
-@pytest.fixture
-def head(community):
-    return make_user(Role.HEAD, community=community, username="head")
-
-
-@pytest.fixture
-def worker(community):
-    return make_user(community=community, username="worker")
 
 
 @pytest.fixture
