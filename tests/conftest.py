@@ -3,6 +3,10 @@ import os
 import pytest
 from django.utils import translation
 
+from desks.models import Role
+from tests.clock import Clock
+from tests.factories import make_community, make_street_office, make_user
+
 # Playwright's sync API runs an event loop in the test thread; Django would
 # otherwise refuse ORM calls from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -35,3 +39,66 @@ def _default_language():
     translation.activate("zh-hans")
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def clock(time_machine):
+    """Freeze time at a Shanghai moment: `clock.stop_at(at(2026, 11, 24, 19, 20))`."""
+    return Clock(time_machine)
+
+
+# The cast: one street office with two communities, and its people. A test asks only for
+# whom it needs; a module may override `community` (say, with its own opening hours) and
+# the people follow it.
+
+
+@pytest.fixture
+def street_office(db):
+    return make_street_office(name="和平街道")
+
+
+@pytest.fixture
+def community(street_office):
+    return make_community(street_office, name="和平社区")
+
+
+@pytest.fixture
+def neighbour(street_office):
+    """Another community of the same street office."""
+    return make_community(street_office, name="幸福里社区")
+
+
+@pytest.fixture
+def head(community):
+    return make_user(Role.HEAD, community=community, username="head")
+
+
+@pytest.fixture
+def worker(community):
+    return make_user(community=community, username="worker")
+
+
+@pytest.fixture
+def colleague(community):
+    """A second worker of the same community."""
+    return make_user(community=community, username="colleague")
+
+
+@pytest.fixture
+def outsider(neighbour):
+    """A worker of the neighbouring community: same office, not this community."""
+    return make_user(community=neighbour, username="outsider")
+
+
+@pytest.fixture
+def office(street_office):
+    """Street-office staff over both communities."""
+    return make_user(Role.OFFICE, street_office=street_office, username="office")
+
+
+@pytest.fixture
+def other_office(db):
+    """Staff of another street office, with a community of its own."""
+    elsewhere = make_street_office(name="光明街道")
+    make_community(elsewhere, name="光明社区")
+    return make_user(Role.OFFICE, street_office=elsewhere, username="other-office")

@@ -3,6 +3,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.factories import PASSWORD
+
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,6 +41,20 @@ def page(browser):
     page.console_errors = console_errors
     yield page
     context.close()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """Sign a user in through the login page, as staff do, and wait for where it leads."""
+
+    def log_in(page, username, next="/desk/"):
+        page.goto(f"{live_server.url}/accounts/login/?next={next}")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{live_server.url}{next}")
+
+    return log_in
 
 
 @pytest.fixture

@@ -1,28 +1,27 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from playwright.sync_api import expect
 
 from desks.models import FollowUp, ServiceRequest
 from desks.rota.duty import assign, make_slots
+from tests.clock import at
 from tests.factories import PASSWORD, make_community, make_resident, make_service_item, make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def desk():
-    with time_machine.travel(dt.datetime(2026, 11, 24, 19, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):
-        community = make_community(name="和平社区")
-        worker = make_user(community=community, username="heping-1")
-        slot = make_slots(community, dt.date(2026, 11, 24), dt.date(2026, 11, 24))[0]
-        assign(slot, worker)
-        make_service_item(name="测血压", materials="")
-        make_service_item(name="居民医保参保登记", materials="身份证原件\n户口本原件")
-        make_resident(community, name="王秀英", phone="13900001234")
-        yield worker
+def desk(clock):
+    clock.run_from(at(2026, 11, 24, 19))
+    community = make_community(name="和平社区")
+    worker = make_user(community=community, username="heping-1")
+    slot = make_slots(community, dt.date(2026, 11, 24), dt.date(2026, 11, 24))[0]
+    assign(slot, worker)
+    make_service_item(name="测血压", materials="")
+    make_service_item(name="居民医保参保登记", materials="身份证原件\n户口本原件")
+    make_resident(community, name="王秀英", phone="13900001234")
+    return worker
 
 
 def tab_to(page, selector, limit=80):
@@ -106,11 +105,8 @@ def test_a_worker_logs_three_requests_with_the_keyboard_only(live_server, page, 
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
 
 
-def test_after_a_rejected_save_the_next_save_leaves_a_clean_form(live_server, page, desk):
-    page.goto(live_server.url + "/accounts/login/?next=/desk/")
-    page.get_by_label("用户名").fill("heping-1")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+def test_after_a_rejected_save_the_next_save_leaves_a_clean_form(page, log_in, desk):
+    log_in(page, "heping-1")
     page.locator("label.tile", has_text="测血压").first.click()
     page.locator("details.new-resident summary").click()
     page.locator("#id_new_resident_name").fill("李四")  # a name without a phone
@@ -134,12 +130,9 @@ def test_after_a_rejected_save_the_next_save_leaves_a_clean_form(live_server, pa
     assert [error for error in page.console_errors if "422" not in error] == []
 
 
-def test_the_same_search_after_a_save_finds_the_item_again(live_server, page, desk):
+def test_the_same_search_after_a_save_finds_the_item_again(page, log_in, desk):
     """An input method commits 居民医保 in one input event, as a paste does."""
-    page.goto(live_server.url + "/accounts/login/?next=/desk/")
-    page.get_by_label("用户名").fill("heping-1")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, "heping-1")
     page.wait_for_load_state()  # htmx listens from DOMContentLoaded on
     for saved in (1, 2):  # the next resident came for the same matter
         page.locator("#item-search").fill("居民医保")
@@ -150,11 +143,8 @@ def test_the_same_search_after_a_save_finds_the_item_again(live_server, page, de
         expect(page.locator("#item-search")).to_have_value("")
 
 
-def test_a_double_click_on_save_makes_one_record(live_server, page, desk):
-    page.goto(live_server.url + "/accounts/login/?next=/desk/")
-    page.get_by_label("用户名").fill("heping-1")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+def test_a_double_click_on_save_makes_one_record(page, log_in, desk):
+    log_in(page, "heping-1")
     page.locator("label.tile", has_text="测血压").first.click()
     page.locator("button.save").dblclick()
     expect(page.locator("#tonight-log li.log-entry")).to_have_count(1)

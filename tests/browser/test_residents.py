@@ -2,19 +2,16 @@ import pytest
 from playwright.sync_api import expect
 
 from residents.models import AccessLog, Resident
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.residents.conftest import ensure_controlled_tags
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_a_worker_adds_a_resident_and_finds_them_by_phone_tail(live_server, page):
+def test_a_worker_adds_a_resident_and_finds_them_by_phone_tail(page, log_in):
     ensure_controlled_tags()
     worker = make_user(username="wangli")
-    page.goto(f"{live_server.url}/accounts/login/?next=/desk/residents/")
-    page.get_by_label("用户名").fill("wangli")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    log_in(page, "wangli", next="/desk/residents/")
     expect(page.locator("h1")).to_have_text("居民")
 
     page.get_by_role("link", name="登记居民").click()

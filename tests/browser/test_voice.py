@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from desks.models import CallBack, Rating, Role, Vote, VotingRound
 from tests.browser.conftest import serious_accessibility_problems
 from tests.factories import (
-    PASSWORD,
     make_community,
     make_request,
     make_resident,
@@ -38,14 +37,6 @@ def logged(heping):
     )
 
 
-def log_in(page, url, username):
-    page.goto(f"{url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("h1")).to_contain_text("值班台")
-
-
 def no_personal_data(page):
     text = page.content()
     return all(personal not in text for personal in ("张秀英", "13912345678", "赵敏"))
@@ -69,10 +60,10 @@ def test_a_resident_votes_for_the_evening_menu(live_server, phone_page, heping):
 
 
 def test_a_resident_rates_from_the_qr_link_once_and_the_head_sees_the_call_back(
-    live_server, page, phone_page, logged
+    live_server, page, phone_page, log_in, logged
 ):
     head = make_user(Role.HEAD, community=logged.community, username="head")
-    log_in(page, live_server.url, "worker")
+    log_in(page, "worker")
     page.goto(f"{live_server.url}/desk/requests/{logged.pk}/rating/")
     expect(page.locator("svg.qr")).to_be_visible()
     rating_url = page.locator("a.rating-link").get_attribute("href")
@@ -98,7 +89,7 @@ def test_a_resident_rates_from_the_qr_link_once_and_the_head_sees_the_call_back(
     assert call_back.owner == head
     page.goto(f"{live_server.url}/accounts/login/")  # already logged in: switch users
     page.context.clear_cookies()
-    log_in(page, live_server.url, "head")
+    log_in(page, "head")
     page.goto(f"{live_server.url}/desk/follow-ups/")
     entry = page.locator(f"#call-back-{call_back.pk}")
     expect(entry).to_contain_text("生育保险联系单")

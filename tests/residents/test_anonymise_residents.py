@@ -1,17 +1,18 @@
 import datetime as dt
-import zoneinfo
+import uuid
 
 import pytest
-import time_machine
 from django.core.management import CommandError, call_command
 
+from desks.desk.request_log import log_request
+from desks.models import Outcome, ServiceRequest
 from residents.models import AccessLog, Resident
-from tests.factories import make_resident
+from tests.clock import at
+from tests.factories import make_resident, make_service_item
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2026, 11, 24, 3, 0, tzinfo=SHANGHAI)
+NOW = at(2026, 11, 24, 3)
 
 
 def resident_last_seen(when, **fields):
@@ -20,8 +21,8 @@ def resident_last_seen(when, **fields):
     return resident
 
 
-@time_machine.travel(NOW, tick=False)
-def test_it_anonymises_residents_idle_for_three_years(capsys):
+def test_it_anonymises_residents_idle_for_three_years(capsys, clock):
+    clock.stop_at(NOW)
     stale = resident_last_seen(NOW - dt.timedelta(days=3 * 365 + 2), name="老居民")
     recent = resident_last_seen(NOW - dt.timedelta(days=3 * 365 - 2), name="新居民")
     call_command("anonymise_residents")
@@ -35,8 +36,8 @@ def test_it_anonymises_residents_idle_for_three_years(capsys):
     assert "1 residents anonymised" in capsys.readouterr().out
 
 
-@time_machine.travel(NOW, tick=False)
-def test_the_period_is_configurable():
+def test_the_period_is_configurable(clock):
+    clock.stop_at(NOW)
     resident = resident_last_seen(NOW - dt.timedelta(days=400))
     call_command("anonymise_residents", years=2)
     assert not Resident.objects.get(pk=resident.pk).is_anonymised
@@ -44,16 +45,16 @@ def test_the_period_is_configurable():
     assert Resident.objects.get(pk=resident.pk).is_anonymised
 
 
-@time_machine.travel(NOW, tick=False)
-def test_a_second_run_leaves_anonymised_residents_alone():
+def test_a_second_run_leaves_anonymised_residents_alone(clock):
+    clock.stop_at(NOW)
     resident_last_seen(NOW - dt.timedelta(days=4 * 365))
     call_command("anonymise_residents")
     call_command("anonymise_residents")
     assert AccessLog.objects.count() == 1
 
 
-@time_machine.travel(NOW, tick=False)
-def test_a_dry_run_changes_nothing(capsys):
+def test_a_dry_run_changes_nothing(capsys, clock):
+    clock.stop_at(NOW)
     resident = resident_last_seen(NOW - dt.timedelta(days=4 * 365))
     call_command("anonymise_residents", dry_run=True)
     assert not Resident.objects.get(pk=resident.pk).is_anonymised
@@ -63,3 +64,23 @@ def test_a_dry_run_changes_nothing(capsys):
 def test_it_refuses_a_period_under_a_year():
     with pytest.raises(CommandError, match="--years"):
         call_command("anonymise_residents", years=0)
+
+
+def test_anonymising_a_resident_clears_what_the_desk_wrote_about_them(community, worker):
+    now = at(2026, 11, 24, 15)
+    resident = make_resident(community, name="张秘密")
+    request, _ = log_request(
+        community_id=community.pk,
+        logged_by=worker,
+        now=now,
+        idempotency_key=uuid.uuid4(),
+        service_item=make_service_item(),
+        outcome=Outcome.ANSWERED,
+        resident=resident,
+        notes="张秘密 的女儿来问低保",
+        proxy_name="女儿 张小秘",
+    )
+    resident.anonymise(now)
+    request.refresh_from_db()
+    assert request.notes == "" and request.proxy_name == ""
+    assert ServiceRequest.objects.alive().count() == 1

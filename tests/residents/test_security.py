@@ -1,13 +1,12 @@
 """Hardening: login lockout, session limits, headers on public, desk and admin pages."""
 
 import datetime as dt
-import zoneinfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from desks.models import Role
+from tests.clock import at
 from tests.factories import PASSWORD, make_user
 from tests.residents.conftest import make_superuser
 
@@ -15,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("login")
 DESK = reverse("desks:home")
-START = dt.datetime(2026, 11, 24, 18, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+START = at(2026, 11, 24, 18)
 
 
 def test_five_failed_logins_lock_the_account_with_a_chinese_message(client):
@@ -42,46 +41,46 @@ def test_a_few_failures_do_not_lock_and_a_success_clears_them(client):
         assert client.post(LOGIN, {"username": "wangli", "password": "wrong"}).status_code == 200
 
 
-def test_a_lockout_ends_after_fifteen_minutes(client):
+def test_a_lockout_ends_after_fifteen_minutes(client, clock):
     make_user(username="wangli")
-    with time_machine.travel(START, tick=False) as clock:
-        for _ in range(5):
-            client.post(LOGIN, {"username": "wangli", "password": "wrong"})
-        clock.shift(dt.timedelta(minutes=16))
-        response = client.post(LOGIN, {"username": "wangli", "password": PASSWORD})
-        assert response.status_code == 302
+    clock.stop_at(START)
+    for _ in range(5):
+        client.post(LOGIN, {"username": "wangli", "password": "wrong"})
+    clock.advance(dt.timedelta(minutes=16))
+    response = client.post(LOGIN, {"username": "wangli", "password": PASSWORD})
+    assert response.status_code == 302
 
 
-def test_a_session_ends_after_thirty_minutes_idle(client):
-    with time_machine.travel(START, tick=False) as clock:
-        client.force_login(make_user())
+def test_a_session_ends_after_thirty_minutes_idle(client, clock):
+    clock.stop_at(START)
+    client.force_login(make_user())
+    assert client.get(DESK).status_code == 200
+    clock.advance(dt.timedelta(minutes=29))
+    assert client.get(DESK).status_code == 200
+    clock.advance(dt.timedelta(minutes=31))
+    response = client.get(DESK)
+    assert response.status_code == 302 and response.url.startswith(LOGIN)
+
+
+def test_a_busy_session_still_ends_after_twelve_hours(client, clock):
+    clock.stop_at(START)
+    client.force_login(make_user())
+    client.get(DESK)
+    for _ in range(12 * 3 - 1):
+        clock.advance(dt.timedelta(minutes=20))
         assert client.get(DESK).status_code == 200
-        clock.shift(dt.timedelta(minutes=29))
-        assert client.get(DESK).status_code == 200
-        clock.shift(dt.timedelta(minutes=31))
-        response = client.get(DESK)
-        assert response.status_code == 302 and response.url.startswith(LOGIN)
+    clock.advance(dt.timedelta(minutes=21))
+    response = client.get(DESK)
+    assert response.status_code == 302 and response.url.startswith(LOGIN)
 
 
-def test_a_busy_session_still_ends_after_twelve_hours(client):
-    with time_machine.travel(START, tick=False) as clock:
-        client.force_login(make_user())
-        client.get(DESK)
-        for _ in range(12 * 3 - 1):
-            clock.shift(dt.timedelta(minutes=20))
-            assert client.get(DESK).status_code == 200
-        clock.shift(dt.timedelta(minutes=21))
-        response = client.get(DESK)
-        assert response.status_code == 302 and response.url.startswith(LOGIN)
-
-
-def test_the_login_page_says_why_the_session_ended(client):
-    with time_machine.travel(START, tick=False) as clock:
-        client.force_login(make_user())
-        client.get(DESK)
-        clock.shift(dt.timedelta(minutes=31))
-        response = client.get(DESK, follow=True)
-        assert "30 分钟" in response.text
+def test_the_login_page_says_why_the_session_ended(client, clock):
+    clock.stop_at(START)
+    client.force_login(make_user())
+    client.get(DESK)
+    clock.advance(dt.timedelta(minutes=31))
+    response = client.get(DESK, follow=True)
+    assert "30 分钟" in response.text
 
 
 def csp_of(response):
@@ -133,14 +132,14 @@ def test_htmx_keeps_no_history_in_local_storage(client):
     assert '"historyCacheSize": 0' in body
 
 
-def test_signing_in_again_starts_a_new_twelve_hours(client):
+def test_signing_in_again_starts_a_new_twelve_hours(client, clock):
     make_user(username="wangli")
-    with time_machine.travel(START, tick=False) as clock:
-        client.post(LOGIN, {"username": "wangli", "password": PASSWORD})
-        for _ in range(35):  # 11 h 40 min of work
-            clock.shift(dt.timedelta(minutes=20))
-            assert client.get(DESK).status_code == 200
-        client.post(LOGIN, {"username": "wangli", "password": PASSWORD})
-        for _ in range(3):  # past the first sign-in's 12 hours
-            clock.shift(dt.timedelta(minutes=20))
-            assert client.get(DESK).status_code == 200
+    clock.stop_at(START)
+    client.post(LOGIN, {"username": "wangli", "password": PASSWORD})
+    for _ in range(35):  # 11 h 40 min of work
+        clock.advance(dt.timedelta(minutes=20))
+        assert client.get(DESK).status_code == 200
+    client.post(LOGIN, {"username": "wangli", "password": PASSWORD})
+    for _ in range(3):  # past the first sign-in's 12 hours
+        clock.advance(dt.timedelta(minutes=20))
+        assert client.get(DESK).status_code == 200

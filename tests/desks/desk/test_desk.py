@@ -1,10 +1,8 @@
 import datetime as dt
 import re
 import uuid
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,34 +11,17 @@ from desks.desk.request_log import log_request
 from desks.models import FollowUp, Outcome, RequestChange, Role, ServiceRequest
 from desks.rota.duty import assign, make_slots
 from residents.models import Resident
-from tests.factories import (
-    make_community,
-    make_resident,
-    make_service_item,
-    make_street_office,
-    make_user,
-)
+from tests.clock import at
+from tests.factories import make_community, make_resident, make_service_item, make_user
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-EVENING = dt.datetime(2026, 11, 24, 19, 20, tzinfo=SHANGHAI)
+EVENING = at(2026, 11, 24, 19, 20)
 
 
 @pytest.fixture(autouse=True)
-def _tuesday_evening():
-    with time_machine.travel(EVENING, tick=False):
-        yield
-
-
-@pytest.fixture
-def community():
-    return make_community(make_street_office())
-
-
-@pytest.fixture
-def worker(community):
-    return make_user(community=community, username="worker")
+def _tuesday_evening(clock):
+    clock.stop_at(EVENING)
 
 
 @pytest.fixture
@@ -183,10 +164,10 @@ def test_after_a_rejected_attempt_the_answer_is_a_fresh_form(client, worker, slo
     assert data["idempotency_key"] not in body and ServiceRequest.objects.count() == 1
 
 
-def test_a_request_outside_any_window_is_kept_as_regular_hours(client, worker, item):
+def test_a_request_outside_any_window_is_kept_as_regular_hours(client, clock, worker, item):
     client.force_login(worker)
-    with time_machine.travel(dt.datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI), tick=False):
-        client.post(reverse("desks:log"), post_data(item))
+    clock.stop_at(at(2026, 11, 24, 10))
+    client.post(reverse("desks:log"), post_data(item))
     logged = ServiceRequest.objects.get()
     assert logged.slot is None and not logged.in_extended_hours
 
@@ -428,7 +409,7 @@ def test_another_communitys_slot_and_follow_up_are_404(client, worker, item):
 
 
 def test_the_logger_edits_until_their_slot_ends_then_only_the_head(
-    client, worker, slot, item, community
+    client, clock, worker, slot, item, community
 ):
     logged = log_one(community, worker, item)
     client.force_login(worker)
@@ -436,14 +417,14 @@ def test_the_logger_edits_until_their_slot_ends_then_only_the_head(
     assert client.post(reverse("desks:edit", args=[logged.pk]), data).status_code == 302
     change = RequestChange.objects.get()
     assert change.changed_by == worker and change.changes["outcome"] == ["answered", "done"]
-    with time_machine.travel(dt.datetime(2026, 11, 24, 19, 45, tzinfo=SHANGHAI), tick=False):
-        client.get(reverse("desks:home"))  # still active: no idle sign-out at 20:00
-    with time_machine.travel(dt.datetime(2026, 11, 24, 20, 0, tzinfo=SHANGHAI), tick=False):
-        assert client.post(reverse("desks:edit", args=[logged.pk]), data).status_code == 403
-        assert client.post(reverse("desks:delete", args=[logged.pk])).status_code == 403
-        head = make_user(Role.HEAD, community=community)
-        client.force_login(head)
-        assert client.post(reverse("desks:delete", args=[logged.pk])).status_code == 302
+    clock.stop_at(at(2026, 11, 24, 19, 45))
+    client.get(reverse("desks:home"))  # still active: no idle sign-out at 20:00
+    clock.stop_at(at(2026, 11, 24, 20))
+    assert client.post(reverse("desks:edit", args=[logged.pk]), data).status_code == 403
+    assert client.post(reverse("desks:delete", args=[logged.pk])).status_code == 403
+    head = make_user(Role.HEAD, community=community)
+    client.force_login(head)
+    assert client.post(reverse("desks:delete", args=[logged.pk])).status_code == 302
     logged.refresh_from_db()
     assert logged.deleted_at is not None
     assert RequestChange.objects.filter(action="deleted", changed_by=head).exists()
@@ -552,14 +533,19 @@ def test_the_edit_page_shows_materials_only_for_an_item_that_has_them(client, wo
     assert 'class="materials"' in client.get(reverse("desks:edit", args=[with_materials.pk])).text
 
 
-def test_a_heads_follow_up_queue_never_shows_another_communitys(client, community, item):
-    head = make_user(Role.HEAD, community=community)
-    colleague = make_user(community=community)
+def test_a_heads_follow_up_queue_never_shows_another_communitys(
+    client, community, head, colleague, neighbour, outsider, item
+):
     log_one(community, colleague, item, notes="本社区", follow_up={"owner": colleague})
-    other = make_community()
-    outsider = make_user(community=other)
-    log_one(other, outsider, item, notes="外社区", follow_up={"owner": outsider})
+    log_one(neighbour, outsider, item, notes="外社区", follow_up={"owner": outsider})
     client.force_login(head)
     body = client.get(reverse("desks:follow_ups")).text
     assert FollowUp.objects.count() == 2
     assert colleague.display_name in body and outsider.display_name not in body
+
+
+def test_the_desk_in_english_keeps_the_user_on_the_desk(client, worker):
+    client.force_login(worker)
+    body = client.get("/en/desk/").text
+    assert '<html lang="en">' in body and "Duty desk" in body
+    assert '<a href="/desk/" hreflang="zh-hans"' in body

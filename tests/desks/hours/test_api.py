@@ -1,12 +1,11 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desks.models import DateOverride
+from tests.clock import at
 from tests.factories import make_community
 
 pytestmark = pytest.mark.django_db
@@ -46,12 +45,10 @@ def test_it_narrows_to_one_community(client):
     assert data["communities"][0]["windows"] == [{"start": "08:00", "end": "16:00"}]
 
 
-def test_no_date_means_today(client):
+def test_no_date_means_today(client, clock):
     make_community()
-    with time_machine.travel(
-        dt.datetime(2026, 11, 24, 23, 59, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False
-    ):
-        assert client.get("/api/hours/").json()["date"] == "2026-11-24"
+    clock.stop_at(at(2026, 11, 24, 23, 59))
+    assert client.get("/api/hours/").json()["date"] == "2026-11-24"
 
 
 def test_a_bad_date_is_a_400_with_a_message(client):

@@ -1,22 +1,17 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from desks import hours
 from desks.hours import DayKind, Window, open_windows
 from desks.models import CalendarDay, DateOverride, HolidayRule, Weekday, WeeklyWindow
+from tests.clock import at
 from tests.factories import make_community, make_street_office
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVENING = (Window(dt.time(18), dt.time(20)),)
 WEEKEND_DAY = (Window(dt.time(8), dt.time(16)),)
-
-
-def at(*args):
-    return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
 def status(community, moment):

@@ -1,14 +1,13 @@
 """The database and the admin forms hold the opening-hours invariants."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from desks.models import CalendarDay, DateOverride, Role, WeeklyWindow
+from tests.clock import at
 from tests.factories import make_community, make_user
 
 pytestmark = pytest.mark.django_db
@@ -63,13 +62,13 @@ def test_a_closure_cannot_be_mixed_with_windows_on_one_date():
         extra.full_clean()
 
 
-def test_the_admin_warns_when_next_years_holidays_are_not_loaded(client):
+def test_the_admin_warns_when_next_years_holidays_are_not_loaded(client, clock):
 
     client.force_login(make_user(Role.OFFICE))
-    with time_machine.travel(dt.datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("Asia/Shanghai"))):
-        body = client.get("/en/admin/desks/community/").text
-        assert "holiday arrangement for 2027 is not loaded" in body
-        CalendarDay.objects.create(
-            date=dt.date(2027, 2, 20), kind=CalendarDay.Kind.WORKDAY, name="春节调休上班"
-        )
-        assert "not loaded" not in client.get("/en/admin/desks/community/").text
+    clock.stop_at(at(2026, 11, 24, 10))
+    body = client.get("/en/admin/desks/community/").text
+    assert "holiday arrangement for 2027 is not loaded" in body
+    CalendarDay.objects.create(
+        date=dt.date(2027, 2, 20), kind=CalendarDay.Kind.WORKDAY, name="春节调休上班"
+    )
+    assert "not loaded" not in client.get("/en/admin/desks/community/").text

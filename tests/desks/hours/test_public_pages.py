@@ -1,31 +1,32 @@
 import datetime as dt
 import json
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.cache import cache
 
 from desks.models import DateOverride
 from desks.views.public import HOME_PAGE_SIZE
-from tests.factories import make_community, make_resident, make_street_office, make_user
+from tests.clock import at
+from tests.factories import (
+    make_community,
+    make_resident,
+    make_service_item,
+    make_street_office,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+@pytest.fixture
+def tuesday_evening(clock):
+    clock.stop_at(at(2026, 11, 24, 18, 30))
 
 
 @pytest.fixture
-def tuesday_evening():
-    with time_machine.travel(dt.datetime(2026, 11, 24, 18, 30, tzinfo=SHANGHAI), tick=False):
-        yield
-
-
-@pytest.fixture
-def tuesday_afternoon():
-    with time_machine.travel(dt.datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI), tick=False):
-        yield
+def tuesday_afternoon(clock):
+    clock.stop_at(at(2026, 11, 24, 15))
 
 
 def test_home_says_open_now_until_closing(client, tuesday_evening):
@@ -59,12 +60,19 @@ def test_home_shows_any_day_with_links_to_the_days_around_it(client, tuesday_aft
 
 
 @pytest.mark.parametrize(
-    "value", ["2026-13-01", "yesterday", "2026-02-30", "1999-12-31", "2026-W48-2"]
+    "value, message",
+    [
+        ("2026-13-01", "YYYY-MM-DD"),
+        ("yesterday", "YYYY-MM-DD"),
+        ("2026-02-30", "YYYY-MM-DD"),
+        ("1999-12-31", "2000-01-01"),
+        ("2026-W48-2", "YYYY-MM-DD"),
+    ],
 )
-def test_home_answers_a_bad_date_with_400_and_a_message(client, value):
+def test_home_answers_a_bad_date_with_400_and_a_message(client, value, message):
     response = client.get("/", {"date": value})
     assert response.status_code == 400
-    assert "YYYY-MM-DD" in response.text or "2000" in response.text
+    assert message in response.text
 
 
 def test_home_costs_the_same_queries_for_two_or_twenty_communities(
@@ -198,3 +206,39 @@ def test_a_centre_closed_for_weeks_says_how_far_its_page_looked_ahead(client, tu
         )
     assert "未来 60 天内不开放" in client.get(f"/c/{centre.slug}/").text
     assert "未来 14 天内不开放" in client.get("/").text
+
+
+def test_a_page_number_in_unicode_digits_shows_the_first_page(client):
+    make_community(name="和平社区")
+    response = client.get("/", {"page": "²"})
+    assert response.status_code == 200
+    assert "和平社区" in response.text
+
+
+def test_the_home_page_lists_every_community(client):
+    first, second = make_community(name="和平社区"), make_community(name="光明社区")
+    body = client.get("/").text
+    assert first.name in body and second.name in body
+
+
+def test_the_home_page_speaks_chinese_by_default(client):
+    body = client.get("/").text
+    assert '<html lang="zh-hans">' in body
+    assert "延时服务" in body
+
+
+def test_english_is_one_link_away(client):
+    body = client.get("/").text
+    assert '<a href="/en/" hreflang="en" lang="en">English</a>' in body
+    response = client.get("/en/")
+    assert '<html lang="en">' in response.text
+    assert "Extended-hours service" in response.text
+
+
+def test_the_community_page_shows_what_to_bring(client):
+    community = make_community()
+    make_service_item(name="居民医保参保登记", materials="身份证原件\n户口本原件")
+    make_service_item(name="党员组织关系转接", offered_in_extended_hours=False)
+    body = client.get(community.get_absolute_url()).text
+    assert "居民医保参保登记" in body and "户口本原件" in body
+    assert "党员组织关系转接" not in body

@@ -6,7 +6,6 @@ import io
 import re
 import uuid
 from html import unescape
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -18,6 +17,7 @@ from desks.core.dates import Month
 from desks.models import CompLeave, ExportRecord, FollowUp, Role, ServiceCategory, ServiceRequest
 from desks.reports.monthly import Row, roll_up
 from desks.rota.duty import assign, make_slots
+from tests.clock import at
 from tests.factories import (
     make_community,
     make_resident,
@@ -27,12 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def at(*args):
-    return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -273,11 +267,9 @@ def test_roll_up_adds_up_values_that_share_a_name():
     assert roll_up(counts, finished.get) == [Row("finished", 5, 5), Row("passed on", 1, 1)]
 
 
-def test_the_default_month_is_last_month(office_client):
-    import time_machine
-
-    with time_machine.travel(at(2026, 11, 24, 12), tick=False):
-        body = office_client.get("/en/admin/reports/").text
+def test_the_default_month_is_last_month(clock, office_client):
+    clock.stop_at(at(2026, 11, 24, 12))
+    body = office_client.get("/en/admin/reports/").text
     assert 'value="2026-10"' in body
 
 

@@ -1,7 +1,6 @@
 """The residents' voice in the monthly report: the rates and the votes, on a known month."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -11,6 +10,7 @@ from desks.core.scope import scope_for
 from desks.models import CallBack, FollowUp, Rating, Role, ServiceCategory, Vote, VotingRound
 from desks.reports.monthly import MonthlyReport
 from desks.reports.voice_tables import Rates
+from tests.clock import at
 from tests.factories import (
     make_community,
     make_request,
@@ -20,12 +20,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def at(*args):
-    return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
 @pytest.fixture

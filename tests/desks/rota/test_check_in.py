@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from desks.models import Role
 from desks.rota.duty import (
@@ -12,6 +13,7 @@ from desks.rota.duty import (
     make_slots,
     previous_slot,
 )
+from tests.clock import at
 from tests.factories import make_community, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -77,3 +79,27 @@ def test_the_previous_slot_is_the_communitys_last_one_before(assignment):
     earlier = [s for s in week if s.starts_at < slot.starts_at]
     assert previous_slot(slot) == earlier[-1]
     assert previous_slot(min(week, key=lambda s: s.starts_at)) is None
+
+
+def test_a_head_confirms_others_duty_not_their_own(community, head):
+    now = at(2026, 11, 24, 15)
+    slot = make_slots(community, dt.date(2026, 11, 23), dt.date(2026, 11, 23))[0]
+    assignment = assign(slot, head)
+    with pytest.raises(RotaError):
+        confirm_served(assignment, head, now)
+    assignment.refresh_from_db()
+    assert assignment.confirmed_by is None
+
+
+def test_checking_in_to_a_later_slot_is_a_message_not_an_error(client, clock, community, worker):
+    clock.stop_at(at(2026, 11, 24, 15))
+    slot = make_slots(community, dt.date(2026, 11, 25), dt.date(2026, 11, 25))[0]
+    assignment = assign(slot, worker)
+    client.force_login(worker)
+    url = reverse("desks:check_in", args=[assignment.pk])
+    response = client.post(url, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text
+    assert client.post(reverse("desks:check_out", args=[assignment.pk])).status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.checked_in_at is None and assignment.checked_out_at is None

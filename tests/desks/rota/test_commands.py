@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 
 from desks.models import Assignment, Role, RotaMonth
 from desks.rota.planning import generate_month, publish
-from tests.desks.rota_helpers import NOW
+from tests.clock import TUESDAY_MORNING as NOW
 from tests.factories import make_community, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

@@ -6,7 +6,7 @@ import pytest
 from desks.models import CompLeave, Role
 from desks.rota import comp_time
 from desks.rota.duty import RotaError, assign, confirm_served, make_slots
-from tests.desks.rota_helpers import NOW
+from tests.clock import TUESDAY_MORNING as NOW
 from tests.factories import make_community, make_street_office, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -86,3 +86,13 @@ def test_balances_of_many_workers_take_two_queries(worker, django_assert_num_que
     with django_assert_num_queries(2):
         balances = comp_time.balances(workers)
     assert balances[worker.pk].accrued == 12 and balances[others[0].pk].accrued == 0
+
+
+def test_a_head_does_not_approve_their_own_comp_leave(head):
+    leave = CompLeave.objects.create(
+        worker=head, date=dt.date(2026, 12, 1), hours=1, created_at=NOW
+    )
+    with pytest.raises(RotaError):
+        comp_time.approve_leave(leave, head, NOW)
+    leave.refresh_from_db()
+    assert leave.status == CompLeave.Status.REQUESTED

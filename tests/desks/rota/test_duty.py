@@ -9,11 +9,6 @@ from tests.factories import make_community, make_user
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-@pytest.fixture
-def community():
-    return make_community()
-
-
 def test_a_month_of_slots_follows_the_opening_hours(community):
     slots = make_slots(community, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
     days = {slot.date for slot in slots}

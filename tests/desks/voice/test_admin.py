@@ -1,17 +1,15 @@
 """Staff run voting rounds in the admin, scoped to the communities they may see."""
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.urls import reverse
 
 from desks.models import MenuItem, Role, Vote, VotingRound
+from tests.clock import at
 from tests.factories import make_community, make_service_item, make_street_office, make_user
 
 pytestmark = pytest.mark.django_db
 
-OPENS = dt.datetime(2026, 11, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+OPENS = at(2026, 11, 1, 9)
 
 
 @pytest.fixture

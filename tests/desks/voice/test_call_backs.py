@@ -1,41 +1,23 @@
 """Call-backs (回访) after a poor rating, in the head's queue at /desk/follow-ups/."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from desks.models import CallBack, Role
 from desks.voice import feedback
-from tests.factories import make_community, make_request, make_service_item, make_user
+from tests.clock import at
+from tests.factories import make_request, make_service_item, make_user
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
+NOW = at(2026, 11, 25, 10)
 
 
 @pytest.fixture(autouse=True)
-def _morning():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def community():
-    return make_community()
-
-
-@pytest.fixture
-def head(community):
-    return make_user(Role.HEAD, community=community, username="head")
-
-
-@pytest.fixture
-def worker(community):
-    return make_user(community=community, username="worker")
+def _morning(clock):
+    clock.stop_at(NOW)
 
 
 @pytest.fixture

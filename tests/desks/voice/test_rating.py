@@ -2,15 +2,14 @@
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from desks.models import CallBack, Rating, RatingInvitation, Role, WeeklyWindow
 from desks.models.voice import COMMENT_MAX_LENGTH
 from desks.voice import feedback
+from tests.clock import at
 from tests.factories import (
     make_community,
     make_request,
@@ -21,16 +20,14 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-LOGGED = dt.datetime(2026, 11, 24, 19, 20, tzinfo=SHANGHAI)  # a Tuesday
+LOGGED = at(2026, 11, 24, 19, 20)  # a Tuesday
 NEXT_DAY = LOGGED + dt.timedelta(days=1)
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture(autouse=True)
-def _next_evening():
-    with time_machine.travel(NEXT_DAY, tick=False):
-        yield
+def _next_evening(clock):
+    clock.stop_at(NEXT_DAY)
 
 
 @pytest.fixture
@@ -166,9 +163,9 @@ def test_an_unknown_token_answers_404_and_changes_nothing(client, token):
     assert not Rating.objects.exists()
 
 
-def test_an_expired_link_answers_410_and_changes_nothing(client, token):
-    with time_machine.travel(LOGGED + dt.timedelta(days=7), tick=False):
-        response = client.post(rate_url(token), {"level": "5"})
+def test_an_expired_link_answers_410_and_changes_nothing(client, clock, token):
+    clock.stop_at(LOGGED + dt.timedelta(days=7))
+    response = client.post(rate_url(token), {"level": "5"})
     assert response.status_code == 410
     assert "已过期" in response.text
     assert not Rating.objects.exists()

@@ -1,27 +1,24 @@
 """The vote page (点单): one vote per device per round, no personal data, rate-limited."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from desks.models import MenuItem, Vote, VotingRound
 from desks.voice import feedback
+from tests.clock import at
 from tests.factories import make_community, make_service_item
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2026, 11, 24, 19, 20, tzinfo=SHANGHAI)
+NOW = at(2026, 11, 24, 19, 20)
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture(autouse=True)
-def _evening():
-    with time_machine.travel(NOW, tick=False):
-        yield
+def _evening(clock):
+    clock.stop_at(NOW)
 
 
 @pytest.fixture
