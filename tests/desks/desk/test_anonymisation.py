@@ -1,11 +1,8 @@
 """Anonymising a resident clears what the desk wrote about them, through the desk's receiver."""
 
-import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.management import call_command
 
 from desks.desk.anonymisation import forget_resident
@@ -13,13 +10,13 @@ from desks.desk.request_log import delete_request, log_request
 from desks.models import Outcome, ServiceRequest
 from residents.models import Resident
 from residents.signals import resident_anonymised
+from tests.clock import at
 from tests.factories import make_community, make_resident, make_service_item, make_user
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-LOGGED = dt.datetime(2022, 11, 24, 19, 0, tzinfo=SHANGHAI)
-NOW = dt.datetime(2026, 11, 24, 3, 0, tzinfo=SHANGHAI)
+LOGGED = at(2022, 11, 24, 19)
+NOW = at(2026, 11, 24, 3)
 
 
 @pytest.fixture
@@ -44,8 +41,8 @@ def log_for(resident, **fields):
     return request
 
 
-@time_machine.travel(NOW, tick=False)
-def test_the_nightly_command_clears_the_desk_s_notes_and_proxy_names(resident):
+def test_the_nightly_command_clears_the_desk_s_notes_and_proxy_names(resident, clock):
+    clock.stop_at(NOW)
     kept = log_for(resident)
     deleted = log_for(resident)
     delete_request(deleted, deleted.logged_by, LOGGED)

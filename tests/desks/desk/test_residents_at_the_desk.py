@@ -1,39 +1,29 @@
 """The desk finds and registers residents through residents.directory, as /desk/residents/ does."""
 
-import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from desks.models import ServiceRequest
 from residents.models import AccessLog, Resident
-from tests.factories import make_community, make_resident, make_service_item, make_user
+from tests.clock import at
+from tests.factories import make_resident, make_service_item
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-EVENING = dt.datetime(2026, 11, 24, 19, 20, tzinfo=SHANGHAI)
+EVENING = at(2026, 11, 24, 19, 20)
 SEARCH = reverse("desks:resident_search")
 LOG = reverse("desks:log")
 
 
 @pytest.fixture(autouse=True)
-def _tuesday_evening():
-    with time_machine.travel(EVENING, tick=False):
-        yield
+def _tuesday_evening(clock):
+    clock.stop_at(EVENING)
 
 
 @pytest.fixture
-def community():
-    return make_community()
-
-
-@pytest.fixture
-def worker(client, community):
-    worker = make_user(community=community)
+def worker(client, worker):
     client.force_login(worker)
     return worker
 

@@ -2,56 +2,30 @@
 
 import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from desks.core.dates import Month
 from desks.core.scope import scope_for
 from desks.desk.request_log import delete_request, log_request
-from desks.models import FollowUp, Outcome, Role, ServiceRequest
+from desks.models import FollowUp, Outcome, ServiceRequest
 from desks.reports.monthly import MonthlyReport
 from desks.rota.duty import assign, make_slots
+from tests.clock import at
 from tests.factories import (
-    make_community,
     make_request,
     make_service_item,
-    make_street_office,
-    make_user,
 )
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-EVENING = dt.datetime(2026, 11, 24, 19, 20, tzinfo=SHANGHAI)
+EVENING = at(2026, 11, 24, 19, 20)
 
 
 @pytest.fixture(autouse=True)
-def _tuesday_evening():
-    with time_machine.travel(EVENING, tick=False):
-        yield
-
-
-@pytest.fixture
-def community():
-    return make_community(make_street_office())
-
-
-@pytest.fixture
-def worker(community):
-    return make_user(community=community, username="worker")
-
-
-@pytest.fixture
-def colleague(community):
-    return make_user(community=community, username="colleague")
-
-
-@pytest.fixture
-def head(community):
-    return make_user(role=Role.HEAD, community=community, username="head")
+def _tuesday_evening(clock):
+    clock.stop_at(EVENING)
 
 
 @pytest.fixture
@@ -124,15 +98,15 @@ def test_the_head_is_offered_edit_and_delete_on_every_row(
 
 
 def test_once_the_slot_is_over_its_rows_are_no_longer_offered_for_change(
-    client, community, worker, item, slot
+    client, community, worker, item, slot, clock
 ):
     logged = log(community, worker, item)
 
-    with time_machine.travel(slot.ends_at, tick=False):
-        client.force_login(worker)
-        page = client.get(reverse("desks:home")).content.decode()
-        assert actions_of(page, logged) == set()
-        assert client.get(reverse("desks:edit", args=[logged.pk])).status_code == 403
+    clock.stop_at(slot.ends_at)
+    client.force_login(worker)
+    page = client.get(reverse("desks:home")).content.decode()
+    assert actions_of(page, logged) == set()
+    assert client.get(reverse("desks:edit", args=[logged.pk])).status_code == 403
 
 
 def test_the_row_of_a_new_save_offers_edit_and_delete(client, community, worker, item, slot):
@@ -236,14 +210,12 @@ def test_the_report_counts_as_overdue_at_month_end_what_the_desk_showed_overdue_
 
 
 def test_a_deleted_request_leaves_the_follow_up_queue_the_overview_and_the_report(
-    client, community, worker, item, slot
+    client, community, worker, item, slot, office
 ):
     follow_up = follow_up_due(community, worker, item, EVENING.date())
     delete_request(follow_up.request, worker, EVENING)
-    office_user = make_user(role=Role.OFFICE, street_office=community.street_office)
-
     assert not FollowUp.objects.queue().exists()
-    client.force_login(office_user)
+    client.force_login(office)
     overview = client.get(reverse("desks:home"))
     assert [c.today for c in overview.context["communities"]] == [0]
     report = MonthlyReport(scope_for(worker), Month(2026, 11)).summary()
