@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from desks.models import Role
 from desks.rota.duty import (
@@ -77,3 +78,16 @@ def test_the_previous_slot_is_the_communitys_last_one_before(assignment):
     earlier = [s for s in week if s.starts_at < slot.starts_at]
     assert previous_slot(slot) == earlier[-1]
     assert previous_slot(min(week, key=lambda s: s.starts_at)) is None
+
+
+def test_the_check_in_message_states_the_window_the_rule_enforces(assignment, monkeypatch):
+    with pytest.raises(RotaError, match="from 30 minutes before"):
+        check_in(assignment, assignment.starts_at - dt.timedelta(minutes=31))
+    monkeypatch.setattr("desks.rota.duty.CHECK_IN_EARLY", dt.timedelta(minutes=45))
+    check_in(assignment, assignment.starts_at - dt.timedelta(minutes=40))
+    assert assignment.is_served
+
+
+def test_the_check_in_message_reads_in_chinese_too(assignment):
+    with translation.override("zh-hans"), pytest.raises(RotaError, match="开始前 30 分钟"):
+        check_in(assignment, assignment.starts_at - dt.timedelta(minutes=31))
