@@ -36,7 +36,7 @@ SLOTS_SQL = """
 SELECT s.starts_at >= %(cur)s, count(*),
        count(*) FILTER (WHERE EXISTS (
            SELECT 1 FROM desks_assignment a WHERE a.slot_id = s.id
-             AND (a.checked_in_at IS NOT NULL OR a.confirmed_by_id IS NOT NULL))),
+             AND {served_a})),
        sum(s.ends_at - s.starts_at)
 FROM desks_dutyslot s
 WHERE s.community_id = ANY(%(ids)s) AND s.starts_at >= %(prev)s AND s.starts_at < %(end)s
@@ -95,7 +95,7 @@ JOIN desks_user u ON u.id = a.worker_id
 JOIN desks_community c ON c.id = u.community_id
 JOIN desks_streetoffice o ON o.id = c.street_office_id
 WHERE s.community_id = ANY(%(ids)s) AND s.starts_at >= %(prev)s AND s.starts_at < %(end)s
-  AND (a.checked_in_at IS NOT NULL OR a.confirmed_by_id IS NOT NULL)
+  AND {served_a}
 GROUP BY u.id
 """
 COMP_TAKEN_SQL = """
@@ -111,6 +111,24 @@ COMMUNITIES_SQL = """
 SELECT c.id, c.name FROM desks_community c JOIN desks_streetoffice o ON o.id = c.street_office_id
 WHERE o.slug = %(office)s ORDER BY c.name
 """
+
+
+def served_condition(alias: str) -> str:
+    """The served-duty rule (desks.models.rota.SERVED) as SQL on the assignment `alias`.
+
+    Compiled by the ORM from the rule's one home rather than retyped, so the two
+    sides cannot disagree on what "served" means; everything else stays hand-written.
+    """
+    from django.db import connection
+
+    from desks.models import Assignment
+    from desks.models.rota import SERVED
+
+    query = Assignment.objects.filter(SERVED).query
+    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    assert not params, params
+    table = connection.ops.quote_name(Assignment._meta.db_table)
+    return f"({sql.replace(f'{table}.', f'{alias}.')})"
 
 
 def hand_written(cursor, office_slug, month):
@@ -140,7 +158,7 @@ def hand_written(cursor, office_slug, month):
         ("comp_accrued", COMP_ACCRUED_SQL),
         ("comp_taken", COMP_TAKEN_SQL),
     ):
-        cursor.execute(sql, params)
+        cursor.execute(sql.replace("{served_a}", served_condition("a")), params)
         figures[name] = cursor.fetchall()
     return communities, figures
 

@@ -22,7 +22,6 @@ from desks.models import (
     Community,
     CompLeave,
     DutySlot,
-    Role,
     RotaMonth,
     SwapRequest,
     User,
@@ -122,6 +121,7 @@ class RotaMonthAdmin(admin.ModelAdmin):
                 community=rota_month.community,
                 date__range=(rota_month.month, Month.containing(rota_month.month).last_day),
             )
+            .with_staffing()
             .prefetch_related(
                 Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
             )
@@ -357,9 +357,11 @@ class WorkerChoiceAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "worker":
+            # A community's staff are its workers and heads (the user_role_matches_affiliation
+            # constraint); unlike duty_workers() this keeps inactive ones, whose absences and
+            # comp leave stay editable.
             kwargs["queryset"] = User.objects.filter(
-                role__in=[Role.WORKER, Role.HEAD],
-                community__in=Community.objects.visible_to(request.user),
+                community__in=Community.objects.visible_to(request.user)
             ).order_by("community", "username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

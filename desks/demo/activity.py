@@ -15,7 +15,6 @@ from desks.models import (
     CompLeave,
     FollowUp,
     Outcome,
-    Role,
     RotaMonth,
     ServiceItem,
     ServiceRequest,
@@ -56,7 +55,7 @@ def request_history(rng):
     channels, channel_weights = zip(*CHANNEL_WEIGHTS.items(), strict=True)
     wanted = []
     for community in Community.objects.filter(slug__in=[c[0] for c in COMMUNITIES]).order_by("pk"):
-        workers = list(community.staff.filter(role=Role.WORKER).order_by("pk"))
+        workers = list(User.objects.planned_workers(community).order_by("pk"))
         residents = list(community.residents.order_by("pk"))
         for slot in make_slots(community, first, today - dt.timedelta(days=1)):
             minutes = int((slot.ends_at - slot.starts_at).total_seconds() // 60)
@@ -123,7 +122,7 @@ def rota(now):
         past_months.insert(0, first_of_month(past_months[0] - dt.timedelta(days=1)))
     plan = [(month, True) for month in past_months] + [(next_month, False)]
     for community in Community.objects.filter(slug__in=[c[0] for c in COMMUNITIES]):
-        head = community.staff.get(role=Role.HEAD)
+        head = User.objects.heads_of(community).get()
         for month, published in plan:
             if RotaMonth.objects.filter(community=community, month=month).exists():
                 continue
@@ -141,7 +140,7 @@ def rota(now):
 
 def _leave(community, month):
     """Two workers away for a few days early in the month: one on leave, one unavailable."""
-    workers = list(community.staff.filter(role=Role.WORKER).order_by("pk")[:2])
+    workers = list(User.objects.planned_workers(community).order_by("pk")[:2])
     created = 0
     for worker, start, kind, reason in zip(
         workers,
@@ -193,7 +192,7 @@ def _pending_requests(now):
     requester = User.objects.filter(username="heping-3").first()
     if requester and not SwapRequest.objects.filter(requester=requester).exists():
         mine = Assignment.objects.filter(worker=requester, starts_at__gt=now).first()
-        colleagues = User.objects.filter(community=requester.community, role=Role.WORKER)
+        colleagues = User.objects.planned_workers(requester.community_id)
         if mine:
             colleague = (
                 colleagues.exclude(pk=requester.pk)

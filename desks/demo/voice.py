@@ -12,9 +12,9 @@ from desks.models import (
     Community,
     Level,
     Rating,
-    Role,
     ServiceItem,
     ServiceRequest,
+    User,
     Vote,
     VotingRound,
 )
@@ -101,7 +101,7 @@ def ratings(rng):
     levels, level_weights = zip(*LEVEL_WEIGHTS.items(), strict=True)
     rated = set(Rating.objects.values_list("request_id", flat=True))
     for community in Community.objects.filter(slug__in=[c[0] for c in COMMUNITIES]).order_by("pk"):
-        head = community.staff.filter(role=Role.HEAD).order_by("pk").first()
+        head = User.objects.heads_of(community).order_by("pk").first()
         requests = list(
             ServiceRequest.objects.alive()
             .filter(community=community, logged_at__gte=since)

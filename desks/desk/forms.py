@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from desks.models import Channel, Outcome, Role, ServiceItem, ServiceRequest, User
+from desks.models import Channel, Outcome, ServiceItem, ServiceRequest, User
 from desks.models.requests import NOTE_MAX_LENGTH
 from residents.models import Resident, resident_phone_validator
 
@@ -145,9 +145,9 @@ class LogRequestForm(RequestForm):
     def __init__(self, *args, community_id, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, community_id=community_id, **kwargs)
-        self.fields["follow_up_owner"].queryset = User.objects.filter(
-            community_id=community_id, is_active=True, role__in=[Role.WORKER, Role.HEAD]
-        ).order_by("last_name", "first_name")
+        self.fields["follow_up_owner"].queryset = User.objects.duty_workers(community_id).order_by(
+            "last_name", "first_name"
+        )
 
     def clean(self):
         data = super().clean()

@@ -15,7 +15,6 @@ from desks.models import (
     DutySlot,
     FollowUp,
     RequestChange,
-    Role,
     ServiceItem,
     ServiceRequest,
     User,
@@ -67,12 +66,8 @@ def default_follow_up_owner(item: ServiceItem, community_id: int, logged_by: Use
     Falls back to the worker who logged the request.
     """
     candidates = (
-        User.objects.filter(
-            community_id=community_id,
-            is_active=True,
-            role__in=[Role.WORKER, Role.HEAD],
-            trained_categories=item.category_id,
-        )
+        User.objects.duty_workers(community_id)
+        .filter(trained_categories=item.category_id)
         .annotate(open=Count("follow_ups", filter=Q(follow_ups__closed_at__isnull=True)))
         .order_by("open", "pk")
     )
@@ -154,7 +149,7 @@ def can_change(request: ServiceRequest, user: User, now: dt.datetime) -> bool:
     """
     if user.community_id != request.community_id:
         return False
-    if user.role == Role.HEAD:
+    if user.is_head_of(request.community_id):
         return True
     if request.logged_by_id != user.pk:
         return False

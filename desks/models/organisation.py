@@ -132,7 +132,41 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("system administrator")
 
 
-class StaffManager(UserManager):
+# Who can be on duty: active workers and heads. A community's staff are only these
+# two roles (the user_role_matches_affiliation constraint); a head is not planned
+# by generation but may be put on a slot by hand, owns follow-ups and call-backs.
+DUTY_ROLES = (Role.WORKER, Role.HEAD)
+DUTY_WORKER = Q(is_active=True, role__in=DUTY_ROLES)
+# Who generation plans and who swaps slots: active workers only. The head decides
+# swaps and comp leave and stands in by hand, so is neither planned nor asked to swap
+# (a head taking a swap would approve their own change).
+PLANNED_WORKER = Q(is_active=True, role=Role.WORKER)
+
+
+class StaffQuerySet(models.QuerySet):
+    def duty_workers(self, community=None):
+        """Who can be on duty (workers and heads, active), of `community` if given.
+
+        Python twin: `User.is_duty_worker`. Used by the rota's assignment rules, the
+        desk's follow-up owners and the desk form's owner choices.
+        """
+        staff = self.filter(DUTY_WORKER)
+        return staff if community is None else staff.filter(community=community)
+
+    def planned_workers(self, community=None):
+        """Who generation plans and swaps are between (active workers, not heads).
+
+        Python twin: `User.is_planned_worker`.
+        """
+        staff = self.filter(PLANNED_WORKER)
+        return staff if community is None else staff.filter(community=community)
+
+    def heads_of(self, community):
+        """The active heads of `community`. Python twin: `User.is_head_of`."""
+        return self.filter(is_active=True, role=Role.HEAD, community=community)
+
+
+class StaffManager(UserManager.from_queryset(StaffQuerySet)):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields.setdefault("role", Role.ADMIN)
         return super().create_superuser(username, email, password, **extra_fields)
@@ -211,4 +245,20 @@ class User(AbstractUser):
 
     @property
     def is_head(self):
+        """A head of a community: of their own one, the only one they can head."""
         return self.role == Role.HEAD
+
+    def is_head_of(self, community_id) -> bool:
+        """Head of this community: approves its swaps, comp leave and served duty, publishes
+        its rota, sees and closes all its follow-ups. Queryset twin: `heads_of`."""
+        return self.is_active and self.is_head and self.community_id == community_id
+
+    @property
+    def is_duty_worker(self):
+        """Can be on duty. Queryset twin: `User.objects.duty_workers()` (same DUTY_WORKER)."""
+        return self.is_active and self.role in DUTY_ROLES
+
+    @property
+    def is_planned_worker(self):
+        """Planned by generation and a swap partner. Queryset twin: `planned_workers()`."""
+        return self.is_active and self.role == Role.WORKER

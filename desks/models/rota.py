@@ -3,7 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +26,10 @@ class DutySlotQuerySet(models.QuerySet):
 
     def in_month(self, year, month):
         return self.filter(date__year=year, date__month=month)
+
+    def with_staffing(self):
+        """Annotate `assigned_count`, so that `DutySlot.shortfall` costs no query per slot."""
+        return self.annotate(assigned_count=Count("assignments"))
 
     def before(self, slot):
         """The community's slots that started before `slot`, latest first."""
@@ -75,11 +79,33 @@ class DutySlot(models.Model):
     def hours(self):
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 
+    @property
+    def shortfall(self) -> int:
+        """How many more workers the slot needs: 0 when it has all it needs.
+
+        Reads `assigned_count` from `with_staffing()`, else the prefetched
+        assignments, else one query.
+        """
+        assigned = getattr(self, "assigned_count", None)
+        if assigned is None:
+            assigned = self.assignments.count()  # no query when prefetched
+        return max(self.workers_needed - assigned, 0)
+
+
+# Served duty: the worker checked in at the desk, or the head confirmed it. Served
+# duty counts for fairness, comp time and the report's "slots held"; planning never
+# replaces it. `Assignment.is_served` is its Python twin.
+SERVED = Q(checked_in_at__isnull=False) | Q(confirmed_by__isnull=False)
+
 
 class AssignmentQuerySet(models.QuerySet):
     def served(self):
-        """Served: the worker checked in at the desk, or the head confirmed it."""
-        return self.filter(Q(checked_in_at__isnull=False) | Q(confirmed_by__isnull=False))
+        """Served duty (see SERVED)."""
+        return self.filter(SERVED)
+
+    def unserved(self):
+        """Not (yet) served: neither checked in nor confirmed (see SERVED)."""
+        return self.exclude(SERVED)
 
     def upcoming(self, moment):
         return self.filter(ends_at__gt=moment).order_by("starts_at")
@@ -152,7 +178,7 @@ class Assignment(models.Model):
 
     @property
     def is_served(self):
-        """Served when the worker checked in at the desk or the head confirmed it."""
+        """The Python twin of SERVED: checked in at the desk, or confirmed by the head."""
         return self.checked_in_at is not None or self.confirmed_by_id is not None
 
 
@@ -261,9 +287,6 @@ class Absence(models.Model):
 
 
 class SwapRequestQuerySet(models.QuerySet):
-    def awaiting_colleague(self):
-        return self.filter(status=SwapRequest.Status.ASKED)
-
     def awaiting_head(self):
         """Swaps a head may decide: accepted by the colleague, or still asked."""
         return self.filter(status__in=[SwapRequest.Status.ASKED, SwapRequest.Status.ACCEPTED])
@@ -273,6 +296,15 @@ class SwapRequestQuerySet(models.QuerySet):
 
     def of_community(self, community_id):
         return self.filter(slot__community=community_id)
+
+    def with_actions_for(self, user):
+        """Annotate `can_answer`, `can_cancel` and `can_decide` for `user`, for templates:
+        they show only the buttons `user` may use. Same rules as the `may_*` methods."""
+        return self.annotate(
+            can_answer=ExpressionWrapper(SwapRequest.answerable_by(user), BooleanField()),
+            can_cancel=ExpressionWrapper(SwapRequest.cancellable_by(user), BooleanField()),
+            can_decide=ExpressionWrapper(SwapRequest.decidable_by(user), BooleanField()),
+        )
 
 
 class SwapRequest(models.Model):
@@ -354,6 +386,36 @@ class SwapRequest(models.Model):
     @property
     def is_open(self):
         return self.status in self.OPEN
+
+    # Who may answer a swap. Each rule is a method (Python) with its SQL twin beside
+    # it (a Q, for `with_actions_for`); tests hold the two to the same answers.
+
+    def may_answer(self, user) -> bool:
+        """Accept or decline: the colleague asked, while the swap waits for them."""
+        return self.colleague_id == user.pk and self.status == self.Status.ASKED
+
+    @classmethod
+    def answerable_by(cls, user) -> Q:
+        return Q(colleague=user.pk, status=cls.Status.ASKED)
+
+    def may_cancel(self, user) -> bool:
+        """Cancel: the worker who asked, while the swap is open."""
+        return self.requester_id == user.pk and self.is_open
+
+    @classmethod
+    def cancellable_by(cls, user) -> Q:
+        return Q(requester=user.pk, status__in=cls.OPEN)
+
+    def may_decide(self, user) -> bool:
+        """Approve or refuse: the head of the slot's community, while the swap is open
+        (before the colleague answers, that is the head acting on their behalf)."""
+        return user.is_head_of(self.slot.community_id) and self.is_open
+
+    @classmethod
+    def decidable_by(cls, user) -> Q:
+        if not user.is_head_of(user.community_id):
+            return Q(pk__isnull=True)  # nothing: a pk is never null
+        return Q(slot__community=user.community_id, status__in=cls.OPEN)
 
 
 class CompLeave(models.Model):

@@ -176,9 +176,7 @@ class MonthlyReport(ResidentsVoiceTables):
                 repeats=(Count, "pk", Q(Exists(earlier_visit), resident__isnull=False)),
             )
         )
-        served = Assignment.objects.filter(slot=OuterRef("pk")).filter(
-            Q(checked_in_at__isnull=False) | Q(confirmed_by__isnull=False)
-        )
+        served = Assignment.objects.served().filter(slot=OuterRef("pk"))
         since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
         counts |= DutySlot.objects.filter(
             community_id__in=self.community_ids, starts_at__gte=since, starts_at__lt=until

@@ -129,7 +129,7 @@ def refuse_leave(leave: CompLeave, head: User, now: dt.datetime) -> CompLeave:
 
 
 def _check_head(leave: CompLeave, head: User) -> None:
-    if not (head.is_head and head.community_id == leave.worker.community_id):
+    if not head.is_head_of(leave.worker.community_id):
         raise RotaError(_("Only the head of this worker's community can decide their leave."))
     if head.pk == leave.worker_id:
         raise RotaError(_("Your own comp leave is decided by the street office, not by you."))

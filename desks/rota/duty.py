@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from desks.hours import DayKind, OpeningHours
-from desks.models import Assignment, Community, DutySlot, Role, SlotKind, SwapRequest, User
+from desks.models import Assignment, Community, DutySlot, SlotKind, SwapRequest, User
 
 
 class RotaError(ValidationError):
@@ -61,22 +61,17 @@ def check_assignable(slot: DutySlot, worker: User, *, lent_by: User | None = Non
 
     Forms call this to give a message; `assign` calls it again under a lock.
     """
-    if worker.role not in (Role.WORKER, Role.HEAD) or not worker.is_active:
+    if not worker.is_duty_worker:
         raise RotaError(_("%(worker)s is not an active duty worker.") % {"worker": worker})
-    if worker.community_id != slot.community_id:
-        lender_ok = (
-            lent_by is not None
-            and lent_by.role == Role.HEAD
-            and lent_by.community_id == worker.community_id
+    lent = lent_by is not None and lent_by.is_head_of(worker.community_id)
+    if worker.community_id != slot.community_id and not lent:
+        raise RotaError(
+            _("%(worker)s belongs to another community; only their head can lend them.")
+            % {"worker": worker}
         )
-        if not lender_ok:
-            raise RotaError(
-                _("%(worker)s belongs to another community; only their head can lend them.")
-                % {"worker": worker}
-            )
     if slot.assignments.filter(worker=worker).exists():
         raise RotaError(_("%(worker)s is already on this slot.") % {"worker": worker})
-    if slot.assignments.count() >= slot.workers_needed:
+    if not slot.shortfall:
         raise RotaError(
             _("This slot already has the %(n)d workers it needs.") % {"n": slot.workers_needed}
         )
@@ -122,7 +117,7 @@ CHECK_IN_EARLY = dt.timedelta(minutes=30)
 
 
 def check_in(assignment: Assignment, now: dt.datetime) -> Assignment:
-    """The worker arrives at the desk: from half an hour before the slot until it ends.
+    """The worker arrives at the desk: from CHECK_IN_EARLY before the slot until it ends.
 
     Checking in makes the slot served, so it counts for fairness and comp time.
     Checking in twice keeps the first time.
@@ -130,7 +125,10 @@ def check_in(assignment: Assignment, now: dt.datetime) -> Assignment:
     if assignment.checked_in_at is not None:
         return assignment
     if not assignment.starts_at - CHECK_IN_EARLY <= now < assignment.ends_at:
-        raise RotaError(_("You can check in from half an hour before the slot until it ends."))
+        raise RotaError(
+            _("You can check in from %(minutes)d minutes before the slot until it ends.")
+            % {"minutes": CHECK_IN_EARLY // dt.timedelta(minutes=1)}
+        )
     assignment.checked_in_at = now
     assignment.save(update_fields=["checked_in_at"])
     return assignment
@@ -149,7 +147,7 @@ def check_out(assignment: Assignment, now: dt.datetime) -> Assignment:
 
 def confirm_served(assignment: Assignment, head: User, now: dt.datetime) -> Assignment:
     """The head confirms the worker served a slot they forgot to check in to."""
-    if not (head.is_head and head.community_id == assignment.slot.community_id):
+    if not head.is_head_of(assignment.slot.community_id):
         raise RotaError(_("Only the head of this community can confirm duty served."))
     if head.pk == assignment.worker_id:
         raise RotaError(_("Nobody confirms their own duty: check in at the desk instead."))
@@ -190,6 +188,10 @@ def ask_swap(
             _("%(colleague)s does not serve this community; ask a colleague from it.")
             % {"colleague": colleague}
         )
+    if not colleague.is_planned_worker:
+        raise RotaError(
+            _("Swaps are between duty workers; ask the head to stand in by hand instead.")
+        )
     if slot.assignments.filter(worker=colleague).exists():
         raise RotaError(_("%(colleague)s is already on that slot.") % {"colleague": colleague})
     if other_slot is not None:
@@ -211,9 +213,9 @@ def ask_swap(
 
 
 def _answer(swap: SwapRequest, colleague: User, status: str, now: dt.datetime) -> SwapRequest:
-    if swap.colleague_id != colleague.pk:
-        raise RotaError(_("This swap was not asked of you."))
-    if swap.status != SwapRequest.Status.ASKED:
+    if not swap.may_answer(colleague):
+        if swap.colleague_id != colleague.pk:
+            raise RotaError(_("This swap was not asked of you."))
         raise RotaError(_("This swap has already been answered."))
     swap.status = status
     swap.answered_at = now
@@ -231,9 +233,9 @@ def decline_swap(swap: SwapRequest, colleague: User, now: dt.datetime) -> SwapRe
 
 
 def cancel_swap(swap: SwapRequest, requester: User, now: dt.datetime) -> SwapRequest:
-    if swap.requester_id != requester.pk:
-        raise RotaError(_("Only the worker who asked can cancel this swap."))
-    if not swap.is_open:
+    if not swap.may_cancel(requester):
+        if swap.requester_id != requester.pk:
+            raise RotaError(_("Only the worker who asked can cancel this swap."))
         raise RotaError(_("This swap is already closed."))
     swap.status = SwapRequest.Status.CANCELLED
     swap.answered_at = now
@@ -242,9 +244,9 @@ def cancel_swap(swap: SwapRequest, requester: User, now: dt.datetime) -> SwapReq
 
 
 def _check_head(swap: SwapRequest, head: User) -> None:
-    if not (head.is_head and head.community_id == swap.slot.community_id):
-        raise RotaError(_("Only the head of this community can decide this swap."))
-    if not swap.is_open:
+    if not swap.may_decide(head):
+        if not head.is_head_of(swap.slot.community_id):
+            raise RotaError(_("Only the head of this community can decide this swap."))
         raise RotaError(_("This swap is already closed."))
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from desks.models import Assignment, DutySlot, Role, User
+from desks.models import Assignment, DutySlot, User
 
 
 class SlotChoiceField(forms.ModelChoiceField):
@@ -35,9 +35,7 @@ class SwapForm(forms.Form):
         mine = Assignment.objects.published().filter(worker=user, starts_at__gt=now).values("slot")
         self.fields["slot"].queryset = DutySlot.objects.filter(pk__in=mine).order_by("starts_at")
         self.fields["colleague"].queryset = (
-            User.objects.filter(community=user.community_id, role=Role.WORKER, is_active=True)
-            .exclude(pk=user.pk)
-            .order_by("username")
+            User.objects.planned_workers(user.community_id).exclude(pk=user.pk).order_by("username")
         )
         theirs = (
             Assignment.objects.published()

@@ -9,8 +9,9 @@ year before the month (checked in, or confirmed by the head) plus those
 already given in the month being planned. Nothing is random, so the same
 inputs give the same rota.
 
-Only workers (Role.WORKER) are planned: heads approve swaps and comp leave and
-stand in by hand, so they are not in the fairness count.
+Only planned workers (`User.objects.planned_workers`: active, Role.WORKER) are
+planned: heads approve swaps and comp leave and stand in by hand, so they are not
+in the fairness count.
 """
 
 import csv
@@ -30,7 +31,6 @@ from desks.models import (
     Community,
     CompLeave,
     DutySlot,
-    Role,
     RotaMonth,
     User,
 )
@@ -102,11 +102,11 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
     last = Month.containing(month).last_day
     slots = make_slots(community, month, last)
     # Replacing the draft keeps what already happened: started or served duty stays.
-    Assignment.objects.filter(
+    Assignment.objects.unserved().filter(
         slot__community=community, slot__date__range=(month, last), starts_at__gt=now
-    ).exclude(checked_in_at__isnull=False).exclude(confirmed_by__isnull=False).delete()
+    ).delete()
 
-    workers = User.objects.filter(community=community, role=Role.WORKER, is_active=True)
+    workers = User.objects.planned_workers(community)
     tallies = {
         worker.pk: _Tally(worker, frozenset(c.pk for c in worker.trained_categories.all()))
         for worker in workers.order_by("pk").prefetch_related("trained_categories")
@@ -202,8 +202,7 @@ def _shortfall(slot, taken, tallies, started=False) -> dict:
 
 def publish(rota_month: RotaMonth, head: User, now: dt.datetime) -> RotaMonth:
     """The community head publishes the draft; from now on it is not regenerated."""
-    allowed = head.is_superuser or (head.is_head and head.community_id == rota_month.community_id)
-    if not allowed:
+    if not (head.is_superuser or head.is_head_of(rota_month.community_id)):
         raise RotaError(_("Only the head of this community can publish its rota."))
     if rota_month.generated_at is None:
         raise RotaError(_("Generate the month before publishing it."))

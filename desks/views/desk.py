@@ -251,7 +251,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         "desk/follow_ups.html",
         {
             "mine": mine,
-            "others": community if request.user.is_head else None,
+            "others": community if request.user.is_head_of(request.user.community_id) else None,
             "call_backs": feedback.call_back_queue(request.user, now),
             "close_form": CloseFollowUpForm(),
             "close_call_back_form": CloseCallBackForm(),
@@ -270,7 +270,9 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         community_id=request.user.community_id,
     )
-    if follow_up.owner_id != request.user.pk and not request.user.is_head:
+    if follow_up.owner_id != request.user.pk and not request.user.is_head_of(
+        follow_up.community_id
+    ):
         raise PermissionDenied
     form = CloseFollowUpForm(request.POST)
     if form.is_valid():

@@ -50,6 +50,7 @@ def _me_context(user: User, now: dt.datetime, **extra) -> dict:
     )
     swaps = (
         SwapRequest.objects.involving(user)
+        .with_actions_for(user)
         .select_related("requester", "colleague", "slot", "other_slot")
         .order_by("-created_at", "-pk")[:20]
     )
@@ -71,6 +72,7 @@ def _rota_context(user: User, now: dt.datetime, **extra) -> dict:
     slots = list(
         DutySlot.objects.filter(community=user.community_id, ends_at__gt=now)
         .filter(date__lt=today + dt.timedelta(days=ROTA_DAYS))
+        .with_staffing()
         .prefetch_related(
             Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
         )
@@ -84,7 +86,7 @@ def _rota_context(user: User, now: dt.datetime, **extra) -> dict:
     for slot in slots:
         slot.is_draft = first_of_month(slot.date) not in published
     context = {"now": now, "slots": slots, "days": ROTA_DAYS}
-    if user.is_head:
+    if user.is_head_of(user.community_id):
         context |= _approvals(user, now)
     return context | extra
 
@@ -93,6 +95,7 @@ def _approvals(head: User, now: dt.datetime) -> dict:
     swaps = (
         SwapRequest.objects.of_community(head.community_id)
         .awaiting_head()
+        .with_actions_for(head)
         .select_related("requester", "colleague", "slot", "other_slot")
         .order_by("slot__starts_at", "pk")
     )
@@ -107,17 +110,21 @@ def _approvals(head: User, now: dt.datetime) -> dict:
     for leave in leaves:
         leave.balance = balances[leave.worker_id]
     unconfirmed = (
-        Assignment.objects.filter(
+        Assignment.objects.unserved()
+        .filter(
             slot__community=head.community_id,
             ends_at__lte=now,
             ends_at__gt=now - dt.timedelta(days=CONFIRM_DAYS),
-            checked_in_at__isnull=True,
-            confirmed_by__isnull=True,
         )
         .select_related("worker", "slot")
         .order_by("starts_at", "worker__username")
     )
-    return {"pending_swaps": swaps, "pending_leaves": leaves, "unconfirmed": unconfirmed}
+    return {
+        "pending_swaps": swaps,
+        "pending_leaves": leaves,
+        "unconfirmed": unconfirmed,
+        "confirm_days": CONFIRM_DAYS,
+    }
 
 
 def _answer(request, page, fragment, *, ok=None, error=None, **extra) -> HttpResponse:
@@ -224,16 +231,17 @@ def answer_swap(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return _answer(request, "me", "swaps", ok=str(done))
 
 
-def _head_or_404(user: User) -> None:
-    if not user.is_head:
+def _community_headed_by(user: User) -> int:
+    """The community `user` heads; anyone else gets a 404, as if the object did not exist."""
+    if not user.is_head_of(user.community_id):
         raise Http404
+    return user.community_id
 
 
 @login_required
 @require_POST
 def decide_swap(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    _head_or_404(request.user)
-    swaps = SwapRequest.objects.of_community(request.user.community_id)
+    swaps = SwapRequest.objects.of_community(_community_headed_by(request.user))
     swap = get_object_or_404(swaps, pk=pk)
     now = timezone.now()
     try:
@@ -276,8 +284,7 @@ def ask_comp_leave(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def decide_comp_leave(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    _head_or_404(request.user)
-    leaves = CompLeave.objects.filter(worker__community=request.user.community_id)
+    leaves = CompLeave.objects.filter(worker__community=_community_headed_by(request.user))
     leave = get_object_or_404(leaves.select_related("worker"), pk=pk)
     now = timezone.now()
     try:
@@ -295,8 +302,7 @@ def decide_comp_leave(request: HttpRequest, pk: int, decision: str) -> HttpRespo
 @login_required
 @require_POST
 def confirm_served(request: HttpRequest, pk: int) -> HttpResponse:
-    _head_or_404(request.user)
-    assignments = Assignment.objects.filter(slot__community=request.user.community_id)
+    assignments = Assignment.objects.filter(slot__community=_community_headed_by(request.user))
     assignment = get_object_or_404(assignments.select_related("slot"), pk=pk)
     try:
         duty.confirm_served(assignment, request.user, timezone.now())

@@ -23,7 +23,6 @@ from desks.models import (
     MenuItem,
     Rating,
     RatingInvitation,
-    Role,
     ServiceItem,
     ServiceRequest,
     User,
@@ -204,11 +203,7 @@ def rate(invitation: RatingInvitation, level: int, comment: str, now: dt.datetim
 
 def call_back_owner(request: ServiceRequest) -> User:
     """The community head; the worker who logged the request if the community has none."""
-    head = (
-        User.objects.filter(community_id=request.community_id, role=Role.HEAD, is_active=True)
-        .order_by("pk")
-        .first()
-    )
+    head = User.objects.heads_of(request.community_id).order_by("pk").first()
     return head or request.logged_by
 
 
@@ -231,7 +226,7 @@ def call_back_queue(user: User, now: dt.datetime):
     if not user.community_id:
         return CallBack.objects.none()
     queue = CallBack.objects.open().filter(rating__request__community_id=user.community_id)
-    if not user.is_head:
+    if not user.is_head_of(user.community_id):
         queue = queue.filter(owner=user)
     return (
         queue.with_overdue(now)

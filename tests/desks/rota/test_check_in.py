@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from desks.models import Role
 from desks.rota.duty import (
@@ -103,3 +104,16 @@ def test_checking_in_to_a_later_slot_is_a_message_not_an_error(client, clock, co
     assert client.post(reverse("desks:check_out", args=[assignment.pk])).status_code == 302
     assignment.refresh_from_db()
     assert assignment.checked_in_at is None and assignment.checked_out_at is None
+
+
+def test_the_check_in_message_states_the_window_the_rule_enforces(assignment, monkeypatch):
+    with pytest.raises(RotaError, match="from 30 minutes before"):
+        check_in(assignment, assignment.starts_at - dt.timedelta(minutes=31))
+    monkeypatch.setattr("desks.rota.duty.CHECK_IN_EARLY", dt.timedelta(minutes=45))
+    check_in(assignment, assignment.starts_at - dt.timedelta(minutes=40))
+    assert assignment.is_served
+
+
+def test_the_check_in_message_reads_in_chinese_too(assignment):
+    with translation.override("zh-hans"), pytest.raises(RotaError, match="开始前 30 分钟"):
+        check_in(assignment, assignment.starts_at - dt.timedelta(minutes=31))
