@@ -1,10 +1,11 @@
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from desks.models.organisation import Community
 from residents import directory, id_numbers
-from residents.models import Resident, Tag
+from residents.models import PHONE_SEARCH_MIN_DIGITS, Resident, Tag
 
 
 class NeverEchoedInput(forms.TextInput):
@@ -148,7 +149,10 @@ class SearchForm(forms.Form):
     """A search for residents (directory.search); empty is allowed and finds nobody."""
 
     q = forms.CharField(
-        label=_("Name, last 4+ digits of the phone, or ID number"),
+        label=format_lazy(
+            _("Name, last {digits}+ digits of the phone, or ID number"),
+            digits=PHONE_SEARCH_MIN_DIGITS,
+        ),
         required=False,
         max_length=directory.SEARCH_MAX_LENGTH,
         widget=NeverEchoedInput(

@@ -74,6 +74,10 @@ class Tag(models.Model):
         return self.name
 
 
+# Fewer digits than this would match a good part of any community: a search finds nobody.
+PHONE_SEARCH_MIN_DIGITS = 4
+
+
 class ResidentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Residents `user` may see: their own community's, or their street office's.
@@ -92,15 +96,15 @@ class ResidentQuerySet(models.QuerySet):
     def matching(self, text):
         """Residents found by a desk search.
 
-        A valid ID number is hashed and matched exactly; four or more digits match
-        the end of the phone number; anything else is part of a name.
+        A valid ID number is hashed and matched exactly; PHONE_SEARCH_MIN_DIGITS or more
+        digits match the end of the phone number; anything else is part of a name.
         """
         text = text.strip()
         if id_numbers.is_valid(text):
             return self.filter(id_number_hash=id_numbers.digest(text))
         digits = text.replace("-", "").replace(" ", "")
         if digits.isdigit():
-            if len(digits) < 4:
+            if len(digits) < PHONE_SEARCH_MIN_DIGITS:
                 return self.none()
             return self.filter(phone__endswith=digits)
         return self.filter(name__contains=text)

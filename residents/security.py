@@ -24,7 +24,7 @@ class LockoutBackend(AxesStandaloneBackend):
 
 
 def start_session_clock(sender, request, user, **kwargs):
-    """A new sign-in starts a new 12 hours, even if the browser kept its session."""
+    """A new sign-in starts the session's clock again, even if the browser kept its session."""
     now = time.time()
     request.session["signed_in_at"] = now
     request.session["last_seen_at"] = now
@@ -59,10 +59,20 @@ class StaffSessionMiddleware:
         last_seen_at = session.get("last_seen_at", now)
         if now - last_seen_at > settings.SESSION_IDLE_SECONDS:
             logout(request)
-            messages.info(request, _("You were signed out after 30 minutes without activity."))
+            minutes = settings.SESSION_IDLE_SECONDS // 60
+            messages.info(
+                request,
+                _("You were signed out after %(minutes)d minutes without activity.")
+                % {"minutes": minutes},
+            )
         elif now - signed_in_at > settings.SESSION_MAX_SECONDS:
             logout(request)
-            messages.info(request, _("You were signed out: a session lasts at most 12 hours."))
+            hours = settings.SESSION_MAX_SECONDS // 3600
+            messages.info(
+                request,
+                _("You were signed out: a session lasts at most %(hours)d hours.")
+                % {"hours": hours},
+            )
         elif now - last_seen_at >= 60 or "last_seen_at" not in session:
             # At most one session write a minute, not one per keystroke of an htmx search.
             session["last_seen_at"] = now

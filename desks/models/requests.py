@@ -232,6 +232,15 @@ class OwnedWork(models.Model):
             Q(closed_at__isnull=True) | Q(closed_at__gt=moment)
         )
 
+    @property
+    def community_of_work(self) -> int:
+        """The id of the community whose work this is (each kind says how it knows)."""
+        raise NotImplementedError
+
+    def may_be_closed_by(self, user) -> bool:
+        """Its owner closes it, or a head of its community (who may close anyone's)."""
+        return self.owner_id == user.pk or user.is_head_of(self.community_of_work)
+
     def close(self, user, now, resolution: str) -> None:
         self.closed_at, self.closed_by, self.resolution = now, user, resolution
         self.save(update_fields=["closed_at", "closed_by", "resolution"])
@@ -289,3 +298,7 @@ class FollowUp(OwnedWork):
             if update_fields is not None:
                 update_fields = {*update_fields, "community"}
         super().save(*args, update_fields=update_fields, **kwargs)
+
+    @property
+    def community_of_work(self) -> int:
+        return self.community_id

@@ -237,3 +237,7 @@ class CallBack(OwnedWork):
 
     def __str__(self):
         return f"{self.rating} → {self.owner}"
+
+    @property
+    def community_of_work(self) -> int:
+        return self.rating.request.community_id

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from desks.models import Assignment, DutySlot, User
+from desks.models import Assignment, DutySlot, SwapRequest, User
 
 
 class SlotChoiceField(forms.ModelChoiceField):
@@ -61,4 +61,6 @@ class CompLeaveForm(forms.Form):
 
 
 class RefusalForm(forms.Form):
-    reason = forms.CharField(label=_("Why"), max_length=300, required=False)
+    reason = forms.CharField(
+        label=_("Why"), max_length=SwapRequest._meta.get_field("refusal").max_length, required=False
+    )

@@ -24,6 +24,7 @@ from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm
 from residents import directory
 from residents.forms import SearchForm
+from residents.models import PHONE_SEARCH_MIN_DIGITS
 
 RESIDENT_RESULTS = 8
 TONIGHT_SHOWN = 50
@@ -270,9 +271,7 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         community_id=request.user.community_id,
     )
-    if follow_up.owner_id != request.user.pk and not request.user.is_head_of(
-        follow_up.community_id
-    ):
+    if not follow_up.may_be_closed_by(request.user):
         raise PermissionDenied
     form = CloseFollowUpForm(request.POST)
     if form.is_valid():
@@ -309,7 +308,10 @@ def _desk_context(user, now, form) -> dict:
 
 
 def _form_context(user, now) -> dict:
-    return {"quick_items": request_log.most_used_items(user.community_id, now)}
+    return {
+        "quick_items": request_log.most_used_items(user.community_id, now),
+        "phone_search_digits": PHONE_SEARCH_MIN_DIGITS,
+    }
 
 
 def _duty_context(user, now) -> dict:

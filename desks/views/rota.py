@@ -124,6 +124,7 @@ def _approvals(head: User, now: dt.datetime) -> dict:
         "pending_leaves": leaves,
         "unconfirmed": unconfirmed,
         "confirm_days": CONFIRM_DAYS,
+        "refusal_form": RefusalForm(),
     }
 
 

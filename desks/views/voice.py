@@ -193,9 +193,7 @@ def close_call_back(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         rating__request__community_id=request.user.community_id,
     )
-    if call_back.owner_id != request.user.pk and not request.user.is_head_of(
-        call_back.rating.request.community_id
-    ):
+    if not call_back.may_be_closed_by(request.user):
         raise PermissionDenied
     form = CloseCallBackForm(request.POST)
     if form.is_valid():

@@ -27,7 +27,17 @@ def test_five_failed_logins_lock_the_account_with_a_chinese_message(client):
     assert "登录失败次数过多" in response.text
     assert "15 分钟" in response.text
     assert "_auth_user_id" not in client.session
-    assert worker.pk  # the account itself is untouched
+    worker.refresh_from_db()
+    assert worker.is_active  # the account itself is untouched
+
+
+def test_the_lockout_message_states_the_cool_off_that_applies(client, settings):
+    settings.AXES_COOLOFF_TIME = dt.timedelta(minutes=40)
+    make_user(username="wangli")
+    for _ in range(6):
+        response = client.post(LOGIN, {"username": "wangli", "password": "wrong"})
+    assert response.status_code == 429
+    assert "请 40 分钟后再试" in response.text
 
 
 def test_a_few_failures_do_not_lock_and_a_success_clears_them(client):
@@ -81,6 +91,15 @@ def test_the_login_page_says_why_the_session_ended(client, clock):
     clock.advance(dt.timedelta(minutes=31))
     response = client.get(DESK, follow=True)
     assert "30 分钟" in response.text
+
+
+def test_the_signed_out_message_states_the_idle_limit_that_applies(client, clock, settings):
+    settings.SESSION_IDLE_SECONDS = 10 * 60
+    clock.stop_at(START)
+    client.force_login(make_user())
+    client.get(DESK)
+    clock.advance(dt.timedelta(minutes=11))
+    assert "您已 10 分钟未操作" in client.get(DESK, follow=True).text
 
 
 def csp_of(response):

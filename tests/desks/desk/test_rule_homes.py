@@ -12,6 +12,7 @@ from desks.desk.request_log import delete_request, log_request
 from desks.models import FollowUp, Outcome, ServiceRequest
 from desks.reports.monthly import MonthlyReport
 from desks.rota.duty import assign, make_slots
+from residents.models import PHONE_SEARCH_MIN_DIGITS
 from tests.clock import at
 from tests.factories import (
     make_request,
@@ -220,3 +221,29 @@ def test_a_deleted_request_leaves_the_follow_up_queue_the_overview_and_the_repor
     assert [c.today for c in overview.context["communities"]] == [0]
     report = MonthlyReport(scope_for(worker), Month(2026, 11)).summary()
     assert dict((row.label, row.current) for row in report.rows)["办事登记数"] == 0
+
+
+# Who may close a follow-up: its owner, or a head of its community
+
+
+def test_a_colleague_cannot_close_a_follow_up_they_do_not_own_but_the_head_can(
+    client, community, worker, colleague, head, item, slot
+):
+    follow_up = follow_up_due(community, worker, item, EVENING.date())
+    url = reverse("desks:close_follow_up", args=[follow_up.pk])
+
+    client.force_login(colleague)
+    assert client.post(url, {"resolution": "我来关"}).status_code == 403
+    follow_up.refresh_from_db()
+    assert follow_up.closed_at is None
+
+    client.force_login(head)
+    assert client.post(url, {"resolution": "负责人已处理"}).status_code == 302
+    follow_up.refresh_from_db()
+    assert follow_up.closed_by == head
+
+
+def test_the_resident_search_states_the_digits_it_needs(client, worker, slot):
+    client.force_login(worker)
+    page = client.get(reverse("desks:home")).text
+    assert f"按姓名或电话后 {PHONE_SEARCH_MIN_DIGITS} 位以上查找" in page
