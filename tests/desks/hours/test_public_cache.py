@@ -102,6 +102,15 @@ def test_pages_say_public_with_a_short_max_age_for_nginx_and_browsers(client, ce
         assert "public" in control and f"max-age={public_cache.SHARED_MAX_AGE}" in control
 
 
+def test_a_kept_page_carries_the_headers_of_the_whole_stack(client, centre):
+    fresh = client.get(centre.get_absolute_url())
+    unsignalled_rename(centre, "改名社区")
+    kept = client.get(centre.get_absolute_url())
+    assert "和平社区" in kept.text
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control"):
+        assert kept.headers[header] == fresh.headers[header]
+
+
 def test_a_signed_in_user_never_gets_or_makes_the_shared_copy(client, centre):
     client.get(centre.get_absolute_url())
     unsignalled_rename(centre, "改名社区")
