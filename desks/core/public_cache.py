@@ -20,7 +20,7 @@ Two lifetimes:
   window's edge without any save, so a page may show the old status this long.
 - SHARED_MAX_AGE, the `max-age` sent to nginx's proxy_cache and to browsers, which
   the purge cannot reach: a change made in the admin takes at most this long to get
-  past them. Short, yet nginx still renders a crowded page once per 10 s, not per hit.
+  past them. Short, yet nginx still asks Django for a crowded page once per 10 s only.
 """
 
 import functools
