@@ -23,9 +23,9 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, so a slow leak never grows without bound; but rarely:
-# a new worker starts with an empty public-page cache (desks/public_cache.py) and
-# renders every page again. At 5,000 the 5 workers recycled every few seconds under
-# the benchmark's load, and the cached page fell to 0.4x a trivial app
+# with the default locmem:// cache a new worker starts with an empty page cache and
+# renders every public page again (with CACHE_URL=redis://… it shares the others').
+# At 5,000 the 5 workers recycled every few seconds under the benchmark's load
 # (benchmarks/RESULTS.md); at 100,000 a worker lives a few minutes at full load.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 100_000))
 max_requests_jitter = max_requests // 10

@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_http.py --database servicedesk_bench
 
-For each page, uncached (CACHE_URL=dummycache://) and cached (the per-process cache):
+For each page, uncached (CACHE_URL=dummycache://) and cached (Django's page cache,
+locmem:// per process, desks/core/public_cache.py):
 Django on gunicorn with production settings, against trivial_app.py answering the
 very same bytes (headers and body) on the same gunicorn configuration. Uncached,
 floor_app.py also answers those bytes from a Django view through the whole

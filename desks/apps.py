@@ -8,9 +8,12 @@ class DesksConfig(AppConfig):
     verbose_name = _("Service desks")
 
     def ready(self):
+        from desks.core import public_cache
         from desks.core.roles import sync_role_groups, sync_user_groups
         from desks.desk.anonymisation import forget_resident
         from residents.signals import resident_anonymised
+
+        public_cache.connect_receivers()
 
         post_migrate.connect(sync_role_groups, dispatch_uid="desks.sync_role_groups")
         post_save.connect(

@@ -3,18 +3,14 @@
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control, cache_page
-from django.views.decorators.http import require_safe
 
 from desks import hours
 from desks.core.dates import BadDate, parse_day
+from desks.core.public_cache import public_page
 from desks.models import Community
-from desks.views.public import PUBLIC_CACHE_SECONDS
 
 
-@require_safe
-@cache_page(PUBLIC_CACHE_SECONDS)
-@cache_control(public=True)
+@public_page
 def hours_on(request: HttpRequest) -> JsonResponse:
     try:
         day = parse_day(request.GET.get("date"), default=timezone.localdate())

@@ -7,18 +7,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.cache import cache_control, cache_page
-from django.views.decorators.http import require_safe
 
 from desks import hours
 from desks.core.dates import BadDate, parse_day
+from desks.core.public_cache import public_page
 from desks.hours import calendar_feed, structured_data
 from desks.models import Community, ServiceCategory, ServiceItem
 from desks.voice import feedback
 
-# Hours change at most at window edges; a minute's staleness is fine for residents
-# and lets a proxy or the per-view cache answer a crowd.
-PUBLIC_CACHE_SECONDS = 60
 LOOKAHEAD_DAYS = 14
 WEEK_DAYS = 7
 FEED_DAYS = 60
@@ -27,17 +23,12 @@ FEED_DAYS = 60
 HOME_PAGE_SIZE = 50
 
 
-def public(view):
-    """GET/HEAD only, cached per URL and language, and cacheable by proxies."""
-    return require_safe(cache_page(PUBLIC_CACHE_SECONDS)(cache_control(public=True)(view)))
-
-
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     body = render_to_string("public/bad_request.html", {"message": message}, request)
     return HttpResponseBadRequest(body)
 
 
-@public
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
@@ -86,7 +77,7 @@ def _page_number(value: str | None) -> int:
     )
 
 
-@public
+@public_page
 def community(request: HttpRequest, slug: str) -> HttpResponse:
     centre = get_object_or_404(Community.objects.select_related("street_office"), slug=slug)
     now = timezone.now()
@@ -113,7 +104,7 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@public
+@public_page
 def community_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     centre = get_object_or_404(Community.objects.select_related("street_office"), slug=slug)
     today = timezone.localdate()

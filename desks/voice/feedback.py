@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from desks import hours
+from desks.core import public_cache
 from desks.models import (
     CallBack,
     Community,
@@ -106,10 +107,13 @@ def cast_vote(
 def use_top(voting_round: VotingRound, size: int = MENU_SIZE) -> list[MenuItem]:
     """Make the round's menu its `size` most voted items, replacing any earlier pick."""
     voting_round.menu.all().delete()
-    return MenuItem.objects.bulk_create(
+    menu = MenuItem.objects.bulk_create(
         MenuItem(round=voting_round, service_item=item, position=position)
         for position, item in enumerate(voting_round.ranking()[:size])
     )
+    # bulk_create sends no post_save: the community page shows this menu.
+    transaction.on_commit(public_cache.purge)
+    return menu
 
 
 def tonight_menu(community: Community) -> list[ServiceItem]:

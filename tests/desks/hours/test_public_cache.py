@@ -1,173 +1,344 @@
-"""The WSGI cache in front of Django: it keeps only what is public, and only for a while."""
+"""The public pages' one cache: it serves a page again, and forgets it when its data changes."""
 
-from wsgiref.util import setup_testing_defaults
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.wsgi import get_wsgi_application
+import time_machine
+from django.core.cache import cache
 
-from desks.public_cache import STALE_SECONDS, PublicPageCache
-from tests.factories import make_community
+from desks.core import public_cache
+from desks.models import (
+    CalendarDay,
+    Community,
+    DateOverride,
+    MenuItem,
+    Role,
+    ServiceCategory,
+    ServiceItem,
+    StreetOffice,
+    VotingRound,
+    WeeklyWindow,
+)
+from desks.voice import feedback
+from tests.factories import PASSWORD, make_community, make_service_item, make_user
 
+pytestmark = pytest.mark.django_db
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-def counting_app(status="200 OK", headers=None):
-    calls = []
-
-    def app(environ, start_response):
-        calls.append(environ["PATH_INFO"])
-        start_response(
-            status,
-            headers
-            if headers is not None
-            else [("Cache-Control", "public, max-age=60"), ("Content-Type", "text/plain")],
-        )
-        return [f"page {len(calls)}".encode()]
-
-    app.calls = calls
-    return app
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+TUESDAY_AFTERNOON = dt.datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI)
+THURSDAY = dt.date(2026, 11, 26)
 
 
-def get(app, path="/", method="GET", **headers):
-    environ = {"PATH_INFO": path, "REQUEST_METHOD": method, **headers}
-    setup_testing_defaults(environ)
-    answer = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        answer["status"], answer["headers"] = status, dict(response_headers)
-
-    body = b"".join(app(environ, start_response))
-    return answer["status"], answer["headers"], body
-
-
-def test_a_public_page_is_served_from_memory_until_its_max_age():
-    clock, inner = Clock(), counting_app()
-    app = PublicPageCache(inner, clock=clock)
-    assert get(app)[2] == b"page 1"
-    clock.now += 59
-    assert get(app)[2] == b"page 1"
-    clock.now += 2
-    assert get(app)[2] == b"page 2"
-    assert len(inner.calls) == 2
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    """A real cache, as in production with the default CACHE_URL (one per process)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "test-public-cache",
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
 
 
-def test_while_one_request_fetches_an_expired_page_the_others_get_the_old_copy():
-    clock, seen_meanwhile = Clock(), []
-
-    def app(environ, start_response):
-        app.calls += 1
-        if app.calls == 2:  # the refresh: meanwhile, another request for the same page
-            seen_meanwhile.append(get(cache)[2])
-        start_response("200 OK", [("Cache-Control", "public, max-age=60")])
-        return [f"page {app.calls}".encode()]
-
-    app.calls = 0
-    cache = PublicPageCache(app, clock=clock)
-    get(cache)
-    clock.now += 61
-    assert get(cache)[2] == b"page 2"
-    assert seen_meanwhile == [b"page 1"]
-    assert app.calls == 2  # the request that came meanwhile did not render the page again
-    assert get(cache)[2] == b"page 2" and not cache.refreshing
+@pytest.fixture(autouse=True)
+def tuesday_afternoon():
+    with time_machine.travel(TUESDAY_AFTERNOON, tick=False):
+        yield
 
 
-def test_a_copy_past_the_stale_window_is_never_served():
-    clock, seen_meanwhile = Clock(), []
-
-    def app(environ, start_response):
-        app.calls += 1
-        if app.calls == 2:
-            clock.now += STALE_SECONDS  # the refresh is slow: the old copy is now too old
-            seen_meanwhile.append(get(cache)[2])
-        start_response("200 OK", [("Cache-Control", "public, max-age=60")])
-        return [f"page {app.calls}".encode()]
-
-    app.calls = 0
-    cache = PublicPageCache(app, clock=clock)
-    get(cache)
-    clock.now += 61
-    get(cache)
-    assert seen_meanwhile == [b"page 3"]
+@pytest.fixture
+def centre():
+    community = make_community(name="和平社区", address="和平路1号")
+    make_service_item(name="居民医保参保登记", category=ServiceCategory.objects.create(name="医保"))
+    return community
 
 
-def test_a_head_request_never_claims_the_refresh():
-    clock, inner = Clock(), counting_app()
-    app = PublicPageCache(inner, clock=clock)
-    get(app)
-    clock.now += 61
-    get(app, method="HEAD")
-    assert not app.refreshing
-    assert get(app)[2] == b"page 3"
+def unsignalled_rename(community, name):
+    """A change the page cache is not told about, to show what it keeps."""
+    Community.objects.filter(pk=community.pk).update(name=name)
+
+
+def test_a_public_page_is_served_from_the_cache(client, centre, django_assert_num_queries):
+    client.get(centre.get_absolute_url())
+    unsignalled_rename(centre, "改名社区")
+    with django_assert_num_queries(0):
+        body = client.get(centre.get_absolute_url()).text
+    assert "和平社区" in body and "改名社区" not in body
 
 
 @pytest.mark.parametrize(
-    "headers",
-    [
-        [("Cache-Control", "private, max-age=60")],
-        [("Cache-Control", "no-store")],
-        [("Cache-Control", "public, max-age=60"), ("Set-Cookie", "a=b")],
-        [("Cache-Control", "public, max-age=60"), ("Vary", "Cookie")],
-        [],
-    ],
+    "path", ["/", "/?date=2026-11-26", "/api/hours/", "/api/hours/?community={slug}"]
 )
-def test_anything_not_marked_shareable_is_never_kept(headers):
-    inner = counting_app(headers=headers)
-    app = PublicPageCache(inner)
-    get(app)
-    get(app)
-    assert len(inner.calls) == 2
+def test_every_public_url_is_kept_with_its_query(client, centre, path):
+    path = path.format(slug=centre.slug)
+    client.get(path)
+    unsignalled_rename(centre, "改名社区")
+    assert "和平社区" in client.get(path).content.decode()
+    another_query = path + ("&" if "?" in path else "?") + "page=1"
+    assert "改名社区" in client.get(another_query).content.decode()
 
 
-def test_requests_with_a_cookie_or_from_htmx_always_reach_django():
-    inner = counting_app()
-    app = PublicPageCache(inner)
-    get(app)
-    get(app, HTTP_COOKIE="sessionid=abc")
-    get(app, HTTP_HX_REQUEST="true")
-    get(app, method="POST")
-    assert len(inner.calls) == 4
+def test_the_calendar_feed_is_kept_too(client, centre):
+    path = f"/c/{centre.slug}/hours.ics"
+    client.get(path)
+    DateOverride.objects.bulk_create([DateOverride(community=centre, date=THURSDAY, reason="台风")])
+    assert "台风" not in client.get(path).content.decode()
 
 
-def test_errors_are_not_kept():
-    inner = counting_app(status="400 Bad Request")
-    app = PublicPageCache(inner)
-    get(app)
-    get(app)
-    assert len(inner.calls) == 2
+def test_chinese_and_english_pages_are_kept_apart(client, centre):
+    path = f"/c/{centre.slug}/"
+    assert "地址" in client.get(path).text
+    assert "Address" in client.get(f"/en{path}").text
+    assert "地址" in client.get(path).text
 
 
-def test_the_cache_never_keeps_more_bytes_than_its_budget():
-    inner = counting_app()
-    app = PublicPageCache(inner, max_bytes=20)  # each page is b"page N": 6 bytes
-    for day in range(10):
-        get(app, QUERY_STRING=f"date=2026-11-{day + 10}")
-        assert app.size <= 20 and app.size == sum(len(e.body) for e in app.entries.values())
-    assert len(app.entries) <= 3
+def test_pages_say_public_with_a_short_max_age_for_nginx_and_browsers(client, centre):
+    for path in ("/", centre.get_absolute_url(), "/api/hours/"):
+        control = client.get(path).headers["Cache-Control"]
+        assert "public" in control and f"max-age={public_cache.SHARED_MAX_AGE}" in control
 
 
-def test_each_query_string_is_its_own_page():
-    inner = counting_app()
-    app = PublicPageCache(inner)
-    get(app, QUERY_STRING="date=2026-11-24")
-    get(app, QUERY_STRING="date=2026-11-25")
-    assert len(inner.calls) == 2
+def test_a_kept_page_carries_the_headers_of_the_whole_stack(client, centre):
+    fresh = client.get(centre.get_absolute_url())
+    unsignalled_rename(centre, "改名社区")
+    kept = client.get(centre.get_absolute_url())
+    assert "和平社区" in kept.text
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Cache-Control"):
+        assert kept.headers[header] == fresh.headers[header]
 
 
-# Outside a test transaction: a real WSGI request opens and closes its own connection.
-@pytest.mark.django_db(transaction=True)
-def test_in_front_of_django_it_keeps_public_pages_and_not_the_desk(settings):
-    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
-    production_app = PublicPageCache(get_wsgi_application())
-    make_community(name="和平社区")
-    status, _, body = get(production_app, "/", HTTP_HOST="127.0.0.1")
-    assert status.startswith("200") and "和平社区".encode() in body
-    status, _, _ = get(production_app, "/desk/", HTTP_HOST="127.0.0.1")
-    assert status.startswith("302")
-    keys = [key[2] for key in production_app.entries]
-    assert "/" in keys and "/desk/" not in keys
+def test_a_signed_in_user_never_gets_or_makes_the_shared_copy(client, centre):
+    client.get(centre.get_absolute_url())
+    unsignalled_rename(centre, "改名社区")
+    client.force_login(make_user(role=Role.OFFICE, street_office=centre.street_office))
+    assert "改名社区" in client.get(centre.get_absolute_url()).text
+    client.logout()
+    assert "和平社区" in client.get(centre.get_absolute_url()).text
+
+
+def test_an_htmx_request_is_answered_fresh(client, centre):
+    client.get("/")
+    unsignalled_rename(centre, "改名社区")
+    assert "改名社区" in client.get("/", headers={"HX-Request": "true"}).text
+
+
+def test_errors_are_not_kept(client):
+    assert client.get("/c/xinjian/").status_code == 404
+    assert client.get("/?date=2026-13-01").status_code == 400
+    office = StreetOffice.objects.create(name="新街道", slug="xin")
+    Community.objects.bulk_create(
+        [Community(name="新建社区", slug="xinjian", street_office=office)]
+    )
+    assert client.get("/c/xinjian/").status_code == 200
+
+
+def test_a_lost_generation_never_brings_old_pages_back(client, centre):
+    client.get("/")
+    unsignalled_rename(centre, "改名社区")
+    cache.delete(public_cache.GENERATION_KEY)  # e.g. Redis restarted without its data
+    assert "改名社区" in client.get("/").text
+
+
+def test_a_change_purges_only_once_it_is_committed(centre, django_capture_on_commit_callbacks):
+    before = public_cache.generation()
+    with django_capture_on_commit_callbacks() as callbacks:
+        centre.name = "改名社区"
+        centre.save(update_fields=["name"])
+        assert public_cache.generation() == before
+    for callback in callbacks:
+        callback()
+    assert public_cache.generation() > before
+
+
+def closed_round(community):
+    """A round that closed in October, stored without telling the page cache."""
+    return VotingRound.objects.bulk_create(
+        [
+            VotingRound(
+                community=community,
+                title="秋季点单",
+                opens_at=dt.datetime(2026, 10, 1, tzinfo=SHANGHAI),
+                closes_at=dt.datetime(2026, 10, 8, tzinfo=SHANGHAI),
+            )
+        ]
+    )[0]
+
+
+def _rename_office(centre):
+    centre.street_office.name = "新名街道"
+    centre.street_office.save(update_fields=["name"])
+    return "/", "新名街道"
+
+
+def _rename_community(centre):
+    centre.name = "改名社区"
+    centre.save(update_fields=["name"])
+    return "/", "改名社区"
+
+
+def _move_community(centre):
+    centre.address = "幸福路9号"
+    centre.save(update_fields=["address"])
+    return centre.get_absolute_url(), "幸福路9号"
+
+
+def _weekly_window(centre):
+    WeeklyWindow.objects.create(
+        community=centre, weekday=THURSDAY.isoweekday(), start=dt.time(19), end=dt.time(21)
+    )
+    return centre.get_absolute_url(), "19:00–21:00"
+
+
+def _date_override(centre):
+    DateOverride.objects.create(community=centre, date=THURSDAY, reason="台风停止开放")
+    return centre.get_absolute_url(), "台风停止开放"
+
+
+def _office_date_override(centre):
+    DateOverride.objects.create(
+        street_office=centre.street_office, date=THURSDAY, reason="街道统一闭馆"
+    )
+    return "/api/hours/?date=2026-11-26", "街道统一闭馆"
+
+
+def _calendar_correction(centre):
+    CalendarDay.objects.create(date=THURSDAY, kind=CalendarDay.Kind.HOLIDAY, name="临时假日")
+    return centre.get_absolute_url(), "临时假日"
+
+
+def _rename_category(centre):
+    category = ServiceCategory.objects.get(name="医保")
+    category.name = "医疗保障"
+    category.save(update_fields=["name"])
+    return centre.get_absolute_url(), "医疗保障"
+
+
+def _change_what_to_bring(centre):
+    item = ServiceItem.objects.get(name="居民医保参保登记")
+    item.materials = "社保卡"
+    item.save(update_fields=["materials"])
+    return centre.get_absolute_url(), "社保卡"
+
+
+def _open_voting_round(centre):
+    VotingRound.objects.create(community=centre, title="秋季点单", opens_at=TUESDAY_AFTERNOON)
+    return centre.get_absolute_url(), f"/c/{centre.slug}/vote/"
+
+
+def _menu_item(centre):
+    voting_round = closed_round(centre)
+    MenuItem.objects.create(round=voting_round, service_item=make_service_item(name="测血压"))
+    return centre.get_absolute_url(), "测血压"
+
+
+def _menu_from_the_votes(centre):
+    voting_round = closed_round(centre)
+    feedback.cast_vote(voting_round, "device", TUESDAY_AFTERNOON, ServiceItem.objects.get())
+    feedback.use_top(voting_round)
+    return centre.get_absolute_url(), "居民医保参保登记</li>"
+
+
+CHANGES = [
+    _rename_office,
+    _rename_community,
+    _move_community,
+    _weekly_window,
+    _date_override,
+    _office_date_override,
+    _calendar_correction,
+    _rename_category,
+    _change_what_to_bring,
+    _open_voting_round,
+    _menu_item,
+    _menu_from_the_votes,
+]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__.strip("_"))
+def test_the_next_request_after_a_saved_change_shows_it(
+    client, centre, change, django_capture_on_commit_callbacks
+):
+    for path in ("/", centre.get_absolute_url(), "/api/hours/?date=2026-11-26"):
+        client.get(path)
+    with django_capture_on_commit_callbacks(execute=True):
+        path, shown = change(centre)
+    assert shown in client.get(path).content.decode()
+
+
+def test_the_next_request_after_a_deletion_shows_it(
+    client, centre, django_capture_on_commit_callbacks
+):
+    closure = DateOverride.objects.create(community=centre, date=THURSDAY, reason="社区活动")
+    assert "社区活动" in client.get(centre.get_absolute_url()).text
+    with django_capture_on_commit_callbacks(execute=True):
+        closure.delete()
+    assert "社区活动" not in client.get(centre.get_absolute_url()).text
+
+
+def as_posted(page) -> dict:
+    """The admin page's form and inlines, filled in as the browser would post them."""
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is not None and value is not False:
+                data[field.html_name] = "on" if value is True else value
+    return data
+
+
+@pytest.fixture
+def office_staff(client, centre):
+    staff = make_user(role=Role.OFFICE, street_office=centre.street_office)
+    client.login(username=staff.username, password=PASSWORD)
+    return staff
+
+
+def test_a_community_renamed_in_the_admin_shows_on_the_next_public_request(
+    client, centre, office_staff, django_capture_on_commit_callbacks
+):
+    anonymous = type(client)()
+    assert "和平社区" in anonymous.get("/").text
+    change = f"/admin/desks/community/{centre.pk}/change/"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(change, {**as_posted(client.get(change)), "name": "改名社区"})
+    assert answer.status_code == 302
+    assert "改名社区" in anonymous.get("/").text
+
+
+def test_a_closure_added_in_the_admin_shows_on_the_next_public_request(
+    client, centre, office_staff, django_capture_on_commit_callbacks
+):
+    anonymous = type(client)()
+    assert "台风停止开放" not in anonymous.get(f"/c/{centre.slug}/").text
+    add = "/admin/desks/dateoverride/add/"
+    closure = {"community": centre.pk, "date": "2026-11-26", "reason": "台风停止开放"}
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(add, {**as_posted(client.get(add)), **closure})
+    assert answer.status_code == 302
+    assert "台风停止开放" in anonymous.get(f"/c/{centre.slug}/").text
+
+
+def test_weekly_hours_changed_in_the_admin_show_on_the_next_public_request(
+    client, centre, office_staff, django_capture_on_commit_callbacks
+):
+    anonymous = type(client)()
+    assert "19:00–21:00" not in anonymous.get(f"/c/{centre.slug}/").text
+    change = f"/admin/desks/community/{centre.pk}/change/"
+    data = as_posted(client.get(change))
+    prefix = next(name for name in data if name.endswith("-TOTAL_FORMS")).removesuffix(
+        "-TOTAL_FORMS"
+    )
+    thursday_evening = {"weekday": THURSDAY.isoweekday(), "start": "19:00", "end": "21:00"}
+    data.update({f"{prefix}-0-{name}": value for name, value in thursday_evening.items()})
+    data[f"{prefix}-TOTAL_FORMS"] = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(change, data)
+    assert answer.status_code == 302
+    assert "19:00–21:00" in anonymous.get(f"/c/{centre.slug}/").text
