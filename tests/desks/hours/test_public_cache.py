@@ -1,10 +1,8 @@
 """The public pages' one cache: it serves a page again, and forgets it when its data changes."""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.cache import cache
 
 from desks.core import public_cache
@@ -21,12 +19,12 @@ from desks.models import (
     WeeklyWindow,
 )
 from desks.voice import feedback
+from tests.clock import at
 from tests.factories import PASSWORD, make_community, make_service_item, make_user
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-TUESDAY_AFTERNOON = dt.datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI)
+TUESDAY_AFTERNOON = at(2026, 11, 24, 15)
 THURSDAY = dt.date(2026, 11, 26)
 
 
@@ -45,9 +43,8 @@ def page_cache(settings):
 
 
 @pytest.fixture(autouse=True)
-def tuesday_afternoon():
-    with time_machine.travel(TUESDAY_AFTERNOON, tick=False):
-        yield
+def tuesday_afternoon(clock):
+    clock.stop_at(TUESDAY_AFTERNOON)
 
 
 @pytest.fixture
@@ -161,8 +158,8 @@ def closed_round(community):
             VotingRound(
                 community=community,
                 title="秋季点单",
-                opens_at=dt.datetime(2026, 10, 1, tzinfo=SHANGHAI),
-                closes_at=dt.datetime(2026, 10, 8, tzinfo=SHANGHAI),
+                opens_at=at(2026, 10, 1),
+                closes_at=at(2026, 10, 8),
             )
         ]
     )[0]
