@@ -5,7 +5,7 @@ import uuid
 
 from django.utils import timezone
 
-from desks.core.dates import Month, first_of_month
+from desks.core.dates import Month, day_bounds, first_of_month
 from desks.demo import COMMUNITIES, DEMO_NAMESPACE
 from desks.models import (
     Absence,
@@ -116,7 +116,7 @@ def rota(now):
     """
     created = 0
     this_month = first_of_month(timezone.localdate(now))
-    next_month = first_of_month(this_month + dt.timedelta(days=32))
+    next_month = Month.containing(this_month).next.first_day
     past_months = [this_month]
     for _ in range(HISTORY_MONTHS):
         past_months.insert(0, first_of_month(past_months[0] - dt.timedelta(days=1)))
@@ -167,7 +167,7 @@ def _served(community, head, month, now):
     """
     created = 0
     yesterday = timezone.localdate(now) - dt.timedelta(days=1)
-    until = dt.datetime.combine(yesterday, dt.time.min, tzinfo=timezone.get_current_timezone())
+    until = day_bounds(yesterday)[0]
     finished = Assignment.objects.filter(
         slot__community=community,
         starts_at__gte=Month.containing(month).bounds()[0],

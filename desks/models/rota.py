@@ -89,6 +89,10 @@ class DutySlot(models.Model):
         assigned = getattr(self, "assigned_count", None)
         if assigned is None:
             assigned = self.assignments.count()  # no query when prefetched
+        return self.shortfall_with(assigned)
+
+    def shortfall_with(self, assigned: int) -> int:
+        """The shortfall once `assigned` workers are on it (the planner counts as it fills)."""
         return max(self.workers_needed - assigned, 0)
 
 

@@ -144,8 +144,8 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
     for slot in slots:
         taken = on_slot[slot.pk]
         covered = set().union(*(tallies[pk].categories for pk in taken if pk in tallies))
-        missing = slot.workers_needed - len(taken)
-        if missing <= 0:
+        missing = slot.shortfall_with(len(taken))
+        if not missing:
             continue
         if slot.starts_at <= now:
             result.shortfalls.append(_shortfall(slot, taken, tallies, started=True))

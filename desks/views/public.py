@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from desks import hours
-from desks.core.dates import BadDate, parse_day
+from desks.core.dates import BadDate, day_bounds, parse_day
 from desks.core.public_cache import public_page
 from desks.hours import calendar_feed, structured_data
 from desks.models import Community, ServiceCategory, ServiceItem
@@ -49,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
     opening = hours.OpeningHours(communities, day, day + dt.timedelta(days=LOOKAHEAD_DAYS))
     if day != today:
         # Another day: what it looks like from that day's first moment.
-        now = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+        now = day_bounds(day)[0]
     rows = [(community, hours.status_at(opening, community, now)) for community in communities]
     return render(
         request,
