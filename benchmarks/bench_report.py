@@ -19,16 +19,16 @@ from django_setup import setup, timed
 
 REQUESTS_SQL = """
 SELECT r.logged_at >= %(cur)s AS current, count(*), coalesce(sum(r.count), 0),
-       count(*) FILTER (WHERE r.slot_id IS NOT NULL),
-       count(*) FILTER (WHERE r.slot_id IS NULL),
+       count(*) FILTER (WHERE {extended_r}),
+       count(*) FILTER (WHERE NOT {extended_r}),
        count(*) FILTER (WHERE r.resident_id IS NOT NULL),
        count(*) FILTER (WHERE r.resident_id IS NOT NULL AND EXISTS (
            SELECT 1 FROM desks_servicerequest e
-           WHERE e.deleted_at IS NULL AND e.resident_id = r.resident_id
+           WHERE {alive_e} AND e.resident_id = r.resident_id
              AND e.service_item_id = r.service_item_id
              AND e.logged_at < r.logged_at AND e.logged_at >= r.logged_at - interval '30 days'))
 FROM desks_servicerequest r
-WHERE r.deleted_at IS NULL AND r.community_id = ANY(%(ids)s)
+WHERE {alive_r} AND r.community_id = ANY(%(ids)s)
   AND r.logged_at >= %(prev)s AND r.logged_at < %(end)s
 GROUP BY 1
 """
@@ -47,10 +47,10 @@ SELECT m.current,
        count(*) FILTER (WHERE f.created_at >= m.first AND f.created_at < m.after),
        count(*) FILTER (WHERE f.closed_at >= m.first AND f.closed_at < m.after),
        count(*) FILTER (WHERE f.created_at < m.after AND f.due_on < m.next_day
-                        AND (f.closed_at IS NULL OR f.closed_at >= m.after)),
+                        AND (f.closed_at IS NULL OR f.closed_at > m.after)),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY f.closed_at - f.created_at)
            FILTER (WHERE f.closed_at >= m.first AND f.closed_at < m.after)
-FROM desks_followup f JOIN desks_servicerequest r ON r.id = f.request_id AND r.deleted_at IS NULL
+FROM desks_followup f JOIN desks_servicerequest r ON r.id = f.request_id AND {alive_r}
 CROSS JOIN (VALUES (true, %(cur)s::timestamptz, %(end)s::timestamptz, %(next_day)s::date),
                    (false, %(prev)s::timestamptz, %(cur)s::timestamptz, %(cur_day)s::date))
      AS m(current, first, after, next_day)
@@ -66,7 +66,7 @@ JOIN desks_community c ON c.id = r.community_id
 JOIN desks_serviceitem i ON i.id = r.service_item_id
 JOIN desks_servicecategory cat ON cat.id = i.category_id
 JOIN desks_user u ON u.id = r.logged_by_id
-WHERE r.deleted_at IS NULL AND r.community_id = ANY(%(ids)s)
+WHERE {alive_r} AND r.community_id = ANY(%(ids)s)
   AND r.logged_at >= %(prev)s AND r.logged_at < %(end)s
 GROUP BY GROUPING SETS ((1, c.name), (1, cat.name), (1, cat.name, i.name), (1, r.outcome),
                         (1, r.channel), (1, u.username, u.last_name, u.first_name))
@@ -77,7 +77,7 @@ SELECT (r.logged_at AT TIME ZONE %(tz)s)::date,
        extract(isodow FROM r.logged_at AT TIME ZONE %(tz)s)::int,
        GROUPING((r.logged_at AT TIME ZONE %(tz)s)::date), count(*)
 FROM desks_servicerequest r
-WHERE r.deleted_at IS NULL AND r.community_id = ANY(%(ids)s)
+WHERE {alive_r} AND r.community_id = ANY(%(ids)s)
   AND r.logged_at >= %(cur)s AND r.logged_at < %(end)s
 GROUP BY GROUPING SETS ((1), (2, 3))
 """
@@ -113,22 +113,34 @@ WHERE o.slug = %(office)s ORDER BY c.name
 """
 
 
-def served_condition(alias: str) -> str:
-    """The served-duty rule (desks.models.rota.SERVED) as SQL on the assignment `alias`.
+def rule_sql(model, condition, alias: str) -> str:
+    """A rule's `Q`, from its one home, as SQL on the table `alias` of `model`.
 
-    Compiled by the ORM from the rule's one home rather than retyped, so the two
-    sides cannot disagree on what "served" means; everything else stays hand-written.
+    Compiled by the ORM rather than retyped, so the hand-written side cannot disagree
+    with the app on what "served", "alive" or "extended hours" mean; the rest of the
+    SQL stays hand-written. (Overdue at month end needs the month's end per row, so
+    FOLLOW_UPS_SQL spells out OwnedWork.overdue_condition; check_agreement holds it.)
     """
     from django.db import connection
 
-    from desks.models import Assignment
-    from desks.models.rota import SERVED
-
-    query = Assignment.objects.filter(SERVED).query
+    query = model.objects.filter(condition).query
     sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
     assert not params, params
-    table = connection.ops.quote_name(Assignment._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     return f"({sql.replace(f'{table}.', f'{alias}.')})"
+
+
+def rules_sql() -> dict[str, str]:
+    """The placeholders of the SQL above, filled from the rules' homes."""
+    from desks.models import Assignment, ServiceRequest
+    from desks.models.rota import SERVED
+
+    return {
+        "{served_a}": rule_sql(Assignment, SERVED, "a"),
+        "{alive_r}": rule_sql(ServiceRequest, ServiceRequest.alive_condition(), "r"),
+        "{alive_e}": rule_sql(ServiceRequest, ServiceRequest.alive_condition(), "e"),
+        "{extended_r}": rule_sql(ServiceRequest, ServiceRequest.extended_hours_condition(), "r"),
+    }
 
 
 def hand_written(cursor, office_slug, month):
@@ -149,6 +161,7 @@ def hand_written(cursor, office_slug, month):
         "tz": settings.TIME_ZONE,
     }
     figures = {}
+    rules = rules_sql()
     for name, sql in (
         ("requests", REQUESTS_SQL),
         ("slots", SLOTS_SQL),
@@ -158,7 +171,9 @@ def hand_written(cursor, office_slug, month):
         ("comp_accrued", COMP_ACCRUED_SQL),
         ("comp_taken", COMP_TAKEN_SQL),
     ):
-        cursor.execute(sql.replace("{served_a}", served_condition("a")), params)
+        for placeholder, rule in rules.items():
+            sql = sql.replace(placeholder, rule)
+        cursor.execute(sql, params)
         figures[name] = cursor.fetchall()
     return communities, figures
 

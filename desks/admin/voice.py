@@ -36,7 +36,7 @@ class VotingRoundAdmin(OutOfScopeIs404, admin.ModelAdmin):
     fields = ("community", "title", "opens_at", "closes_at", "ranking")
     readonly_fields = ("ranking",)
     inlines = (MenuItemInline,)
-    actions = ("open_now", "close_now", "use_top_eight")
+    actions = ("open_now", "close_now", "use_top")
 
     def get_queryset(self, request):
         return (
@@ -103,12 +103,13 @@ class VotingRoundAdmin(OutOfScopeIs404, admin.ModelAdmin):
     @admin.action(
         description=format_lazy(_("Use the top {size} as the evening menu"), size=MENU_SIZE)
     )
-    def use_top_eight(self, request, queryset):
+    def use_top(self, request, queryset):
         for voting_round in queryset:
             feedback.use_top(voting_round)
         self.message_user(
             request,
-            _("The evening menu of the selected rounds is now their 8 most voted services."),
+            _("The evening menu of the selected rounds is now their %(size)d most voted services.")
+            % {"size": MENU_SIZE},
             messages.SUCCESS,
         )
 

@@ -25,6 +25,7 @@ Two lifetimes:
 
 import functools
 import hashlib
+import logging
 import secrets
 
 from django.conf import settings
@@ -46,6 +47,8 @@ from desks.models import (
     VotingRound,
     WeeklyWindow,
 )
+
+logger = logging.getLogger(__name__)
 
 PAGE_SECONDS = 60
 SHARED_MAX_AGE = 10
@@ -83,11 +86,18 @@ def generation() -> int:
 
 
 def purge() -> None:
-    """Make every app server render the public pages again on their next request."""
+    """Make every app server render the public pages again on their next request.
+
+    A cache that cannot be reached is logged, not raised: the change is saved, and the
+    pages kept before it expire on their own within PAGE_SECONDS.
+    """
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no number yet (or a cache that keeps nothing)
-        cache.add(GENERATION_KEY, _fresh_start(), timeout=None)
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # no number yet (or a cache that keeps nothing)
+            cache.add(GENERATION_KEY, _fresh_start(), timeout=None)
+    except Exception:
+        logger.exception("The public pages' cache could not be purged")
 
 
 def _fresh_start() -> int:
@@ -140,12 +150,21 @@ class PublicPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or not _may_share(request):
             return self.get_response(request)
-        key = _page_key(request)
-        if (response := cache.get(key)) is not None:
-            return response
+        try:
+            key = _page_key(request)
+            kept = cache.get(key)
+        except Exception:
+            # The cache is down: residents still get their page, rendered afresh.
+            logger.warning("The public pages' cache is unreachable", exc_info=True)
+            return self.get_response(request)
+        if kept is not None:
+            return kept
         response = self.get_response(request)
         if _is_shareable(response):
-            cache.set(key, response, PAGE_SECONDS)
+            try:
+                cache.set(key, response, PAGE_SECONDS)
+            except Exception:
+                logger.warning("The public pages' cache is unreachable", exc_info=True)
         return response
 
 

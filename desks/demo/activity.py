@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from desks.core.dates import Month, day_bounds, first_of_month
 from desks.demo import COMMUNITIES, DEMO_NAMESPACE
+from desks.desk.request_log import FOLLOW_UP_DAYS
 from desks.models import (
     Absence,
     Assignment,
@@ -36,6 +37,14 @@ CHANNEL_WEIGHTS = {Channel.WALK_IN: 80, Channel.PHONE: 15, Channel.HOME_VISIT: 5
 HISTORY_MONTHS = 3
 
 
+def history_months(today: dt.date) -> list[dt.date]:
+    """The first days of the HISTORY_MONTHS months before `today`'s, and of its own."""
+    months = [Month.containing(today)]
+    for _ in range(HISTORY_MONTHS):
+        months.insert(0, months[0].previous)
+    return [month.first_day for month in months]
+
+
 def _demo_key(community, slot, number):
     # A timestamp, not isoformat(): slots read back from the database are in UTC.
     return uuid.uuid5(DEMO_NAMESPACE, f"{community.slug}/{slot.starts_at.timestamp():.0f}/{number}")
@@ -48,7 +57,7 @@ def request_history(rng):
     run finds them all and adds none.
     """
     today = timezone.localdate()
-    first = (today.replace(day=1) - dt.timedelta(days=31 * HISTORY_MONTHS)).replace(day=1)
+    first = history_months(today)[0]
     items = list(ServiceItem.objects.in_extended_hours().order_by("pk"))
     weights = [rng.choice((1, 2, 3, 8)) for _ in items]  # some matters are far more common
     outcomes, outcome_weights = zip(*OUTCOME_WEIGHTS.items(), strict=True)
@@ -87,7 +96,7 @@ def request_history(rng):
             request=request,
             community_id=request.community_id,
             owner=request.logged_by,
-            due_on=timezone.localdate(request.logged_at) + dt.timedelta(days=3),
+            due_on=timezone.localdate(request.logged_at) + dt.timedelta(days=FOLLOW_UP_DAYS),
             created_at=request.logged_at,
             # Older ones were dealt with; the last week's are still open.
             closed_at=request.logged_at + dt.timedelta(days=2)
@@ -117,9 +126,7 @@ def rota(now):
     created = 0
     this_month = first_of_month(timezone.localdate(now))
     next_month = Month.containing(this_month).next.first_day
-    past_months = [this_month]
-    for _ in range(HISTORY_MONTHS):
-        past_months.insert(0, first_of_month(past_months[0] - dt.timedelta(days=1)))
+    past_months = history_months(this_month)
     plan = [(month, True) for month in past_months] + [(next_month, False)]
     for community in Community.objects.filter(slug__in=[c[0] for c in COMMUNITIES]):
         head = User.objects.heads_of(community).get()

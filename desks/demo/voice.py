@@ -6,6 +6,7 @@ import uuid
 
 from django.utils import timezone
 
+from desks.core.dates import Month
 from desks.demo import COMMUNITIES, DEMO_NAMESPACE
 from desks.models import (
     CallBack,
@@ -41,8 +42,8 @@ def voting(rng):
     """For every community: last month's round, closed, with its menu; this month's, open."""
     created = 0
     zone = timezone.get_current_timezone()
-    this_month = timezone.localdate().replace(day=1)
-    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    month = Month.containing(timezone.localdate())
+    this_month, last_month = month.first_day, month.previous.first_day
     items = list(ServiceItem.objects.active().order_by("pk"))
     for community in Community.objects.filter(slug__in=[c[0] for c in COMMUNITIES]).order_by("pk"):
         rounds = []

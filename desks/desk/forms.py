@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desks.models import Channel, Outcome, ServiceItem, ServiceRequest, User
-from desks.models.requests import NOTE_MAX_LENGTH
+from desks.models.requests import NOTE_MAX_LENGTH, PEOPLE_MAX
 from residents.models import Resident, resident_phone_validator
 
 # The duplicate rule is Resident.validate_not_registered; at the counter the worker is
@@ -61,10 +61,13 @@ class RequestForm(forms.ModelForm):
     )
     count = forms.IntegerField(
         min_value=1,
-        max_value=200,
+        max_value=PEOPLE_MAX,
         initial=1,
         label=_("People"),
-        error_messages={"min_value": _("At least 1."), "max_value": _("At most 200 at once.")},
+        error_messages={
+            "min_value": _("At least 1."),
+            "max_value": _("At most %(limit_value)s at once."),
+        },
     )
     missing_materials = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, label=_("Missing materials")

@@ -68,7 +68,13 @@ def default_follow_up_owner(item: ServiceItem, community_id: int, logged_by: Use
     candidates = (
         User.objects.duty_workers(community_id)
         .filter(trained_categories=item.category_id)
-        .annotate(open=Count("follow_ups", filter=Q(follow_ups__closed_at__isnull=True)))
+        .annotate(
+            open=Count(
+                "follow_ups",
+                filter=Q(follow_ups__closed_at__isnull=True)
+                & ServiceRequest.alive_condition(through="follow_ups__request__"),
+            )
+        )
         .order_by("open", "pk")
     )
     return candidates.first() or logged_by

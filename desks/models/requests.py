@@ -12,6 +12,8 @@ from desks.models.rota import DutySlot
 
 # Notes, resolutions and handover notes: a few paragraphs, never a pasted document.
 NOTE_MAX_LENGTH = 2000
+# People in one logged request: a family or a small group asking the same thing.
+PEOPLE_MAX = 200
 
 
 class Channel(models.TextChoices):
@@ -107,7 +109,7 @@ class ServiceRequest(models.Model):
         ordering = ["-logged_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(count__gte=1, count__lte=200), name="request_count_1_to_200"
+                condition=Q(count__gte=1, count__lte=PEOPLE_MAX), name="request_count_1_to_200"
             ),
             models.CheckConstraint(
                 condition=Q(outcome__in=Outcome.values), name="request_outcome_known"
@@ -179,9 +181,6 @@ class RequestChange(models.Model):
 class OwnedWorkQuerySet(models.QuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
-
-    def overdue_at(self, moment: dt.datetime):
-        return self.filter(OwnedWork.overdue_condition(moment))
 
     def with_overdue(self, moment: dt.datetime):
         """Annotate `is_overdue` (OwnedWork.overdue_condition at `moment`), for lists."""

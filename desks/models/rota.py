@@ -24,9 +24,6 @@ class DutySlotQuerySet(models.QuerySet):
     def upcoming(self, moment):
         return self.filter(ends_at__gt=moment).order_by("starts_at")
 
-    def in_month(self, year, month):
-        return self.filter(date__year=year, date__month=month)
-
     def with_staffing(self):
         """Annotate `assigned_count`, so that `DutySlot.shortfall` costs no query per slot."""
         return self.annotate(assigned_count=Count("assignments"))

@@ -248,7 +248,7 @@ class MonthlyReport(ResidentsVoiceTables):
             (_("Follow-ups overdue at month end"), figure("overdue")),
             (_("Median days to close a follow-up"), median_days),
             (
-                _("Repeat visits within 30 days (%)"),
+                _("Repeat visits within %(days)d days (%%)") % {"days": REPEAT_WINDOW.days},
                 round(100 * figure("repeats") / figure("with_resident"), 1)
                 if figure("with_resident")
                 else 0,

@@ -175,7 +175,7 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
             covered |= chosen.categories
             taken.append(chosen.worker.pk)
             result.assigned += 1
-        if len(taken) < slot.workers_needed:
+        if slot.shortfall_with(len(taken)):
             result.shortfalls.append(_shortfall(slot, taken, tallies))
 
     rota_month.generated_at = now

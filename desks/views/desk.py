@@ -28,6 +28,7 @@ from residents.models import PHONE_SEARCH_MIN_DIGITS
 
 RESIDENT_RESULTS = 8
 TONIGHT_SHOWN = 50
+NOTICE_DAYS = 14  # the 一次性告知单 lists the open days of the next two weeks
 ITEM_RESULTS = 10
 
 
@@ -171,7 +172,8 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
     logged = _request_of_my_community(request.user, pk)
     today = timezone.localdate()
     community = Community.objects.select_related("street_office").get(pk=logged.community_id)
-    opening = hours.OpeningHours([community], today, today + dt.timedelta(days=13))
+    last = today + dt.timedelta(days=NOTICE_DAYS - 1)
+    opening = hours.OpeningHours([community], today, last)
     return render(
         request,
         "desk/notice.html",

@@ -1,4 +1,4 @@
-"""The monthly report in the admin, and its exports. Scope comes from desks.reports.scope_for."""
+"""The monthly report in the admin, and its exports. Scope comes from desks.core.scope.scope_for."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied

@@ -85,7 +85,7 @@ def _rota_context(user: User, now: dt.datetime, **extra) -> dict:
     )
     for slot in slots:
         slot.is_draft = first_of_month(slot.date) not in published
-    context = {"now": now, "slots": slots, "days": ROTA_DAYS}
+    context = {"now": now, "slots": slots, "days": ROTA_DAYS, "approves": False}
     if user.is_head_of(user.community_id):
         context |= _approvals(user, now)
     return context | extra
@@ -125,6 +125,7 @@ def _approvals(head: User, now: dt.datetime) -> dict:
         "unconfirmed": unconfirmed,
         "confirm_days": CONFIRM_DAYS,
         "refusal_form": RefusalForm(),
+        "approves": True,
     }
 
 

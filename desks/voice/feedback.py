@@ -234,6 +234,6 @@ def call_back_queue(user: User, now: dt.datetime):
         queue = queue.filter(owner=user)
     return (
         queue.with_overdue(now)
-        .select_related("rating__request__service_item", "owner")
+        .select_related("rating__request__service_item", "rating__request__resident", "owner")
         .order_by("due_on", "created_at")
     )

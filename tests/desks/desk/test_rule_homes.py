@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from desks.core.dates import Month
 from desks.core.scope import scope_for
-from desks.desk.request_log import delete_request, log_request
+from desks.desk.request_log import default_follow_up_owner, delete_request, log_request
 from desks.models import FollowUp, Outcome, ServiceRequest
 from desks.reports.monthly import MonthlyReport
 from desks.rota.duty import assign, make_slots
@@ -247,3 +247,28 @@ def test_the_resident_search_states_the_digits_it_needs(client, worker, slot):
     client.force_login(worker)
     page = client.get(reverse("desks:home")).text
     assert f"按姓名或电话后 {PHONE_SEARCH_MIN_DIGITS} 位以上查找" in page
+
+
+def test_the_default_follow_up_owner_ignores_follow_ups_of_deleted_requests(
+    community, worker, colleague, item, slot
+):
+    for user in (worker, colleague):
+        user.trained_categories.add(item.category)
+    follow_up_due(community, worker, item, EVENING.date())
+    gone = follow_up_due(community, colleague, item, EVENING.date())
+    delete_request(gone.request, colleague, EVENING)
+
+    # One open follow-up against none: the colleague's went with its request. (Counted,
+    # it would tie, and the tie would go to the worker, the lower pk.)
+    assert default_follow_up_owner(item, community.pk, worker) == colleague
+
+
+def test_work_closed_at_the_very_moment_asked_about_is_not_overdue_then(
+    community, worker, item, slot
+):
+    # Half-open, like every window here: closed at the month's end is closed at that moment.
+    month_end = Month(2026, 11).bounds()[1]
+    follow_up = follow_up_due(community, worker, item, dt.date(2026, 11, 20))
+    follow_up.close(worker, month_end, "已办结")
+    assert not FollowUp.objects.with_overdue(month_end).get().is_overdue
+    assert FollowUp.objects.with_overdue(month_end - dt.timedelta(seconds=1)).get().is_overdue

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 from desks.core import public_cache
 from desks.models import (
@@ -149,6 +150,26 @@ def test_a_change_purges_only_once_it_is_committed(centre, django_capture_on_com
     for callback in callbacks:
         callback()
     assert public_cache.generation() > before
+
+
+UNREACHABLE = {  # nothing listens on port 1: every cache call fails at once
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
+
+
+def test_with_the_cache_unreachable_pages_are_served_and_changes_are_saved(
+    client, centre, django_capture_on_commit_callbacks
+):
+    with override_settings(CACHES=UNREACHABLE):
+        assert client.get("/").status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            centre.name = "新名字"
+            centre.save(update_fields=["name"])  # its purge fails, and is only logged
+        assert "新名字" in client.get("/").text
+    assert Community.objects.get(pk=centre.pk).name == "新名字"
 
 
 def closed_round(community):

@@ -35,7 +35,7 @@ def test_the_head_sees_the_ranking_and_uses_the_top_eight(client, heping, voting
     assert "服务0 — 10" in client.get(change).text
     response = client.post(
         reverse("admin:desks_votinground_changelist"),
-        {"action": "use_top_eight", "_selected_action": [voting_round.pk]},
+        {"action": "use_top", "_selected_action": [voting_round.pk]},
     )
     assert response.status_code == 302
     names = [entry.service_item.name for entry in MenuItem.objects.filter(round=voting_round)]
