@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from desks.core.dates import day_bounds
@@ -68,13 +68,7 @@ def default_follow_up_owner(item: ServiceItem, community_id: int, logged_by: Use
     candidates = (
         User.objects.duty_workers(community_id)
         .filter(trained_categories=item.category_id)
-        .annotate(
-            open=Count(
-                "follow_ups",
-                filter=Q(follow_ups__closed_at__isnull=True)
-                & ServiceRequest.alive_condition(through="follow_ups__request__"),
-            )
-        )
+        .annotate(open=Count("follow_ups", filter=FollowUp.open_condition(through="follow_ups__")))
         .order_by("open", "pk")
     )
     return candidates.first() or logged_by

@@ -180,7 +180,7 @@ class RequestChange(models.Model):
 
 class OwnedWorkQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(closed_at__isnull=True)
+        return self.filter(self.model.open_condition())
 
     def with_overdue(self, moment: dt.datetime):
         """Annotate `is_overdue` (OwnedWork.overdue_condition at `moment`), for lists."""
@@ -192,9 +192,6 @@ class FollowUpQuerySet(OwnedWorkQuerySet):
     def of_alive_requests(self):
         """Follow-ups of requests that count: a deleted request takes its follow-up with it."""
         return self.filter(ServiceRequest.alive_condition(through="request__"))
-
-    def open(self):
-        return super().open().of_alive_requests()
 
     def queue(self):
         """Open follow-ups, the most overdue first."""
@@ -219,6 +216,11 @@ class OwnedWork(models.Model):
 
     class Meta:
         abstract = True
+
+    @staticmethod
+    def open_condition(through: str = "") -> Q:
+        """Open: not closed yet. `through` reaches the work from a related model."""
+        return Q(**{f"{through}closed_at__isnull": True})
 
     @staticmethod
     def overdue_condition(moment: dt.datetime) -> Q:
@@ -297,6 +299,13 @@ class FollowUp(OwnedWork):
             if update_fields is not None:
                 update_fields = {*update_fields, "community"}
         super().save(*args, update_fields=update_fields, **kwargs)
+
+    @staticmethod
+    def open_condition(through: str = "") -> Q:
+        """Open, and of a request that still counts: a deleted request takes its follow-up."""
+        return OwnedWork.open_condition(through) & ServiceRequest.alive_condition(
+            through=f"{through}request__"
+        )
 
     @property
     def community_of_work(self) -> int:
