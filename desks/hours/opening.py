@@ -5,11 +5,18 @@ The answer for community C on date D, in order of precedence:
 1. date overrides: the community's, else its street office's (a typhoon
    closure, special hours for an event), with the reason shown to residents;
 2. the national calendar: a statutory holiday follows the street office's
-   holiday rule (closed, or weekend hours), named; a weekend day worked in
-   exchange (调休上班日) gets the usual weekday windows. Staff corrections
-   (CalendarDay) win over the `holidays` library;
+   holiday rule (closed, or weekend hours), named. So does a weekend day inside
+   a holiday block (a run of days off that contains a statutory holiday, like
+   the Sunday of National Day week). A weekend day worked in exchange (调休上班日)
+   follows the office's working-weekend rule (by default the usual weekday
+   windows). Staff corrections (CalendarDay) win over the `holidays` library;
 3. the weekly pattern: the community's own, else its street office's, else
    DEFAULT_WEEK.
+
+A year whose official arrangement nobody knows yet (neither the library nor a
+HolidayArrangement entered by staff) is *provisional*: only the statutory days
+that the law fixes count as holidays (none of the library's guessed 补假 days),
+and every answer for its dates says `provisional`.
 
 Windows are local time (settings.TIME_ZONE) and half-open: a desk open 18:00–20:00
 is open at 18:00:00 and closed at 20:00:00.
@@ -27,7 +34,15 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from desks.models import CalendarDay, Community, DateOverride, HolidayRule, WeeklyWindow
+from desks.models import (
+    CalendarDay,
+    Community,
+    DateOverride,
+    HolidayArrangement,
+    HolidayRule,
+    WeeklyWindow,
+    WorkingWeekendRule,
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -77,6 +92,7 @@ class DayHours:
     windows: tuple[Window, ...]
     kind: DayKind
     note: str = ""
+    provisional: bool = False  # the year's official arrangement is not known yet
 
     @property
     def is_open(self) -> bool:
@@ -110,21 +126,23 @@ class DayHours:
             "status": self.status,
             "windows": [window.as_json() for window in self.windows],
             "note": str(self.note),
+            "provisional": self.provisional,
         }
 
 
 @functools.lru_cache(maxsize=64)
-def _statutory(year: int, language: str) -> holidays.HolidayBase:
-    return holidays.China(years=year, language=language)
+def _statutory(year: int, language: str, official: bool = True) -> holidays.HolidayBase:
+    """The library's calendar; for a year not yet official, only the days the law fixes."""
+    return holidays.China(years=year, language=language, observed=official)
+
+
+def _library_knows(year: int) -> bool:
+    return year in _statutory(year, "zh_CN").special_public_holidays
 
 
 def has_official_arrangement(year: int) -> bool:
     """Whether the State Council's arrangement for `year` is known, from the library or staff."""
-    library = _statutory(year, "zh_CN")
-    return (
-        year in library.special_public_holidays
-        or CalendarDay.objects.filter(date__year=year).exists()
-    )
+    return _library_knows(year) or HolidayArrangement.objects.filter(year=year).exists()
 
 
 def years_missing_arrangement(today: dt.date, months: int = 3) -> list[int]:
@@ -135,18 +153,50 @@ def years_missing_arrangement(today: dt.date, months: int = 3) -> list[int]:
     ]
 
 
+# A holiday block is at most nine days long (Spring Festival): looking this far
+# either side of a weekend day finds its block's holiday.
+BLOCK_REACH = 9
+
+
 class NationalCalendar:
     """Statutory holidays and working weekends: the `holidays` library, corrected by staff."""
 
-    def __init__(self, corrections: Iterable[CalendarDay]):
+    def __init__(self, corrections: Iterable[CalendarDay], confirmed_years: Iterable[int]):
         self.corrections = {day.date: day for day in corrections}
+        self.confirmed_years = set(confirmed_years)
         self.language = "en_US" if translation.get_language() == "en" else "zh_CN"
 
-    def holiday_name(self, day: dt.date) -> str | None:
-        """The holiday's name if `day` is a statutory day off, else None."""
+    def is_provisional(self, day: dt.date) -> bool:
+        """Whether `day` lies in a year whose official arrangement is not known yet."""
+        return day.year not in self.confirmed_years and not _library_knows(day.year)
+
+    def _day_off_name(self, day: dt.date) -> str | None:
+        """The name of a statutory day off (a holiday or a day swapped off), else None."""
         if correction := self.corrections.get(day):
             return correction.name if correction.kind == CalendarDay.Kind.HOLIDAY else None
-        return _statutory(day.year, self.language).get(day)
+        library = _statutory(day.year, self.language, not self.is_provisional(day))
+        return library.get(day)
+
+    def holiday_name(self, day: dt.date) -> str | None:
+        """The holiday's name if `day` is a statutory day off or a weekend day inside a
+        holiday block, else None."""
+        if name := self._day_off_name(day):
+            return name
+        if day.weekday() < SATURDAY or self.is_working_weekend(day):
+            return None
+        # A weekend day: which holiday, if any, does its run of days off contain?
+        names = []
+        for step in (-1, 1):
+            other = day + dt.timedelta(days=step)
+            while abs((other - day).days) <= BLOCK_REACH:
+                if name := self._day_off_name(other):
+                    names.append((other, name))
+                elif other.weekday() < SATURDAY or self.is_working_weekend(other):
+                    break
+                other += dt.timedelta(days=step)
+        # The block's most frequent name (春节 rather than 农历除夕); ties go to the earliest.
+        counts = Counter(name for _day, name in sorted(names))
+        return counts.most_common(1)[0][0] if counts else None
 
     def is_working_weekend(self, day: dt.date) -> bool:
         if day.weekday() < SATURDAY:
@@ -194,7 +244,21 @@ class OpeningHours:
             )
             self.overrides[owner, override.date].append(override)
 
-        self.calendar = NationalCalendar(CalendarDay.objects.filter(in_range))
+        reach = dt.timedelta(days=BLOCK_REACH)
+        self.calendar = NationalCalendar(
+            CalendarDay.objects.filter(date__gte=first - reach, date__lte=last + reach),
+            self._confirmed_years(first, last),
+        )
+
+    @staticmethod
+    def _confirmed_years(first: dt.date, last: dt.date) -> list[int]:
+        """Years in the range that staff confirmed; no query when the library knows them all."""
+        unknown = [year for year in range(first.year, last.year + 1) if not _library_knows(year)]
+        if not unknown:
+            return []
+        return list(
+            HolidayArrangement.objects.filter(year__in=unknown).values_list("year", flat=True)
+        )
 
     def week_of(self, community: Community) -> dict[int, tuple[Window, ...]]:
         """The weekly pattern `community` follows: its own, its office's, or the default."""
@@ -210,23 +274,25 @@ class OpeningHours:
         for owner in (("c", community.pk), ("o", community.street_office_id)):
             if overrides := self.overrides.get((owner, day)):
                 windows = tuple(Window(o.start, o.end) for o in overrides if not o.is_closure)
+                # Staff set these hours for this very date: they are not provisional.
                 return DayHours(community, day, windows, DayKind.OVERRIDE, overrides[0].reason)
 
         week = self.week_of(community)
+        office = community.street_office
+        provisional = self.calendar.is_provisional(day)
         if holiday := self.calendar.holiday_name(day):
-            opens = community.street_office.holiday_rule == HolidayRule.WEEKEND_HOURS
-            return DayHours(
-                community, day, week[SATURDAY] if opens else (), DayKind.HOLIDAY, holiday
-            )
+            opens = office.holiday_rule == HolidayRule.WEEKEND_HOURS
+            windows = week[SATURDAY] if opens else ()
+            return DayHours(community, day, windows, DayKind.HOLIDAY, holiday, provisional)
         if self.calendar.is_working_weekend(day):
-            return DayHours(
-                community,
-                day,
-                usual_weekday(week),
-                DayKind.WORKING_WEEKEND,
-                self.calendar.working_weekend_name(day),
-            )
-        return DayHours(community, day, week[day.weekday()], DayKind.REGULAR)
+            windows = {
+                WorkingWeekendRule.WEEKDAY: usual_weekday(week),
+                WorkingWeekendRule.WEEKEND: week[day.weekday()],
+                WorkingWeekendRule.CLOSED: (),
+            }[office.working_weekend_rule]
+            name = self.calendar.working_weekend_name(day)
+            return DayHours(community, day, windows, DayKind.WORKING_WEEKEND, name, provisional)
+        return DayHours(community, day, week[day.weekday()], DayKind.REGULAR, "", provisional)
 
     def days(self, community: Community) -> Iterator[DayHours]:
         day = self.first
@@ -314,6 +380,17 @@ class Status:
     def days_searched(self) -> int:
         """How many days after this one were searched for the next opening."""
         return (self.searched_until - self.day.date).days
+
+    @property
+    def next_change(self) -> dt.datetime | None:
+        """When this answer stops being true: the open window's end, else the next
+        opening (None when no opening was found in the days searched)."""
+        if self.open_window:
+            return self.open_window.bounds(self.day.date)[1]
+        if self.next_opening:
+            day, window = self.next_opening
+            return window.bounds(day.date)[0]
+        return None
 
     @property
     def opens_later_today(self) -> bool:

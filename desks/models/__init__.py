@@ -1,7 +1,13 @@
 """The desks domain, one module per part: who (organisation), what (catalogue), when (opening)."""
 
 from desks.models.catalogue import ServiceCategory, ServiceItem
-from desks.models.opening import CalendarDay, DateOverride, Weekday, WeeklyWindow
+from desks.models.opening import (
+    CalendarDay,
+    DateOverride,
+    HolidayArrangement,
+    Weekday,
+    WeeklyWindow,
+)
 from desks.models.organisation import (
     Community,
     HolidayRule,
@@ -9,6 +15,7 @@ from desks.models.organisation import (
     StaffManager,
     StreetOffice,
     User,
+    WorkingWeekendRule,
     centre_phone_validator,
 )
 from desks.models.reports import ExportRecord
@@ -52,6 +59,7 @@ __all__ = [
     "DutySlot",
     "ExportRecord",
     "FollowUp",
+    "HolidayArrangement",
     "HolidayRule",
     "Level",
     "MenuItem",
@@ -73,5 +81,6 @@ __all__ = [
     "VotingRound",
     "Weekday",
     "WeeklyWindow",
+    "WorkingWeekendRule",
     "centre_phone_validator",
 ]

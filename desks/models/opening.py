@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -100,6 +101,36 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class HolidayArrangement(models.Model):
+    """A year whose official holiday arrangement staff have entered and confirmed.
+
+    Until the State Council publishes a year's arrangement (国务院办公厅关于<year>年部分
+    节假日安排的通知, each autumn) and either the `holidays` library or staff know it,
+    the year's hours are provisional. Staff paste the notice; its days become
+    CalendarDay rows and this row records that the year is confirmed.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    notice = models.TextField(_("notice text"), blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    class Meta:
+        verbose_name = _("holiday arrangement")
+        verbose_name_plural = _("holiday arrangements")
+        ordering = ["-year"]
+
+    def __str__(self):
+        return str(self.year)
 
 
 class DateOverride(models.Model):

@@ -21,6 +21,21 @@ class HolidayRule(models.TextChoices):
     WEEKEND_HOURS = "weekend", _("open with weekend hours on statutory holidays")
 
 
+class WorkingWeekendRule(models.TextChoices):
+    """What a centre does on a weekend day worked in exchange for a holiday (调休上班日).
+
+    WEEKDAY, the default, gives a centre on the usual hours its weekday evening window;
+    the others are for a centre with its own weekly pattern (one evening a week, say).
+    """
+
+    WEEKDAY = (
+        "weekday",
+        _("open as on most weekdays (a centre open one evening a week stays closed)"),
+    )
+    WEEKEND = "weekend", _("keep its own weekend windows, as on any Saturday or Sunday")
+    CLOSED = "closed", _("closed")
+
+
 class StreetOffice(models.Model):
     """A street office (街道): owns several communities, and its staff review them all."""
 
@@ -34,6 +49,16 @@ class StreetOffice(models.Model):
         max_length=10,
         choices=HolidayRule,
         default=HolidayRule.CLOSED,
+    )
+    working_weekend_rule = models.CharField(
+        _("on weekend days worked in exchange (调休上班日)"),
+        max_length=10,
+        choices=WorkingWeekendRule,
+        default=WorkingWeekendRule.WEEKDAY,
+        help_text=_(
+            "With the usual hours, such a day gets the weekday evening window. For a "
+            "community with its own weekly pattern, choose what it does."
+        ),
     )
     comp_ratio_weekend = models.DecimalField(
         _("comp time per weekend or holiday hour"),

@@ -24,6 +24,7 @@ def test_it_lists_every_community_on_a_date(client):
         "status": "open",
         "windows": [{"start": "18:00", "end": "20:00"}],
         "note": "",
+        "provisional": False,
     }
 
 

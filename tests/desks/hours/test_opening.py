@@ -1,10 +1,18 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from desks import hours
 from desks.hours import DayKind, Window, open_windows
-from desks.models import CalendarDay, DateOverride, HolidayRule, Weekday, WeeklyWindow
+from desks.models import (
+    CalendarDay,
+    DateOverride,
+    HolidayArrangement,
+    HolidayRule,
+    Weekday,
+    WeeklyWindow,
+)
 from tests.clock import at
 from tests.factories import make_community, make_street_office
 
@@ -152,15 +160,19 @@ def test_a_year_without_an_official_arrangement_is_reported():
     assert hours.years_missing_arrangement(dt.date(2026, 6, 1)) == []
 
 
-def test_staff_corrections_load_a_years_arrangement():
+def test_staff_corrections_apply_and_a_confirmed_arrangement_ends_the_provisional_year():
     CalendarDay.objects.create(
         date=dt.date(2027, 2, 20), kind=CalendarDay.Kind.WORKDAY, name="春节调休上班"
     )
     CalendarDay.objects.create(
         date=dt.date(2027, 2, 11), kind=CalendarDay.Kind.HOLIDAY, name="春节"
     )
-    assert hours.years_missing_arrangement(dt.date(2026, 11, 24)) == []
+    assert hours.years_missing_arrangement(dt.date(2026, 11, 24)) == [2027]
     community = make_community()
+    assert open_windows(community, dt.date(2027, 2, 20)).provisional
+    HolidayArrangement.objects.create(year=2027, confirmed_at=timezone.now())
+    assert hours.years_missing_arrangement(dt.date(2026, 11, 24)) == []
+    assert not open_windows(community, dt.date(2027, 2, 20)).provisional
     saturday = open_windows(community, dt.date(2027, 2, 20))
     assert saturday.kind == DayKind.WORKING_WEEKEND and saturday.windows == EVENING
     assert saturday.note == "春节调休上班"

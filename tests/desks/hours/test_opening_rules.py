@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from desks.models import CalendarDay, DateOverride, Role, WeeklyWindow
+from desks.models import DateOverride, HolidayArrangement, Role, WeeklyWindow
 from tests.clock import at
 from tests.factories import make_community, make_user
 
@@ -68,7 +69,5 @@ def test_the_admin_warns_when_next_years_holidays_are_not_loaded(client, clock):
     clock.stop_at(at(2026, 11, 24, 10))
     body = client.get("/en/admin/desks/community/").text
     assert "holiday arrangement for 2027 is not loaded" in body
-    CalendarDay.objects.create(
-        date=dt.date(2027, 2, 20), kind=CalendarDay.Kind.WORKDAY, name="春节调休上班"
-    )
+    HolidayArrangement.objects.create(year=2027, confirmed_at=timezone.now())
     assert "not loaded" not in client.get("/en/admin/desks/community/").text
