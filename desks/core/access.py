@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 
 
 def desk_worker(view):
@@ -15,5 +16,35 @@ def desk_worker(view):
         if not request.user.community_id:
             raise PermissionDenied
         return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# A preflight's answer may be reused this long by the browser (a day).
+PREFLIGHT_MAX_AGE = 86400
+
+
+def readable_from_any_origin(view):
+    """CORS for public data: any web page (a WeChat H5 page on another domain) may read it.
+
+    A plain GET needs no preflight; a client that adds its own headers sends OPTIONS
+    first, and gets a 204 allowing GET and HEAD with whatever headers it asked for
+    (the answer is the same for everyone and carries no cookie, so nothing leaks).
+    Every answer, errors included, carries `Access-Control-Allow-Origin: *` so the
+    page can read the error message.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            if asked := request.headers.get("Access-Control-Request-Headers"):
+                response["Access-Control-Allow-Headers"] = asked[:200]
+            response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+        else:
+            response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
 
     return wrapped

@@ -14,6 +14,13 @@ from django.utils.translation import gettext as _
 EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2099, 12, 31)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# 2026-11-24T19:30, seconds optional, maybe with an offset (checked to be local time).
+# A "+" left unencoded in a query string arrives as a space: " 08:00" is "+08:00".
+ISO_MOMENT = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})T(?P<time>[0-9]{2}:[0-9]{2}(?::[0-9]{2})?)"
+    r"(?P<offset>Z|[+ -][0-9]{2}:[0-9]{2})?"
+)
+NOW = "now"
 
 
 class BadDate(ValueError):
@@ -30,13 +37,62 @@ def parse_day(value: str | None, default: dt.date) -> dt.date:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise BadDate(
-            _("“%(value)s” is not a date: use YYYY-MM-DD, e.g. 2026-11-24.") % {"value": value[:40]}
+            _("“%(value)s” is not a date: use YYYY-MM-DD, e.g. 2026-11-24.")
+            % {"value": _shown(value)}
         ) from None
+    _check_range(day)
+    return day
+
+
+def parse_moment(value: str, now: dt.datetime) -> dt.datetime:
+    """`value` as an aware moment in local time: YYYY-MM-DDTHH:MM[:SS], or "now" for `now`.
+
+    The time is the centres' wall clock (settings.TIME_ZONE). An offset is accepted
+    only when it is the local one (+08:00), so a client that sends UTC (`Z`) learns
+    its mistake instead of getting an answer for eight hours earlier. BadDate with a
+    message otherwise.
+    """
+    if value == NOW:
+        return now
+    match = ISO_MOMENT.fullmatch(value or "")
+    try:
+        if not match:
+            raise ValueError
+        day = dt.date.fromisoformat(match["date"])
+        time = dt.time.fromisoformat(match["time"])
+    except ValueError:
+        raise BadDate(
+            _(
+                "“%(value)s” is not a moment: use YYYY-MM-DDTHH:MM in local time, "
+                "e.g. 2026-11-24T19:30, or “now”."
+            )
+            % {"value": _shown(value)}
+        ) from None
+    _check_range(day)
+    moment = dt.datetime.combine(day, time, tzinfo=timezone.get_current_timezone())
+    if match["offset"] and match["offset"].replace(" ", "+") != _offset(moment):
+        raise BadDate(
+            _("Give local time (%(zone)s, %(offset)s): without an offset, or with %(offset)s.")
+            % {"zone": timezone.get_current_timezone_name(), "offset": _offset(moment)}
+        )
+    return moment
+
+
+def _offset(moment: dt.datetime) -> str:
+    """+08:00 for Shanghai."""
+    return moment.isoformat()[-6:]
+
+
+def _check_range(day: dt.date) -> None:
     if not EARLIEST <= day <= LATEST:
         raise BadDate(
             _("Dates from %(first)s to %(last)s only.") % {"first": EARLIEST, "last": LATEST}
         )
-    return day
+
+
+def _shown(value: str) -> str:
+    """What the message repeats of a bad value: short, and nothing unprintable."""
+    return "".join(char if char.isprintable() else "�" for char in value[:40])
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

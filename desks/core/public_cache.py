@@ -15,24 +15,39 @@ responses. Only what is the same for everyone is kept: a 200 from a public view,
 without Set-Cookie, varying on nothing but the language, for a GET or HEAD that
 carries no session cookie and no htmx header.
 
-Two lifetimes:
-- PAGE_SECONDS, how long this cache keeps a page: "open now" turns to "closed" at a
-  window's edge without any save, so a page may show the old status this long.
+How long a kept page lives, and what nginx and browsers are told:
+- A page that depends on the moment ("open now", "opens at 18:00", today's date) says
+  when its answer expires: the view sets `response.public_expires_at`, the earliest
+  `Status.next_change` of anything it shows or the next midnight (expire_at below).
+  No copy outlives it: the middleware keeps the page no longer, never serves a kept
+  copy at or after it (whatever the cache's own timer says), and sends a max-age
+  that ends before it; within a second of it, nothing is kept and max-age is 0.
+  So at 20:00:00 nobody is told "open".
+- PAGE_SECONDS, how long a shared cache (Redis) keeps a page at most; the purge
+  reaches every app server at once.
+- LOCAL_PAGE_SECONDS with a per-process cache (locmem://, the default): a purge in
+  one process cannot reach the others, so each keeps a page this long at most, which
+  is how long a change may take to reach every process.
 - SHARED_MAX_AGE, the `max-age` sent to nginx's proxy_cache and to browsers, which
-  the purge cannot reach: a change made in the admin takes at most this long to get
-  past them. Short, yet nginx still asks Django for a crowded page once per 10 s only.
+  the purge cannot reach either. Together: a change made in the admin reaches
+  residents within 5 s (SHARED_MAX_AGE, or LOCAL_PAGE_SECONDS, whichever applies:
+  nginx asks Django for a page it let expire, and Django answers it fresh).
 """
 
+import datetime as dt
 import functools
 import hashlib
 import logging
+import math
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
@@ -40,6 +55,7 @@ from desks.models import (
     CalendarDay,
     Community,
     DateOverride,
+    HolidayArrangement,
     MenuItem,
     ServiceCategory,
     ServiceItem,
@@ -51,20 +67,22 @@ from desks.models import (
 logger = logging.getLogger(__name__)
 
 PAGE_SECONDS = 60
-SHARED_MAX_AGE = 10
+LOCAL_PAGE_SECONDS = 5
+SHARED_MAX_AGE = 5
 GENERATION_KEY = "public-pages:generation"
 
 # Everything a public page shows: opening hours (weekly windows, date overrides,
-# calendar corrections, the office's holiday rule), the offices' and centres' names,
-# addresses and phones, the service guide ("what to bring"), the evening menu and the
-# open voting round. None has a many-to-many field; MenuItem's bulk_create in
-# desks/voice/feedback.py purges by hand.
+# calendar corrections, the years confirmed by staff, the office's holiday rule), the
+# offices' and centres' names, addresses and phones, the service guide ("what to
+# bring"), the evening menu and the open voting round. None has a many-to-many field;
+# MenuItem's bulk_create in desks/voice/feedback.py purges by hand.
 PUBLIC_MODELS = (
     StreetOffice,
     Community,
     WeeklyWindow,
     DateOverride,
     CalendarDay,
+    HolidayArrangement,
     ServiceCategory,
     ServiceItem,
     VotingRound,
@@ -117,6 +135,36 @@ def connect_receivers() -> None:
         post_delete.connect(purge_after_commit, sender=model, dispatch_uid=f"{uid}.delete")
 
 
+def expire_at(response: HttpResponse, *moments: dt.datetime | None) -> HttpResponse:
+    """Say when `response`'s answer stops being true: the earliest of `moments` (aware;
+    None means "not before anything else")."""
+    known = [moment for moment in moments if moment is not None]
+    if current := getattr(response, "public_expires_at", None):
+        known.append(current)
+    response.public_expires_at = min(known, default=None)
+    return response
+
+
+def seconds_left(expires_at: dt.datetime | None, now: dt.datetime) -> int | None:
+    """Whole seconds from `now` until `expires_at` (rounded down; None when it never does)."""
+    if expires_at is None:
+        return None
+    return max(0, math.floor((expires_at - now).total_seconds()))
+
+
+def max_age(expires_at: dt.datetime | None, now: dt.datetime) -> int:
+    """The max-age for nginx and browsers: SHARED_MAX_AGE, never past the expiry."""
+    left = seconds_left(expires_at, now)
+    return SHARED_MAX_AGE if left is None else min(SHARED_MAX_AGE, left)
+
+
+def keep_seconds(expires_at: dt.datetime | None, now: dt.datetime) -> int:
+    """How long this process's cache may keep a page (0: not at all)."""
+    limit = LOCAL_PAGE_SECONDS if isinstance(caches["default"], LocMemCache) else PAGE_SECONDS
+    left = seconds_left(expires_at, now)
+    return limit if left is None else min(limit, left)
+
+
 def public_page(view):
     """GET/HEAD only, marked public for nginx and browsers, and kept by the middleware below."""
 
@@ -125,7 +173,8 @@ def public_page(view):
     def public_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
-            patch_cache_control(response, public=True, max_age=SHARED_MAX_AGE)
+            expires_at = getattr(response, "public_expires_at", None)
+            patch_cache_control(response, public=True, max_age=max_age(expires_at, timezone.now()))
             response.is_public_page = True
         else:
             patch_cache_control(response, public=True)
@@ -157,15 +206,30 @@ class PublicPageCacheMiddleware:
             # The cache is down: residents still get their page, rendered afresh.
             logger.warning("The public pages' cache is unreachable", exc_info=True)
             return self.get_response(request)
-        if kept is not None:
-            return kept
+        now = timezone.now()
+        if kept is not None and _still_true(kept, now):
+            response = kept["response"]
+            patch_cache_control(response, max_age=max_age(kept["until"], now))
+            return response
         response = self.get_response(request)
-        if _is_shareable(response):
+        expires_at = getattr(response, "public_expires_at", None)
+        if _is_shareable(response) and (seconds := keep_seconds(expires_at, now)):
+            # Served later, the copy is true until then only (never past its expiry;
+            # with locmem no purge reaches it): nginx and browsers hear no longer.
+            until = now + dt.timedelta(seconds=seconds)
             try:
-                cache.set(key, response, PAGE_SECONDS)
+                cache.set(key, {"response": response, "until": until}, seconds)
             except Exception:
                 logger.warning("The public pages' cache is unreachable", exc_info=True)
         return response
+
+
+def _still_true(kept, now: dt.datetime) -> bool:
+    """Whether a kept copy may answer at `now`: the cache's own timer counts whole
+    seconds (Redis), so the time the copy is true until is checked here too."""
+    if not isinstance(kept, dict) or "until" not in kept:
+        return False  # a page kept by an older release
+    return now < kept["until"]
 
 
 def _may_share(request: HttpRequest) -> bool:

@@ -403,3 +403,15 @@ def status_at(hours: OpeningHours, community: Community, moment: dt.datetime) ->
     if window := day.window_at(moment):
         return Status(day, window, None, hours.last)
     return Status(day, None, hours.next_opening(community, moment), hours.last)
+
+
+def status_as_json(status: Status) -> dict:
+    """The day's hours as `DayHours.as_json`, plus the answer at the moment: `open_now`,
+    and `next_change` (ISO 8601 with the local offset, or None when nothing was found
+    in the days searched)."""
+    next_change = status.next_change
+    return {
+        **status.day.as_json(),
+        "open_now": status.is_open_now,
+        "next_change": next_change.isoformat() if next_change else None,
+    }

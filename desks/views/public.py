@@ -9,8 +9,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from desks import hours
+from desks.core.access import readable_from_any_origin
 from desks.core.dates import BadDate, day_bounds, parse_day
-from desks.core.public_cache import public_page
+from desks.core.public_cache import expire_at, public_page
 from desks.hours import calendar_feed, structured_data
 from desks.models import Community, ServiceCategory, ServiceItem
 from desks.voice import feedback
@@ -47,11 +48,10 @@ def home(request: HttpRequest) -> HttpResponse:
     has_next = len(communities) > HOME_PAGE_SIZE
     communities = communities[:HOME_PAGE_SIZE]
     opening = hours.OpeningHours(communities, day, day + dt.timedelta(days=LOOKAHEAD_DAYS))
-    if day != today:
-        # Another day: what it looks like from that day's first moment.
-        now = day_bounds(day)[0]
-    rows = [(community, hours.status_at(opening, community, now)) for community in communities]
-    return render(
+    # Another day: what it looks like from that day's first moment, until today moves.
+    moment = now if day == today else day_bounds(day)[0]
+    rows = [(community, hours.status_at(opening, community, moment)) for community in communities]
+    response = render(
         request,
         "public/home.html",
         {
@@ -66,6 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "has_next": has_next,
         },
     )
+    changes = [status.next_change for _community, status in rows] if day == today else []
+    return expire_at(response, day_bounds(today)[1], *changes)
 
 
 def _page_number(value: str | None) -> int:
@@ -88,12 +90,13 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
         Prefetch("items", queryset=ServiceItem.objects.in_extended_hours(), to_attr="offered")
     )
     weekly = opening.week_of(centre)
-    return render(
+    status = hours.status_at(opening, centre, now)
+    response = render(
         request,
         "public/community.html",
         {
             "community": centre,
-            "status": hours.status_at(opening, centre, now),
+            "status": status,
             "week": week,
             "categories": [category for category in categories if category.offered],
             "osm_opening_hours": hours.osm_opening_hours(weekly, centre.street_office.holiday_rule),
@@ -102,15 +105,24 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
             "voting_round": feedback.open_round(centre, now),
         },
     )
+    return expire_at(
+        response,
+        day_bounds(today)[1],
+        status.next_change,
+        feedback.next_round_change(centre, now),
+    )
 
 
+@readable_from_any_origin
 @public_page
 def community_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     centre = get_object_or_404(Community.objects.select_related("street_office"), slug=slug)
     today = timezone.localdate()
     opening = hours.OpeningHours([centre], today, today + dt.timedelta(days=FEED_DAYS - 1))
-    return HttpResponse(
+    response = HttpResponse(
         calendar_feed.ics(centre, opening.days(centre)),
         content_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'inline; filename="{centre.slug}-hours.ics"'},
     )
+    # The feed starts today: tomorrow it starts a day later.
+    return expire_at(response, day_bounds(today)[1])

@@ -10,6 +10,7 @@ import segno
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Min, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -74,6 +75,16 @@ def device_hash(token: str) -> str:
 
 def open_round(community: Community, now: dt.datetime) -> VotingRound | None:
     return VotingRound.objects.filter(community=community).open_at(now).first()
+
+
+def next_round_change(community: Community, now: dt.datetime) -> dt.datetime | None:
+    """The next moment after `now` a round of the community opens or closes (the
+    community page shows the open round), or None."""
+    later = VotingRound.objects.filter(community=community).aggregate(
+        opens=Min("opens_at", filter=Q(opens_at__gt=now)),
+        closes=Min("closes_at", filter=Q(closes_at__gt=now)),
+    )
+    return min((moment for moment in later.values() if moment is not None), default=None)
 
 
 def has_voted(voting_round: VotingRound, token: str | None) -> bool:
