@@ -1,4 +1,4 @@
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -21,7 +21,13 @@ class RejectNulCharacters:
             or "%00" in raw
             or self._posted_nul(request)
         ):
-            return HttpResponseBadRequest(_("The request contains a NUL character."))
+            message = _("The request contains a NUL character.")
+            if request.path_info.startswith("/api/"):
+                # API clients read errors as JSON (docs/api.md), from any origin.
+                response = JsonResponse({"error": message}, status=400)
+                response["Access-Control-Allow-Origin"] = "*"
+                return response
+            return HttpResponseBadRequest(message)
         return self.get_response(request)
 
     @staticmethod

@@ -53,7 +53,7 @@ def parse_moment(value: str, now: dt.datetime) -> dt.datetime:
     message otherwise.
     """
     if value == NOW:
-        return now
+        return timezone.localtime(now)
     match = ISO_MOMENT.fullmatch(value or "")
     try:
         if not match:
