@@ -178,14 +178,17 @@ class NationalCalendar:
         return library.get(day)
 
     def holiday_name(self, day: dt.date) -> str | None:
-        """The holiday's name if `day` is a statutory day off or a weekend day inside a
-        holiday block, else None."""
-        if name := self._day_off_name(day):
-            return name
-        if day.weekday() < SATURDAY or self.is_working_weekend(day):
+        """If `day` is in a holiday block, the block's name, else None.
+
+        A block is a run of days off (statutory holidays, days swapped off, and the
+        weekend days between and beside them) that contains a statutory day off. Each
+        day of it carries the block's name, the one most of its days have (春节 rather
+        than 农历除夕 or 休息日（由 2026-02-14 调休）); a tie goes to the earliest.
+        """
+        own = self._day_off_name(day)
+        if own is None and (day.weekday() < SATURDAY or self.is_working_weekend(day)):
             return None
-        # A weekend day: which holiday, if any, does its run of days off contain?
-        names = []
+        names = [(day, own)] if own else []
         for step in (-1, 1):
             other = day + dt.timedelta(days=step)
             while abs((other - day).days) <= BLOCK_REACH:
@@ -194,7 +197,6 @@ class NationalCalendar:
                 elif other.weekday() < SATURDAY or self.is_working_weekend(other):
                     break
                 other += dt.timedelta(days=step)
-        # The block's most frequent name (春节 rather than 农历除夕); ties go to the earliest.
         counts = Counter(name for _day, name in sorted(names))
         return counts.most_common(1)[0][0] if counts else None
 
