@@ -7,6 +7,7 @@ app_name = "desks"
 urlpatterns = [
     path("", public.home, name="public_home"),
     path("c/<slug:slug>/", public.community, name="community"),
+    path("c/<slug:slug>/poster/", public.poster, name="poster"),
     path("c/<slug:slug>/hours.ics", public.community_calendar, name="community_calendar"),
     path("c/<slug:slug>/vote/", voice.vote, name="vote"),
     path("r/<str:token>/", voice.rate, name="rate"),

@@ -14,6 +14,7 @@ from desks.hours.opening import (
     has_official_arrangement,
     open_windows,
     osm_opening_hours,
+    provisional_years,
     status_at,
     years_missing_arrangement,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "has_official_arrangement",
     "open_windows",
     "osm_opening_hours",
+    "provisional_years",
     "status_at",
     "years_missing_arrangement",
 ]

@@ -145,6 +145,11 @@ def has_official_arrangement(year: int) -> bool:
     return _library_knows(year) or HolidayArrangement.objects.filter(year=year).exists()
 
 
+def provisional_years(days: Iterable[DayHours]) -> list[int]:
+    """The years of the shown `days` whose hours are provisional: what a page's notice names."""
+    return sorted({day.date.year for day in days if day.provisional})
+
+
 def years_missing_arrangement(today: dt.date, months: int = 3) -> list[int]:
     """Years within the coming `months` whose holiday arrangement nobody has loaded yet."""
     horizon = today + dt.timedelta(days=31 * months)
