@@ -179,7 +179,10 @@ class NationalCalendar:
         """The name of a statutory day off (a holiday or a day swapped off), else None."""
         if correction := self.corrections.get(day):
             return correction.name if correction.kind == CalendarDay.Kind.HOLIDAY else None
-        library = _statutory(day.year, self.language, not self.is_provisional(day))
+        # Only a year the library knows takes its 补假 and swapped days; for a year staff
+        # entered from the notice, those are corrections, and the library's guesses
+        # must not add to them.
+        library = _statutory(day.year, self.language, _library_knows(day.year))
         return library.get(day)
 
     def holiday_name(self, day: dt.date) -> str | None:
