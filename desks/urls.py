@@ -29,6 +29,7 @@ urlpatterns = [
     path("desk/me.ics", rota.my_calendar, name="my_calendar"),
     path("desk/me/calendar-link/", rota.renew_calendar_link, name="renew_calendar_link"),
     path("desk/rota/", rota.rota_page, name="rota"),
+    path("desk/rota/conflicts/", rota.conflicts, name="rota_conflicts"),
     path("desk/rota/swaps/", rota.ask_swap, name="ask_swap"),
     *[
         path(
