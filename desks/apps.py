@@ -11,9 +11,11 @@ class DesksConfig(AppConfig):
         from desks.core import public_cache
         from desks.core.roles import sync_role_groups, sync_user_groups
         from desks.desk.anonymisation import forget_resident
+        from desks.rota import reconcile
         from residents.signals import resident_anonymised
 
         public_cache.connect_receivers()
+        reconcile.connect_receivers()
 
         post_migrate.connect(sync_role_groups, dispatch_uid="desks.sync_role_groups")
         post_save.connect(

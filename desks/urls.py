@@ -7,6 +7,7 @@ app_name = "desks"
 urlpatterns = [
     path("", public.home, name="public_home"),
     path("c/<slug:slug>/", public.community, name="community"),
+    path("c/<slug:slug>/poster/", public.poster, name="poster"),
     path("c/<slug:slug>/hours.ics", public.community_calendar, name="community_calendar"),
     path("c/<slug:slug>/vote/", voice.vote, name="vote"),
     path("r/<str:token>/", voice.rate, name="rate"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("desk/me.ics", rota.my_calendar, name="my_calendar"),
     path("desk/me/calendar-link/", rota.renew_calendar_link, name="renew_calendar_link"),
     path("desk/rota/", rota.rota_page, name="rota"),
+    path("desk/rota/conflicts/", rota.conflicts, name="rota_conflicts"),
     path("desk/rota/swaps/", rota.ask_swap, name="ask_swap"),
     *[
         path(

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from desks.admin.hours import WarnsOfMissingHolidays, WeeklyWindowInline
@@ -15,18 +16,29 @@ from desks.models import (
 
 @admin.register(StreetOffice)
 class StreetOfficeAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmin):
-    list_display = ("name", "slug", "phone", "holiday_rule")
+    list_display = ("name", "slug", "phone", "holiday_rule", "working_weekend_rule")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
     inlines = (WeeklyWindowInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Its staff set its hours and rules; its name and address (/?office=<slug>) stay.
+        if request.user.is_superuser:
+            return ()
+        return ("name", "slug")
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if request.user.is_superuser else {}
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(
-            communities__in=Community.objects.visible_to(request.user)
-        ).distinct()
+        # Their own office (even before it has a community), and the offices of the
+        # communities they see.
+        own = Q(pk=request.user.street_office_id) if request.user.street_office_id else Q()
+        visible = Q(communities__in=Community.objects.visible_to(request.user))
+        return queryset.filter(own | visible if own else visible).distinct()
 
 
 @admin.register(Community)

@@ -14,6 +14,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from desks.admin.hours import missing_arrangement_warning, provisional_month_warning
 from desks.admin.scope import visible_community_filter
 from desks.core.dates import Month
 from desks.models import (
@@ -156,10 +157,13 @@ class RotaMonthAdmin(admin.ModelAdmin):
                 form.add_error(None, error.message)
             else:
                 self._report(request, result)
+                if warning := provisional_month_warning(request.user, month):
+                    messages.warning(request, warning)
                 return redirect("admin:desks_rotamonth_change", result.rota_month.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Generate a month's rota"),
+            "holiday_warning": missing_arrangement_warning(request.user, timezone.localdate()),
             "form": form,
             "opts": self.model._meta,
         }

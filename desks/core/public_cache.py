@@ -1,7 +1,7 @@
 """The one page cache of the public pages, purged whenever what they show changes.
 
-Public pages (`/`, `/c/<slug>/`, its calendar feed, `/api/hours/`, in both
-languages) are kept in Django's cache: one shared cache for every app server when
+Public pages (`/`, `/c/<slug>/`, its calendar feed and door poster, `/api/hours/`, in
+both languages) are kept in Django's cache: one shared cache for every app server when
 CACHE_URL points at Redis, one per process with the default locmem://.
 
 Purge: every key holds the current *public generation*, a number kept in the same
@@ -72,8 +72,8 @@ SHARED_MAX_AGE = 5
 GENERATION_KEY = "public-pages:generation"
 
 # Everything a public page shows: opening hours (weekly windows, date overrides,
-# calendar corrections, the years confirmed by staff, the office's holiday rule), the
-# offices' and centres' names, addresses and phones, the service guide ("what to
+# calendar corrections, confirmed holiday arrangements, the office's holiday rule),
+# the offices' and centres' names, addresses and phones, the service guide ("what to
 # bring"), the evening menu and the open voting round. None has a many-to-many field;
 # MenuItem's bulk_create in desks/voice/feedback.py purges by hand.
 PUBLIC_MODELS = (

@@ -11,7 +11,7 @@ from desks.models import Role
 # (app label, model) -> actions, per role.
 ROLE_PERMISSIONS = {
     Role.OFFICE: {
-        ("desks", "streetoffice"): ("view",),
+        ("desks", "streetoffice"): ("view", "change"),
         ("desks", "community"): ("view", "change"),
         ("desks", "user"): ("view",),
         ("desks", "servicecategory"): ("view", "add", "change"),
@@ -19,6 +19,7 @@ ROLE_PERMISSIONS = {
         ("desks", "weeklywindow"): ("view", "add", "change", "delete"),
         ("desks", "dateoverride"): ("view", "add", "change", "delete"),
         ("desks", "calendarday"): ("view", "add", "change", "delete"),
+        ("desks", "holidayarrangement"): ("view", "add"),
         ("desks", "servicerequest"): ("view",),
         ("desks", "dutyslot"): ("view",),
         ("desks", "exportrecord"): ("view", "view_reports", "export_reports"),

@@ -21,6 +21,13 @@ def new_calendar(product: str, name: str) -> Calendar:
     return calendar
 
 
+def provisional_notice(year: int) -> str:
+    return _(
+        "Provisional: the State Council has not yet published the %(year)s holiday "
+        "arrangement; holiday hours may change."
+    ) % {"year": year}
+
+
 def ics(community: Community, days: Iterable[DayHours]) -> bytes:
     calendar = new_calendar(
         "extended hours", _("%(community)s extended hours") % {"community": community.name}
@@ -28,6 +35,9 @@ def ics(community: Community, days: Iterable[DayHours]) -> bytes:
     stamp = timezone.now().replace(microsecond=0)
     summary = _("%(community)s open") % {"community": community.name}
     for day in days:
+        title = " · ".join(filter(None, [summary, str(day.note)]))
+        if day.provisional:
+            title = f"{title} ({_('provisional')})"
         for window in day.windows:
             start, end = window.bounds(day.date)
             event = Event()
@@ -35,9 +45,13 @@ def ics(community: Community, days: Iterable[DayHours]) -> bytes:
             event.add("dtstamp", stamp)
             event.add("dtstart", start)
             event.add("dtend", end)
-            event.add("summary", f"{summary} · {day.note}" if day.note else summary)
+            event.add("summary", title)
             event.add("location", community.address)
             event.add("transp", "TRANSPARENT")
+            if day.provisional:
+                # Not stated as fact: the year's holiday arrangement may still move this day.
+                event.add("status", "TENTATIVE")
+                event.add("description", provisional_notice(day.date.year))
             calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

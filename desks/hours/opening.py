@@ -145,6 +145,11 @@ def has_official_arrangement(year: int) -> bool:
     return _library_knows(year) or HolidayArrangement.objects.filter(year=year).exists()
 
 
+def provisional_years(days: Iterable[DayHours]) -> list[int]:
+    """The years of the shown `days` whose hours are provisional: what a page's notice names."""
+    return sorted({day.date.year for day in days if day.provisional})
+
+
 def years_missing_arrangement(today: dt.date, months: int = 3) -> list[int]:
     """Years within the coming `months` whose holiday arrangement nobody has loaded yet."""
     horizon = today + dt.timedelta(days=31 * months)
@@ -174,18 +179,24 @@ class NationalCalendar:
         """The name of a statutory day off (a holiday or a day swapped off), else None."""
         if correction := self.corrections.get(day):
             return correction.name if correction.kind == CalendarDay.Kind.HOLIDAY else None
-        library = _statutory(day.year, self.language, not self.is_provisional(day))
+        # Only a year the library knows takes its 补假 and swapped days; for a year staff
+        # entered from the notice, those are corrections, and the library's guesses
+        # must not add to them.
+        library = _statutory(day.year, self.language, _library_knows(day.year))
         return library.get(day)
 
     def holiday_name(self, day: dt.date) -> str | None:
-        """The holiday's name if `day` is a statutory day off or a weekend day inside a
-        holiday block, else None."""
-        if name := self._day_off_name(day):
-            return name
-        if day.weekday() < SATURDAY or self.is_working_weekend(day):
+        """If `day` is in a holiday block, the block's name, else None.
+
+        A block is a run of days off (statutory holidays, days swapped off, and the
+        weekend days between and beside them) that contains a statutory day off. Each
+        day of it carries the block's name, the one most of its days have (春节 rather
+        than 农历除夕 or 休息日（由 2026-02-14 调休）); a tie goes to the earliest.
+        """
+        own = self._day_off_name(day)
+        if own is None and (day.weekday() < SATURDAY or self.is_working_weekend(day)):
             return None
-        # A weekend day: which holiday, if any, does its run of days off contain?
-        names = []
+        names = [(day, own)] if own else []
         for step in (-1, 1):
             other = day + dt.timedelta(days=step)
             while abs((other - day).days) <= BLOCK_REACH:
@@ -194,7 +205,6 @@ class NationalCalendar:
                 elif other.weekday() < SATURDAY or self.is_working_weekend(other):
                     break
                 other += dt.timedelta(days=step)
-        # The block's most frequent name (春节 rather than 农历除夕); ties go to the earliest.
         counts = Counter(name for _day, name in sorted(names))
         return counts.most_common(1)[0][0] if counts else None
 

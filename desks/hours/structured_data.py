@@ -15,7 +15,8 @@ _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 def json_ld(
     request, community: Community, week: dict[int, tuple[Window, ...]], days: list[DayHours]
 ):
-    """A GovernmentOffice with its weekly hours and its special days (holidays, overrides)."""
+    """A GovernmentOffice with its weekly hours and its special days (holidays, overrides),
+    leaving out days of a year whose holiday arrangement is not yet official."""
     regular = [
         {
             "@type": "OpeningHoursSpecification",
@@ -28,7 +29,8 @@ def json_ld(
     ]
     special = []
     for day in days:
-        if day.kind == DayKind.REGULAR:
+        # A provisional day's hours are a guess: nothing is stated about them as fact.
+        if day.kind == DayKind.REGULAR or day.provisional:
             continue
         # schema.org marks a closed day with opens = closes = 00:00.
         windows = day.windows or (None,)

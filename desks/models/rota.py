@@ -17,22 +17,25 @@ class SlotKind(models.TextChoices):
 
 
 class DutySlotQuerySet(models.QuerySet):
+    def live(self):
+        """Slots that still take place: not cancelled because their window went away."""
+        return self.filter(cancelled_at__isnull=True)
+
     def at(self, moment):
-        """Slots in progress at `moment` (half-open: a slot ending at 20:00 is over at 20:00)."""
-        return self.filter(starts_at__lte=moment, ends_at__gt=moment)
+        """Live slots in progress at `moment` (half-open: one ending at 20:00 is over at 20:00)."""
+        return self.live().filter(starts_at__lte=moment, ends_at__gt=moment)
 
     def upcoming(self, moment):
-        return self.filter(ends_at__gt=moment).order_by("starts_at")
+        return self.live().filter(ends_at__gt=moment).order_by("starts_at")
 
     def with_staffing(self):
         """Annotate `assigned_count`, so that `DutySlot.shortfall` costs no query per slot."""
         return self.annotate(assigned_count=Count("assignments"))
 
     def before(self, slot):
-        """The community's slots that started before `slot`, latest first."""
-        return self.filter(community=slot.community_id, starts_at__lt=slot.starts_at).order_by(
-            "-starts_at"
-        )
+        """The community's live slots that started before `slot`, latest first."""
+        earlier = self.live().filter(community=slot.community_id, starts_at__lt=slot.starts_at)
+        return earlier.order_by("-starts_at")
 
 
 class DutySlot(models.Model):
@@ -48,6 +51,23 @@ class DutySlot(models.Model):
     workers_needed = models.PositiveSmallIntegerField(_("workers needed"), default=2)
     handover_note = models.TextField(
         _("handover note"), blank=True, help_text=_("What the next slot's workers should know.")
+    )
+    # The rota follows the opening hours (desks.rota.reconcile): a slot whose window
+    # went away is cancelled, not deleted, so that its workers can be told.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(_("why cancelled"), max_length=100, blank=True, editable=False)
+    moved_at = models.DateTimeField(_("time changed at"), null=True, blank=True, editable=False)
+    added_at = models.DateTimeField(
+        _("added after publishing at"), null=True, blank=True, editable=False
+    )
+    clashes = models.JSONField(
+        _("workers taken off by a change of hours"), default=list, blank=True, editable=False
+    )
+    sequence = models.PositiveSmallIntegerField(
+        _("revision"),
+        default=0,
+        editable=False,
+        help_text=_("Goes up at every cancellation or change of time (calendar SEQUENCE)."),
     )
 
     objects = DutySlotQuerySet.as_manager()
@@ -77,12 +97,23 @@ class DutySlot(models.Model):
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 
     @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_moved(self) -> bool:
+        """Its time changed after it was planned ("时间已调整"), and it still takes place."""
+        return self.moved_at is not None and not self.is_cancelled
+
+    @property
     def shortfall(self) -> int:
         """How many more workers the slot needs: 0 when it has all it needs.
 
         Reads `assigned_count` from `with_staffing()`, else the prefetched
-        assignments, else one query.
+        assignments, else one query. A cancelled slot needs nobody.
         """
+        if self.is_cancelled:
+            return 0
         assigned = getattr(self, "assigned_count", None)
         if assigned is None:
             assigned = self.assignments.count()  # no query when prefetched
@@ -95,7 +126,9 @@ class DutySlot(models.Model):
 
 # Served duty: the worker checked in at the desk, or the head confirmed it. Served
 # duty counts for fairness, comp time and the report's "slots held"; planning never
-# replaces it. `Assignment.is_served` is its Python twin.
+# replaces it. `Assignment.is_served` is its Python twin. A cancelled slot is never
+# served: check-in and confirming refuse it, and desks.rota.reconcile never cancels
+# a slot that started or was served.
 SERVED = Q(checked_in_at__isnull=False) | Q(confirmed_by__isnull=False)
 
 

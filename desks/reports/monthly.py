@@ -178,14 +178,16 @@ class MonthlyReport(ResidentsVoiceTables):
         )
         served = Assignment.objects.served().filter(slot=OuterRef("pk"))
         since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
-        counts |= DutySlot.objects.filter(
-            community_id__in=self.community_ids, starts_at__gte=since, starts_at__lt=until
-        ).aggregate(
-            **self.per_month(
-                "starts_at",
-                planned=(Count, "pk", None),
-                held=(Count, "pk", Q(Exists(served))),
-                length=(Sum, SLOT_LENGTH, None),
+        counts |= (
+            DutySlot.objects.live()
+            .filter(community_id__in=self.community_ids, starts_at__gte=since, starts_at__lt=until)
+            .aggregate(
+                **self.per_month(
+                    "starts_at",
+                    planned=(Count, "pk", None),
+                    held=(Count, "pk", Q(Exists(served))),
+                    length=(Sum, SLOT_LENGTH, None),
+                )
             )
         )
         follow_up_counts = {}

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from desks.hours import DayKind, OpeningHours
+from desks.hours import DayHours, DayKind, OpeningHours
 from desks.models import Assignment, Community, DutySlot, SlotKind, SwapRequest, User
 
 
@@ -36,9 +36,6 @@ def make_slots(community: Community, first: dt.date, last: dt.date) -> list[Duty
     }
     wanted = []
     for day in opening.days(community):
-        weekend = day.kind == DayKind.HOLIDAY or (
-            day.date.weekday() >= 5 and day.kind != DayKind.WORKING_WEEKEND
-        )
         for window in day.windows:
             starts_at, ends_at = window.bounds(day.date)
             wanted.append(
@@ -48,7 +45,7 @@ def make_slots(community: Community, first: dt.date, last: dt.date) -> list[Duty
                     date=day.date,
                     starts_at=starts_at,
                     ends_at=ends_at,
-                    kind=SlotKind.WEEKEND if weekend else SlotKind.EVENING,
+                    kind=slot_kind(day),
                     workers_needed=community.workers_per_slot,
                 )
             )
@@ -56,11 +53,21 @@ def make_slots(community: Community, first: dt.date, last: dt.date) -> list[Duty
     return wanted
 
 
+def slot_kind(day: DayHours) -> SlotKind:
+    """Weekend or holiday duty, or a weekday evening (a working weekend day is a weekday)."""
+    weekend = day.kind == DayKind.HOLIDAY or (
+        day.date.weekday() >= 5 and day.kind != DayKind.WORKING_WEEKEND
+    )
+    return SlotKind.WEEKEND if weekend else SlotKind.EVENING
+
+
 def check_assignable(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> None:
     """Raise RotaError if `worker` cannot go on `slot`; write nothing.
 
     Forms call this to give a message; `assign` calls it again under a lock.
     """
+    if slot.is_cancelled:
+        raise RotaError(cancelled_message(slot))
     if not worker.is_duty_worker:
         raise RotaError(_("%(worker)s is not an active duty worker.") % {"worker": worker})
     lent = lent_by is not None and lent_by.is_head_of(worker.community_id)
@@ -111,6 +118,13 @@ def unassign(slot: DutySlot, worker: User) -> None:
     Assignment.objects.filter(slot=slot, worker=worker).delete()
 
 
+def cancelled_message(slot: DutySlot) -> str:
+    """Why nobody can serve, join or check in to a cancelled slot."""
+    if slot.cancel_reason:
+        return _("This slot was cancelled: %(reason)s.") % {"reason": slot.cancel_reason}
+    return _("This slot was cancelled: the opening hours changed.")
+
+
 # Check-in and serving ------------------------------------------------------
 
 CHECK_IN_EARLY = dt.timedelta(minutes=30)
@@ -124,6 +138,8 @@ def check_in(assignment: Assignment, now: dt.datetime) -> Assignment:
     """
     if assignment.checked_in_at is not None:
         return assignment
+    if assignment.slot.is_cancelled:
+        raise RotaError(cancelled_message(assignment.slot))
     if not assignment.starts_at - CHECK_IN_EARLY <= now < assignment.ends_at:
         raise RotaError(
             _("You can check in from %(minutes)d minutes before the slot until it ends.")
@@ -151,6 +167,8 @@ def confirm_served(assignment: Assignment, head: User, now: dt.datetime) -> Assi
         raise RotaError(_("Only the head of this community can confirm duty served."))
     if head.pk == assignment.worker_id:
         raise RotaError(_("Nobody confirms their own duty: check in at the desk instead."))
+    if assignment.slot.is_cancelled:
+        raise RotaError(cancelled_message(assignment.slot))
     if assignment.starts_at > now:
         raise RotaError(_("A slot can be confirmed as served only once it has started."))
     if assignment.confirmed_by_id is None:

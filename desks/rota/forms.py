@@ -32,14 +32,22 @@ class SwapForm(forms.Form):
 
     def __init__(self, user: User, now: dt.datetime, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        mine = Assignment.objects.published().filter(worker=user, starts_at__gt=now).values("slot")
+        mine = (
+            Assignment.objects.published()
+            .filter(worker=user, starts_at__gt=now, slot__cancelled_at__isnull=True)
+            .values("slot")
+        )
         self.fields["slot"].queryset = DutySlot.objects.filter(pk__in=mine).order_by("starts_at")
         self.fields["colleague"].queryset = (
             User.objects.planned_workers(user.community_id).exclude(pk=user.pk).order_by("username")
         )
         theirs = (
             Assignment.objects.published()
-            .filter(slot__community=user.community_id, starts_at__gt=now)
+            .filter(
+                slot__community=user.community_id,
+                starts_at__gt=now,
+                slot__cancelled_at__isnull=True,
+            )
             .exclude(worker=user)
             .values("slot")
         )

@@ -100,7 +100,8 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
             % {"month": f"{month:%Y-%m}", "community": community}
         )
     last = Month.containing(month).last_day
-    slots = make_slots(community, month, last)
+    # A slot cancelled because its window went away (desks.rota.reconcile) is not filled.
+    slots = [slot for slot in make_slots(community, month, last) if not slot.is_cancelled]
     # Replacing the draft keeps what already happened: started or served duty stays.
     Assignment.objects.unserved().filter(
         slot__community=community, slot__date__range=(month, last), starts_at__gt=now
@@ -123,7 +124,10 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
 
     on_slot = defaultdict(list)
     in_month = Assignment.objects.filter(
-        worker__in=tallies, starts_at__gte=month_start, starts_at__lt=month_end
+        worker__in=tallies,
+        starts_at__gte=month_start,
+        starts_at__lt=month_end,
+        slot__cancelled_at__isnull=True,
     ).values_list("worker", "slot", "slot__kind", "starts_at", "ends_at")
     for worker_id, slot_id, kind, starts_at, ends_at in in_month:
         tally = tallies[worker_id]
@@ -217,7 +221,10 @@ def rota_csv(communities, month: dt.date) -> str:
     month_start, month_end = Month.containing(month).bounds()
     assignments = (
         Assignment.objects.filter(
-            slot__community__in=communities, starts_at__gte=month_start, starts_at__lt=month_end
+            slot__community__in=communities,
+            slot__cancelled_at__isnull=True,
+            starts_at__gte=month_start,
+            starts_at__lt=month_end,
         )
         .select_related("slot__community", "worker")
         .order_by("slot__community__slug", "starts_at", "worker__username")

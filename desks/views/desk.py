@@ -320,8 +320,16 @@ def _duty_context(user, now) -> dict:
     """The slot in progress (or the next one), who is on it, and the handover notes."""
     slots = DutySlot.objects.filter(community_id=user.community_id)
     slot = slots.at(now).first() or slots.upcoming(now).first()
+    # The worker's duty today that the hours took away: told instead of a check-in button.
+    cancelled = (
+        Assignment.objects.filter(
+            worker=user, slot__date=timezone.localdate(now), slot__cancelled_at__isnull=False
+        )
+        .select_related("slot")
+        .first()
+    )
     if slot is None:
-        return {"slot": None, "community": user.community}
+        return {"slot": None, "community": user.community, "cancelled_duty": cancelled}
     on_duty = list(slot.assignments.select_related("worker").order_by("worker__pk"))
     previous = duty.previous_slot(slot)
     return {
@@ -332,6 +340,7 @@ def _duty_context(user, now) -> dict:
         "my_assignment": next((a for a in on_duty if a.worker_id == user.pk), None),
         "previous_slot": previous,
         "handover_form": HandoverForm(initial={"handover_note": slot.handover_note}),
+        "cancelled_duty": cancelled,
     }
 
 

@@ -2,17 +2,20 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from desks import hours
 from desks.core.access import readable_from_any_origin
 from desks.core.dates import BadDate, day_bounds, parse_day
 from desks.core.public_cache import expire_at, public_page
-from desks.hours import calendar_feed, structured_data
+from desks.hours import calendar_feed, door_poster, structured_data
 from desks.models import Community, ServiceCategory, ServiceItem
 from desks.voice import feedback
 
@@ -51,6 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
     # Another day: what it looks like from that day's first moment, until today moves.
     moment = now if day == today else day_bounds(day)[0]
     rows = [(community, hours.status_at(opening, community, moment)) for community in communities]
+    shown = [status.day for _community, status in rows] + [
+        status.next_opening[0] for _community, status in rows if status.next_opening
+    ]
     response = render(
         request,
         "public/home.html",
@@ -64,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "office": office,
             "page": page,
             "has_next": has_next,
+            "provisional_years": hours.provisional_years(shown),
         },
     )
     changes = [status.next_change for _community, status in rows] if day == today else []
@@ -91,6 +98,7 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
     )
     weekly = opening.week_of(centre)
     status = hours.status_at(opening, centre, now)
+    shown = week + ([status.next_opening[0]] if status.next_opening else [])
     response = render(
         request,
         "public/community.html",
@@ -98,6 +106,7 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
             "community": centre,
             "status": status,
             "week": week,
+            "provisional_years": hours.provisional_years(shown),
             "categories": [category for category in categories if category.offered],
             "osm_opening_hours": hours.osm_opening_hours(weekly, centre.street_office.holiday_rule),
             "json_ld": structured_data.json_ld(request, centre, weekly, list(opening.days(centre))),
@@ -125,4 +134,29 @@ def community_calendar(request: HttpRequest, slug: str) -> HttpResponse:
         headers={"Content-Disposition": f'inline; filename="{centre.slug}-hours.ics"'},
     )
     # The feed starts today: tomorrow it starts a day later.
+    return expire_at(response, day_bounds(today)[1])
+
+
+@public_page
+def poster(request: HttpRequest, slug: str) -> HttpResponse:
+    """The door poster: one A4 page with this week's hours, the special days ahead and a QR code."""
+    centre = get_object_or_404(Community.objects.select_related("street_office"), slug=slug)
+    today = timezone.localdate()
+    door = door_poster.door_poster(centre, today)
+    with translation.override(settings.LANGUAGE_CODE):
+        # Residents who scan the door get the Chinese page, whatever language printed it.
+        url = request.build_absolute_uri(reverse("desks:community", args=[centre.slug]))
+    response = render(
+        request,
+        "public/poster.html",
+        {
+            "community": centre,
+            "poster": door,
+            "today": today,
+            "provisional_years": hours.provisional_years(door.days),
+            "community_url": url,
+            "qr": feedback.qr_svg(url, _("QR code: this centre's page")),
+        },
+    )
+    # "This week" starts today: tomorrow it starts a day later.
     return expire_at(response, day_bounds(today)[1])

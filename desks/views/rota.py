@@ -9,7 +9,8 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,7 +28,7 @@ from desks.models import (
     SwapRequest,
     User,
 )
-from desks.rota import comp_time, duty, duty_calendar
+from desks.rota import comp_time, duty, duty_calendar, reconcile
 from desks.rota.forms import CompLeaveForm, RefusalForm, SwapForm
 
 ROTA_DAYS = 14
@@ -41,9 +42,12 @@ def _with_colleagues():
 
 
 def _me_context(user: User, now: dt.datetime, **extra) -> dict:
+    # A cancelled shift stays on the list, struck through, for the coming ROTA_DAYS.
+    shown_until = timezone.localdate(now) + dt.timedelta(days=ROTA_DAYS)
     shifts = (
         Assignment.objects.published()
         .filter(worker=user)
+        .filter(Q(slot__cancelled_at__isnull=True) | Q(slot__date__lt=shown_until))
         .upcoming(now)
         .select_related("slot__community")
         .prefetch_related(_with_colleagues())[:10]
@@ -85,7 +89,13 @@ def _rota_context(user: User, now: dt.datetime, **extra) -> dict:
     )
     for slot in slots:
         slot.is_draft = first_of_month(slot.date) not in published
-    context = {"now": now, "slots": slots, "days": ROTA_DAYS, "approves": False}
+    context = {
+        "now": now,
+        "slots": slots,
+        "days": ROTA_DAYS,
+        "approves": False,
+        "sees_conflicts": reconcile.overseen_by(user) is not None,
+    }
     if user.is_head_of(user.community_id):
         context |= _approvals(user, now)
     return context | extra
@@ -113,6 +123,7 @@ def _approvals(head: User, now: dt.datetime) -> dict:
         Assignment.objects.unserved()
         .filter(
             slot__community=head.community_id,
+            slot__cancelled_at__isnull=True,
             ends_at__lte=now,
             ends_at__gt=now - dt.timedelta(days=CONFIRM_DAYS),
         )
@@ -320,3 +331,18 @@ def confirm_served(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def rota_page(request: HttpRequest) -> HttpResponse:
     return render(request, "rota/rota.html", _rota_context(request.user, timezone.now()))
+
+
+@login_required
+@require_safe
+def conflicts(request: HttpRequest) -> HttpResponse:
+    """Every difference between the rota and the opening hours that needs a person."""
+    communities = reconcile.overseen_by(request.user)
+    if communities is None:
+        raise PermissionDenied
+    now = timezone.now()
+    return render(
+        request,
+        "rota/conflicts.html",
+        {"now": now, "conflicts": reconcile.conflicts(communities, now)},
+    )

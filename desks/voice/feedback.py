@@ -170,10 +170,20 @@ def find_invitation(token: str) -> RatingInvitation | None:
 
 
 def qr_svg(url: str, title: str) -> str:
-    """`url` as an inline SVG QR code: presentation attributes only, so the strict CSP holds."""
+    """`url` as an inline SVG QR code: presentation attributes only, so the strict CSP holds.
+
+    It has a viewBox and no size of its own: the page's stylesheet sizes it (svg.qr), and
+    it scales instead of being cropped (the door poster prints it 40 mm wide).
+    """
     code = segno.make(url, error="m")
     return code.svg_inline(
-        scale=6, dark="#000", light="#fff", title=title, svgclass="qr", lineclass=None
+        scale=6,
+        dark="#000",
+        light="#fff",
+        title=title,
+        svgclass="qr",
+        lineclass=None,
+        omitsize=True,
     )
 
 

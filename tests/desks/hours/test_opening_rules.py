@@ -68,6 +68,6 @@ def test_the_admin_warns_when_next_years_holidays_are_not_loaded(client, clock):
     client.force_login(make_user(Role.OFFICE))
     clock.stop_at(at(2026, 11, 24, 10))
     body = client.get("/en/admin/desks/community/").text
-    assert "holiday arrangement for 2027 is not loaded" in body
+    assert "holiday arrangement for 2027 is not entered yet" in body
     HolidayArrangement.objects.create(year=2027, confirmed_at=timezone.now())
-    assert "not loaded" not in client.get("/en/admin/desks/community/").text
+    assert "not entered yet" not in client.get("/en/admin/desks/community/").text

@@ -123,7 +123,9 @@ def test_max_age_never_exceeds_the_seconds_to_the_edge(
     assert max_age(response) == min(public_cache.SHARED_MAX_AGE, seconds_to_edge)
 
 
-@pytest.mark.parametrize("path", ["/api/hours/", "/c/{slug}/hours.ics", "/?date=2026-11-30"])
+@pytest.mark.parametrize(
+    "path", ["/api/hours/", "/c/{slug}/hours.ics", "/c/{slug}/poster/", "/?date=2026-11-30"]
+)
 def test_pages_of_a_day_expire_at_midnight(client, clock, centre, path):
     clock.stop_at(at(2026, 11, 24, 23, 59, 58))
     assert max_age(client.get(path.format(slug=centre.slug))) == 2
