@@ -172,7 +172,7 @@ def test_its_queries_do_not_grow_with_the_days_it_shows(
 def test_an_unknown_community_has_no_poster(client):
     response = client.get("/c/nowhere/poster/")
     assert response.status_code == 404
-    assert 'class="site-header"' in response.text and "页面没有找到" in response.text
+    assert 'class="site-header"' in response.text and "页面未找到" in response.text
 
 
 def test_the_poster_refuses_post(client, centre):

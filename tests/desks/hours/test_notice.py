@@ -9,6 +9,8 @@ import pytest
 
 from desks.hours.notice import NoticeError, parse_notice
 
+pytestmark = pytest.mark.usefixtures("english")
+
 NOTICES = Path(__file__).parent / "notices"
 
 TITLE = "国务院办公厅关于2026年部分节假日安排的通知\n"

@@ -102,11 +102,11 @@ def test_corrections_that_differ_are_listed_and_kept_unless_replacement_is_ticke
         dt.date(2026, 1, 1),
         dt.date(2026, 10, 8),
     ]
-    assert "Replace these 2 corrections" in shown.content.decode()
+    assert "替换这2条更正" in shown.content.decode()
 
     refused = staff.post(ADD, {"notice": NOTICE_2026, "confirm": "1"})
     assert refused.status_code == 200
-    assert "replaces 2 corrections entered before" in refused.content.decode()
+    assert "替换之前录入的2条更正" in refused.content.decode()
     assert stored() == before
 
     staff.post(ADD, {"notice": NOTICE_2026, "confirm": "1", "replace": "on"})
@@ -134,10 +134,10 @@ def test_a_year_entered_before_may_be_entered_again(staff, office):
     ("text", "message"),
     [
         ("", None),
-        ("各位居民：中心本周六照常开放，欢迎前来办事。", "No year found"),
+        ("各位居民：中心本周六照常开放，欢迎前来办事。", "未找到年份"),
         (
             "国务院办公厅关于2026年部分节假日安排的通知\n二、春节：2月30日至3月2日放假。",
-            "2月30日 does not exist",
+            "2月30日不存在",
         ),
     ],
 )
@@ -159,7 +159,7 @@ def test_a_notice_altered_between_the_steps_is_read_again(staff):
     altered = NOTICE_2026.replace("10月1日（周四）至7日（周三）", "10月1日（周四）至8日（周三）")
     response = staff.post(ADD, {"notice": altered, "confirm": "1"})
     assert response.status_code == 200
-    assert "2026年10月8日 is a 周四, not a 周三 as written" in response.content.decode()
+    assert "2026年10月8日是周四，不是通知所写的周三" in response.content.decode()
     assert stored() == ([], [])
 
 
@@ -216,7 +216,7 @@ def test_the_form_rejects_a_post_without_its_csrf_token(clock, office):
 def test_the_admin_home_warns_of_a_missing_arrangement_with_a_link_to_enter_it(staff):
     content = staff.get(reverse("admin:index")).content.decode()
     assert 'id="holiday-warning"' in content
-    assert "for 2027 is not entered yet" in content
+    assert "2027年的节假日安排尚未录入" in content
     assert f'href="{ADD}"' in content
 
 
@@ -229,7 +229,7 @@ def test_the_admin_home_warns_a_head_without_a_link_they_may_not_follow(client, 
     clock.stop_at(TUESDAY_MORNING)
     client.force_login(head)
     content = client.get(reverse("admin:index")).content.decode()
-    assert "for 2027 is not entered yet" in content
+    assert "2027年的节假日安排尚未录入" in content
     assert f'href="{ADD}"' not in content
 
 
@@ -261,8 +261,8 @@ def test_generating_a_provisional_month_says_to_regenerate_it_later(
         follow=True,
     )
     content = response.content.decode()
-    assert "The holidays of 2027-01 are provisional" in content
-    assert "regenerate after entering it" in content
+    assert "2027-01的节假日为暂定" in content
+    assert "录入后请重新生成" in content
 
 
 def test_generating_a_confirmed_month_says_nothing_of_provisional_holidays(
@@ -275,7 +275,7 @@ def test_generating_a_confirmed_month_says_nothing_of_provisional_holidays(
         {"community": head.community.pk, "month": "2026-12"},
         follow=True,
     )
-    assert "are provisional (" not in response.content.decode()
+    assert "的节假日为暂定（" not in response.content.decode()
 
 
 # The street office's rule for weekend days worked in exchange (调休上班日).
@@ -302,7 +302,7 @@ def test_the_street_office_form_shows_the_working_weekend_rule_by_the_holiday_ru
     response = staff.get(reverse("admin:desks_streetoffice_change", args=[street_office.pk]))
     content = response.content.decode()
     assert content.index('name="holiday_rule"') < content.index('name="working_weekend_rule"')
-    assert "For a community with its own weekly pattern, choose what it does." in content
+    assert "有自己每周开放安排的社区，请选择当天如何开放。" in content
     listing = staff.get(reverse("admin:desks_streetoffice_changelist")).content.decode()
     assert "column-working_weekend_rule" in listing
 

@@ -69,7 +69,7 @@ def test_another_communitys_head_sees_nothing_of_ours(client, neighbour, with_co
     client.force_login(make_user(Role.HEAD, community=neighbour))
     page = client.get(URL).text
     assert with_conflict.name not in page and "09:00" not in page
-    assert "The rota matches the opening hours." in page
+    assert "排班与开放时间一致。" in page
 
 
 def test_another_offices_staff_see_nothing_of_ours(client, other_office, with_conflict):
@@ -93,5 +93,5 @@ def test_queries_do_not_grow_with_the_slots(client, head, with_conflict):
     )  # not reconciled: a window with no slot, listed too
     with CaptureQueriesContext(connection) as two_months:
         page = client.get(URL).text
-    assert "Open, but there is no duty slot." in page
+    assert "开放，但没有值班班次。" in page
     assert len(two_months) == len(one_month)
