@@ -185,6 +185,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "servicedesk" / "locale"]
+FORMAT_MODULE_PATH = ["servicedesk.formats"]
 TIME_ZONE = _from_env("TIME_ZONE", env.str, default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
