@@ -23,7 +23,6 @@ months (those with a RotaMonth) are reconciled. `connect_receivers` runs
 """
 
 import datetime as dt
-import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -423,24 +422,55 @@ def _after_delete(sender, instance, using=None, **kwargs) -> None:
     _reconcile_after_commit([_scope(instance)], using)
 
 
+class _AfterCommit:
+    """The one reconcile a transaction runs after its commit, however many rows it
+    changed: entering a year's notice saves dozens of calendar days, and each community
+    is then reconciled once, over the dates all of them touch."""
+
+    def __init__(self):
+        self.scopes: list[_Scope] = []
+        self.ran = False
+
+    def __call__(self):
+        self.ran = True
+        reconcile_scopes(self.scopes)
+
+
 def _reconcile_after_commit(scopes: list[_Scope], using) -> None:
     # After the commit, so that reconciling reads the change; robust, so that a
     # failure is logged without undoing it (the conflict list then shows what is off).
-    transaction.on_commit(functools.partial(reconcile_scopes, scopes), using=using, robust=True)
+    connection = transaction.get_connection(using)
+    waiting = next(
+        (
+            func
+            for _savepoints, func, _robust in connection.run_on_commit
+            if isinstance(func, _AfterCommit) and not func.ran
+        ),
+        None,
+    )
+    if waiting is None:
+        waiting = _AfterCommit()
+        waiting.scopes.extend(scopes)
+        transaction.on_commit(waiting, using=using, robust=True)
+    else:
+        waiting.scopes.extend(scopes)
 
 
 def reconcile_scopes(scopes: list[_Scope], now: dt.datetime | None = None) -> None:
+    """Reconcile each community the scopes name once, from the earliest to the latest
+    date any of them gives (reconciling a date twice changes nothing more)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    unique = []
-    for scope in scopes:
-        if scope not in unique:
-            unique.append(scope)
-    for scope in unique:
+    spans: dict[int, tuple[Community, dt.date, dt.date]] = {}
+    for scope in dict.fromkeys(scopes):
+        first = scope.first or today
         for community in Community.objects.filter(scope.communities).select_related(
             "street_office"
         ):
-            reconcile(community, scope.first or today, scope.last, now)
+            _known, earliest, latest = spans.get(community.pk, (community, first, scope.last))
+            spans[community.pk] = (community, min(earliest, first), max(latest, scope.last))
+    for community, first, last in spans.values():
+        reconcile(community, first, last, now)
 
 
 def connect_receivers() -> None:

@@ -149,9 +149,10 @@ def test_a_move_that_would_double_book_a_worker_takes_them_off_and_the_head_sees
     slot = slot_on(published, TOMORROW)
     lent = slot.assignments.select_related("worker").first().worker
     # The worker is also lent to the neighbour's late window, 20:00–21:00 tomorrow.
-    DateOverride.objects.create(
-        community=neighbour, date=TOMORROW, start=dt.time(20), end=dt.time(21), reason="夜场"
-    )
+    with committed():  # each admin save commits on its own
+        DateOverride.objects.create(
+            community=neighbour, date=TOMORROW, start=dt.time(20), end=dt.time(21), reason="夜场"
+        )
     late = make_slots(neighbour, TOMORROW, TOMORROW)[0]
     assign(late, lent, lent_by=head)
 
@@ -367,3 +368,17 @@ def test_generation_skips_a_cancelled_slot(community, worker, colleague, third, 
     result = generate_month(community, DECEMBER, NOW)
     assert all(not slot.is_cancelled for slot in result.slots)
     assert not Assignment.objects.filter(slot__cancelled_at__isnull=False).exists()
+
+
+def test_one_transaction_that_changes_many_dates_reconciles_once_after_its_commit(
+    published, django_capture_on_commit_callbacks
+):
+    """Entering a year's notice saves dozens of calendar days in one transaction: the
+    rota is reconciled once, over every date they touch, not once per row."""
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for day in (TOMORROW, TOMORROW + dt.timedelta(days=1)):
+            DateOverride.objects.create(community=published, date=day, reason="停电")
+    reconciling = [callback for callback in callbacks if hasattr(callback, "scopes")]
+    assert len(reconciling) == 1 and len(reconciling[0].scopes) == 2
+    for day in (TOMORROW, TOMORROW + dt.timedelta(days=1)):
+        assert slot_on(published, day).is_cancelled
