@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from desks.admin.scope import OutOfScopeIs404
 from desks.hours import has_official_arrangement, years_missing_arrangement
 from desks.hours.arrangement import enter_arrangement, proposed_days, replaced_corrections
-from desks.hours.notice import Arrangement, parse_notice
+from desks.hours.notice import Arrangement, check_complete, parse_notice
 from desks.models import (
     CalendarDay,
     Community,
@@ -137,7 +137,9 @@ class NoticeForm(forms.Form):
 
     def clean_notice(self):
         text = self.cleaned_data["notice"]
-        self.arrangement = parse_notice(text)
+        arrangement = parse_notice(text)
+        check_complete(arrangement)
+        self.arrangement = arrangement
         return text
 
 

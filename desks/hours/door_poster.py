@@ -25,6 +25,9 @@ class Period:
     """Consecutive days with the same special hours and the same reason."""
 
     days: tuple[DayHours, ...]
+    # The days either side are provisional: a holiday block of a year whose notice is
+    # not out is fixed by law at its core (除夕 to 初三), but how far it runs is a guess.
+    edges_provisional: bool = False
 
     @property
     def first(self) -> dt.date:
@@ -59,7 +62,7 @@ class Period:
 
     @property
     def provisional(self) -> bool:
-        return any(day.provisional for day in self.days)
+        return self.edges_provisional or any(day.provisional for day in self.days)
 
 
 def _same_period(day: DayHours, previous: DayHours) -> bool:
@@ -75,6 +78,7 @@ def _same_period(day: DayHours, previous: DayHours) -> bool:
 
 def special_periods(days: Iterable[DayHours]) -> list[Period]:
     """The days that are not a regular day of the week, grouped into runs of equal days."""
+    days = list(days)
     runs: list[list[DayHours]] = []
     for day in days:
         if day.kind == DayKind.REGULAR:
@@ -83,7 +87,16 @@ def special_periods(days: Iterable[DayHours]) -> list[Period]:
             runs[-1].append(day)
         else:
             runs.append([day])
-    return [Period(tuple(run)) for run in runs]
+    by_date = {day.date: day for day in days}
+
+    def edges_provisional(run: list[DayHours]) -> bool:
+        edges = (
+            by_date.get(run[0].date - dt.timedelta(days=1)),
+            by_date.get(run[-1].date + dt.timedelta(days=1)),
+        )
+        return any(edge is not None and edge.provisional for edge in edges)
+
+    return [Period(tuple(run), edges_provisional(run)) for run in runs]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from desks.core.dates import EARLIEST, LATEST
+
 WEEKDAYS = "一二三四五六日"  # 周一 … 周日, as date.weekday() counts them
 SATURDAY = 5
 ONE_DAY = dt.timedelta(days=1)
@@ -108,6 +110,26 @@ def parse_notice(text: str) -> Arrangement:
     return Arrangement(year, tuple(holidays))
 
 
+# Every notice gives a line to each statutory holiday (全国年节及纪念日放假办法), two
+# sharing one line when they meet ("国庆节、中秋节"). A text missing one is not the
+# whole notice, and entering it would confirm the year with that holiday unknown.
+STATUTORY_HOLIDAYS = ("元旦", "春节", "清明", "劳动节", "端午", "中秋", "国庆")
+
+
+def check_complete(arrangement: Arrangement) -> None:
+    """Raise NoticeError unless the arrangement names every statutory holiday."""
+    named = "".join(holiday.name for holiday in arrangement.holidays)
+    if missing := [name for name in STATUTORY_HOLIDAYS if name not in named]:
+        raise NoticeError(
+            _(
+                "The notice has no line for %(missing)s. Paste the whole notice: it gives "
+                "one line to each statutory holiday."
+            )
+            % {"missing": "、".join(missing)},
+            code="incomplete",
+        )
+
+
 def _normalise(line: str) -> str:
     """Half-width punctuation and digits, no spaces: （ → (, ： → :, ， → ,, 。 → ."""
     line = unicodedata.normalize("NFKC", line).replace("。", ".").replace("．", ".")
@@ -117,7 +139,14 @@ def _normalise(line: str) -> str:
 def _year(lines: list[str]) -> int:
     text = "\n".join(lines)
     if found := _TITLE_YEAR.search(text) or _LOOSE_YEAR.search(text):
-        return int(found[1])
+        year = int(found[1])
+        if not EARLIEST.year <= year <= LATEST.year:
+            raise NoticeError(
+                _("The notice is for %(year)d: only %(first)d to %(last)d can be entered.")
+                % {"year": year, "first": EARLIEST.year, "last": LATEST.year},
+                code="year_out_of_range",
+            )
+        return year
     raise NoticeError(
         _(
             "No year found. Paste the whole notice, from its title "
@@ -132,8 +161,12 @@ def _holiday(name: str, body: str, line: int, year: int) -> Holiday:
     where = {"line": line, "holiday": name, "rolls": bool(re.search(r"(?<!\d)1月", body))}
     days_off, working_days = None, []
     for sentence in body.split("."):
-        if "放假" in sentence:
-            days_off = _days_off(sentence, where, year)
+        if keyword := _days_off_keyword(sentence):
+            days_off = _days_off(sentence, keyword, where, year)
+            # "…放假调休,共7天,9月20日(周日)、10月10日(周六)上班": one sentence for both.
+            rest = sentence.partition(keyword)[2]
+            if "上班" in rest:
+                working_days += _dates(rest.partition("上班")[0], where, year)
         elif "上班" in sentence:
             working_days += _dates(sentence, where, year)
     if days_off is None:
@@ -154,8 +187,16 @@ def _holiday(name: str, body: str, line: int, year: int) -> Holiday:
     return holiday
 
 
-def _days_off(sentence: str, where: dict, year: int) -> tuple[dt.date, dt.date]:
-    dates = _dates(sentence.partition("放假")[0], where, year)
+def _days_off_keyword(sentence: str) -> str | None:
+    """What marks the days off: "放假", or "连休" alone ("6月10日与周末连休", 2024)."""
+    for keyword in ("放假", "连休"):
+        if keyword in sentence:
+            return keyword
+    return None
+
+
+def _days_off(sentence: str, keyword: str, where: dict, year: int) -> tuple[dt.date, dt.date]:
+    dates = _dates(sentence.partition(keyword)[0], where, year)
     if not dates:
         raise NoticeError(
             _("Line %(line)d (%(holiday)s): no date before “放假”.") % where, code="no_days_off"

@@ -172,8 +172,15 @@ class NationalCalendar:
         self.language = "en_US" if translation.get_language() == "en" else "zh_CN"
 
     def is_provisional(self, day: dt.date) -> bool:
-        """Whether `day` lies in a year whose official arrangement is not known yet."""
-        return day.year not in self.confirmed_years and not _library_knows(day.year)
+        """Whether `day`'s hours may still change with its year's official arrangement.
+
+        In a year whose arrangement is not known yet, every date is provisional but the
+        statutory days off the law itself fixes (元旦, 春节 from 除夕, 国庆节's first
+        three days…): those are days off whatever the notice will say.
+        """
+        if day.year in self.confirmed_years or _library_knows(day.year):
+            return False
+        return day in self.corrections or _statutory(day.year, "zh_CN", False).get(day) is None
 
     def _day_off_name(self, day: dt.date) -> str | None:
         """The name of a statutory day off (a holiday or a day swapped off), else None."""
@@ -295,11 +302,16 @@ class OpeningHours:
             windows = week[SATURDAY] if opens else ()
             return DayHours(community, day, windows, DayKind.HOLIDAY, holiday, provisional)
         if self.calendar.is_working_weekend(day):
+            # On the usual hours a working weekend day is a weekday evening; the office's
+            # rule is for centres with a weekly pattern of their own (or the office's).
+            rule = (
+                WorkingWeekendRule.WEEKDAY if week is DEFAULT_WEEK else office.working_weekend_rule
+            )
             windows = {
                 WorkingWeekendRule.WEEKDAY: usual_weekday(week),
                 WorkingWeekendRule.WEEKEND: week[day.weekday()],
                 WorkingWeekendRule.CLOSED: (),
-            }[office.working_weekend_rule]
+            }[rule]
             name = self.calendar.working_weekend_name(day)
             return DayHours(community, day, windows, DayKind.WORKING_WEEKEND, name, provisional)
         return DayHours(community, day, week[day.weekday()], DayKind.REGULAR, "", provisional)

@@ -148,8 +148,10 @@ def test_no_opening_in_the_next_two_weeks_means_next_change_is_null(client):
 
 def test_a_provisional_year_says_so_at_a_moment_too(client):
     make_community()
+    item = client.get("/api/hours/", {"at": "2027-10-04T10:00"}).json()["communities"][0]
+    assert item["provisional"] is True  # the Monday after National Day: not fixed by law
     item = client.get("/api/hours/", {"at": "2027-10-01T10:00"}).json()["communities"][0]
-    assert item["provisional"] is True
+    assert item["provisional"] is False  # National Day itself is
 
 
 def test_at_now_answers_for_the_present_moment(client, clock):

@@ -7,7 +7,7 @@ from pathlib import Path
 import holidays
 import pytest
 
-from desks.hours.notice import NoticeError, parse_notice
+from desks.hours.notice import NoticeError, check_complete, parse_notice
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -49,7 +49,7 @@ def library_days_off(year: int) -> set[dt.date]:
     return {day for day in off if day.year == year}
 
 
-@pytest.mark.parametrize("year", [2025, 2026])
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
 def test_the_notice_agrees_with_the_library_day_by_day(year):
     arrangement = parse_notice(notice(year))
     days_off, working_days = arrangement.days_off(), arrangement.working_days()
@@ -193,3 +193,24 @@ def test_text_that_is_not_a_readable_notice_is_refused(text, problem):
     with pytest.raises(NoticeError) as refused:
         parse_notice(text)
     assert problem in refused.value.message
+
+
+def test_make_up_days_in_the_days_off_sentence_are_read_too():
+    arrangement = parse_notice(
+        TITLE + "七、国庆节：10月1日（周四）至7日（周三）放假调休，共7天，"
+        "9月20日（周日）、10月10日（周六）上班。"
+    )
+    assert arrangement.holidays[0].working_days == (dt.date(2026, 9, 20), dt.date(2026, 10, 10))
+
+
+@pytest.mark.parametrize("year", ["1999", "2100", "9999"])
+def test_a_year_out_of_range_is_refused(year):
+    with pytest.raises(NoticeError, match=f"The notice is for {year}"):
+        parse_notice(f"国务院办公厅关于{year}年部分节假日安排的通知\n一、元旦：12月31日放假。")
+
+
+def test_a_notice_missing_a_holiday_is_not_the_whole_notice():
+    check_complete(parse_notice(notice(2026)))
+    partial = parse_notice(TITLE + "一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。")
+    with pytest.raises(NoticeError, match="no line for 春节、清明、劳动节、端午、中秋、国庆"):
+        check_complete(partial)

@@ -49,7 +49,8 @@ def test_the_community_page_marks_the_days_of_2027(client, clock, centre):
     body = client.get("/en/c/heping/").text
     assert body.count(NOTICE_2027) == 1
     rows = re.findall(r"<tr class=\"(?:open|closed)[^\"]*\">(.*?)</tr>", body, re.S)
-    assert [TAG in row for row in rows] == [False, False, False, True, True, True, True]
+    # New Year's Day is a day off by law; the weekend after it and Monday are guesses.
+    assert [TAG in row for row in rows] == [False, False, False, False, True, True, True]
 
 
 def test_the_community_page_marks_nothing_in_an_official_year(client, clock, centre):
@@ -99,12 +100,14 @@ def test_the_home_page_marks_a_next_opening_in_a_provisional_year(client, clock,
 
 def test_the_json_says_provisional_on_each_item(client, centre):
     make_community()
-    items = client.get("/api/hours/", {"date": "2027-02-08"}).json()["communities"]
+    items = client.get("/api/hours/", {"date": "2027-02-09"}).json()["communities"]
     assert [item["provisional"] for item in items] == [True, True]
+    items = client.get("/api/hours/", {"date": "2027-02-08"}).json()["communities"]
+    assert [item["provisional"] for item in items] == [False, False]  # 春节, by law
     items = client.get("/api/hours/", {"date": "2026-02-16"}).json()["communities"]
     assert [item["provisional"] for item in items] == [False, False]
     confirm_2027()
-    items = client.get("/api/hours/", {"date": "2027-02-08"}).json()["communities"]
+    items = client.get("/api/hours/", {"date": "2027-02-09"}).json()["communities"]
     assert [item["provisional"] for item in items] == [False, False]
 
 
@@ -144,7 +147,9 @@ def test_json_ld_states_no_special_hours_for_a_provisional_date(client, clock, c
     DateOverride.objects.create(community=centre, date=dt.date(2026, 12, 24), reason="停电")
     special = special_hours(client.get("/c/heping/").text)
     assert "2026-12-24" in special
-    assert not any(day.startswith("2027-") for day in special)  # 元旦, guessed
+    # New Year's Day is closed by law; the weekend after it only by a guess.
+    assert special["2027-01-01"]["opens"] == special["2027-01-01"]["closes"] == "00:00"
+    assert "2027-01-02" not in special and "2027-01-03" not in special
 
 
 def test_json_ld_states_2027_holidays_once_confirmed(client, clock, centre):
