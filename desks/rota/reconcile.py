@@ -131,6 +131,11 @@ def follow_hours(
                 if slot.is_cancelled:
                     _restore(slot)
                     changes.restored.append(slot)
+                if slot.kind != slot_kind(day) and not took_place(slot, now):
+                    # Same hours, another kind of day (a Saturday became a working
+                    # weekend day): comp time and fairness count it by its new kind.
+                    slot.kind = slot_kind(day)
+                    slot.save(update_fields=["kind"])
             elif not took_place(slot, now):
                 _move(slot, starts_at, ends_at, day, now, changes)
         for slot in unwanted:
@@ -464,9 +469,13 @@ def reconcile_scopes(scopes: list[_Scope], now: dt.datetime | None = None) -> No
     spans: dict[int, tuple[Community, dt.date, dt.date]] = {}
     for scope in dict.fromkeys(scopes):
         first = scope.first or today
-        for community in Community.objects.filter(scope.communities).select_related(
-            "street_office"
-        ):
+        # Only planned months follow the hours: a city's thousand centres cost one query
+        # when few of them have a rota in the dates changed.
+        planned = Q(
+            rota_months__month__gte=first_of_month(first), rota_months__month__lte=scope.last
+        )
+        communities = Community.objects.filter(scope.communities).filter(planned).distinct()
+        for community in communities.select_related("street_office"):
             _known, earliest, latest = spans.get(community.pk, (community, first, scope.last))
             spans[community.pk] = (community, min(earliest, first), max(latest, scope.last))
     for community, first, last in spans.values():
