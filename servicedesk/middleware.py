@@ -1,4 +1,7 @@
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -21,13 +24,16 @@ class RejectNulCharacters:
             or "%00" in raw
             or self._posted_nul(request)
         ):
-            message = _("The request contains a NUL character.")
             if request.path_info.startswith("/api/"):
                 # API clients read errors as JSON (docs/api.md), from any origin.
+                message = _("The request contains a NUL character.")
                 response = JsonResponse({"error": message}, status=400)
                 response["Access-Control-Allow-Origin"] = "*"
                 return response
-            return HttpResponseBadRequest(message)
+            # People get the 400 page, in the language of the URL (LocaleMiddleware runs later).
+            language = translation.get_language_from_path(request.path_info)
+            with translation.override(language or settings.LANGUAGE_CODE):
+                return render(request, "400.html", status=400)
         return self.get_response(request)
 
     @staticmethod
