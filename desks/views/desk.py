@@ -157,7 +157,12 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     logged = _request_of_my_community(request.user, pk)
     if not request_log.can_change(logged, request.user, now):
-        raise PermissionDenied
+        if not request.htmx:
+            raise PermissionDenied
+        # The row on screen is older than the rule (the slot ended since): show it as it
+        # is now, without its buttons, and say why, instead of an error htmx would not show.
+        logged.may_change = False
+        return render(request, "desk/request_row.html", {"logged": logged, "refused": True})
     request_log.delete_request(logged, request.user, now)
     if not request.htmx:
         return redirect("desks:home")
