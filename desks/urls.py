@@ -20,6 +20,12 @@ urlpatterns = [
     path("desk/items/", desk.item_search, name="item_search"),
     path("desk/items/guide/", desk.item_guide, name="item_guide"),
     path("desk/lookup/residents/", desk.resident_search, name="resident_search"),
+    path(
+        "desk/lookup/residents/for-edit/",
+        desk.resident_search,
+        {"partial": "desk/edit.html#resident-results"},
+        name="resident_search_for_edit",
+    ),
     path("desk/duty/<int:pk>/check-in/", desk.check_in, name="check_in"),
     path("desk/duty/<int:pk>/check-out/", desk.check_out, name="check_out"),
     path("desk/slots/<int:pk>/handover/", desk.handover, name="handover"),

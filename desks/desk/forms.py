@@ -112,6 +112,16 @@ class RequestForm(forms.ModelForm):
             return ServiceItem.objects.active().filter(pk=pk).first()
         return None
 
+    @functools.cached_property
+    def chosen_resident(self) -> Resident | None:
+        """The resident the form holds (as posted, or the request's own), if one of this
+        community's: the edit page shows only this one, never a list of everyone."""
+        key = self.add_prefix("resident")
+        pk = self.data.get(key) if self.is_bound else self.initial.get("resident")
+        if pk and str(pk).isascii() and str(pk).isdigit():
+            return self.fields["resident"].queryset.filter(pk=pk).first()
+        return None
+
     def validate_constraints(self):
         """The fields above already hold every check constraint of ServiceRequest (count
         1–200, the channel and outcome choices), and the database enforces them: Django

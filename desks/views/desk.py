@@ -113,8 +113,13 @@ def item_guide(request: HttpRequest) -> HttpResponse:
 
 @desk_worker
 @require_POST
-def resident_search(request: HttpRequest) -> HttpResponse:
-    """POST, so that names and phone digits never reach a URL or an access log."""
+def resident_search(
+    request: HttpRequest, partial: str = "desk/home.html#resident-results"
+) -> HttpResponse:
+    """POST, so that names and phone digits never reach a URL or an access log.
+
+    The desk and the edit page both search this way; `partial` is the results element
+    of the page that asks (the URL conf names it)."""
     form = SearchForm({"q": request.POST.get("resident_q", "")})
     found = []
     if form.is_valid():
@@ -126,7 +131,7 @@ def resident_search(request: HttpRequest) -> HttpResponse:
         ).residents
     return render(
         request,
-        "desk/home.html#resident-results",
+        partial,
         {"found_residents": found, "query": form.data["q"].strip(), "search_form": form},
     )
 
@@ -145,7 +150,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             ServiceRequest.objects.get(pk=logged.pk), request.user, now, **fields
         )
         return redirect("desks:home")
-    response = render(request, "desk/edit.html", {"form": form, "logged": logged})
+    response = render(
+        request,
+        "desk/edit.html",
+        {"form": form, "logged": logged, "phone_search_digits": PHONE_SEARCH_MIN_DIGITS},
+    )
     if request.method == "POST":
         response.status_code = 422
     return response
