@@ -31,6 +31,7 @@ urlpatterns = [
     path("desk/slots/<int:pk>/handover/", desk.handover, name="handover"),
     path("desk/follow-ups/", desk.follow_ups, name="follow_ups"),
     path("desk/follow-ups/<int:pk>/close/", desk.close_follow_up, name="close_follow_up"),
+    path("desk/follow-ups/<int:pk>/change/", desk.change_follow_up, name="change_follow_up"),
     path("desk/me/", rota.me, name="me"),
     path("desk/me.ics", rota.my_calendar, name="my_calendar"),
     path("desk/me/calendar-link/", rota.renew_calendar_link, name="renew_calendar_link"),

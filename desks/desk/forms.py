@@ -1,3 +1,4 @@
+import datetime as dt
 import functools
 import uuid
 
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from desks.desk.request_log import FOLLOW_UP_MAX_DAYS
 from desks.models import Channel, Outcome, ServiceItem, ServiceRequest, User
 from desks.models.requests import NOTE_MAX_LENGTH, PEOPLE_MAX
 from residents.models import Resident, resident_phone_validator
@@ -224,6 +226,44 @@ class CloseFollowUpForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say what was done before closing.")},
     )
+
+
+class ChangeFollowUpForm(forms.Form):
+    """A head gives a follow-up to another duty worker of the community, or moves its due date."""
+
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label=_("Owner"),
+        error_messages={
+            "required": _("Choose who owns this follow-up."),
+            "invalid_choice": _("Choose a duty worker of this community."),
+        },
+    )
+    due_on = forms.DateField(
+        label=_("Due"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": _("Choose the day it is due."),
+            "invalid": _("Enter a date such as 2026-11-30."),
+        },
+    )
+
+    def __init__(self, *args, community_id: int, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.latest = today + dt.timedelta(days=FOLLOW_UP_MAX_DAYS)
+        self.fields["owner"].queryset = User.objects.duty_workers(community_id)
+
+    def clean_due_on(self):
+        due = self.cleaned_data["due_on"]
+        if due < self.today:
+            raise forms.ValidationError(_("A follow-up cannot be due in the past."))
+        if due > self.latest:
+            raise forms.ValidationError(
+                _("A follow-up is due within %(days)d days, by %(date)s.")
+                % {"days": FOLLOW_UP_MAX_DAYS, "date": self.latest.isoformat()}
+            )
+        return due
 
 
 class HandoverForm(forms.Form):
