@@ -1,5 +1,11 @@
-from django.http import HttpResponseBadRequest, JsonResponse
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render, resolve_url
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 
 class RejectNulCharacters:
@@ -21,13 +27,16 @@ class RejectNulCharacters:
             or "%00" in raw
             or self._posted_nul(request)
         ):
-            message = _("The request contains a NUL character.")
             if request.path_info.startswith("/api/"):
                 # API clients read errors as JSON (docs/api.md), from any origin.
+                message = _("The request contains a NUL character.")
                 response = JsonResponse({"error": message}, status=400)
                 response["Access-Control-Allow-Origin"] = "*"
                 return response
-            return HttpResponseBadRequest(message)
+            # People get the 400 page, in the language of the URL (LocaleMiddleware runs later).
+            language = translation.get_language_from_path(request.path_info)
+            with translation.override(language or settings.LANGUAGE_CODE):
+                return render(request, "400.html", status=400)
         return self.get_response(request)
 
     @staticmethod
@@ -35,3 +44,30 @@ class RejectNulCharacters:
         if request.method != "POST":
             return False
         return any("\x00" in value for values in request.POST.lists() for value in values[1])
+
+
+class HtmxLoginRedirect:
+    """Send the browser to the login page when an htmx request finds the session ended.
+
+    `login_required` answers with a redirect to the login page, which the browser's
+    XMLHttpRequest would follow: htmx would then swap the login page into the form. For
+    an htmx request the answer is instead `HX-Redirect` to the login page, with `next`
+    the page on screen (`HX-Current-URL`, this site's only), so the worker comes back to
+    it after logging in. The status is 401: nothing was done, and no client (the desk's
+    scripts) may take the answer for a success.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or response.status_code != 302:
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response["Location"]).path != login:
+            return response
+        back_to = request.htmx.current_url_abs_path or resolve_url(settings.LOGIN_REDIRECT_URL)
+        redirect = HttpResponseClientRedirect(f"{login}?{urlencode({'next': back_to})}")
+        redirect.status_code = 401
+        return redirect

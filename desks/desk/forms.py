@@ -1,3 +1,4 @@
+import datetime as dt
 import functools
 import uuid
 
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from desks.desk.request_log import FOLLOW_UP_MAX_DAYS
 from desks.models import Channel, Outcome, ServiceItem, ServiceRequest, User
 from desks.models.requests import NOTE_MAX_LENGTH, PEOPLE_MAX
 from residents.models import Resident, resident_phone_validator
@@ -112,6 +114,16 @@ class RequestForm(forms.ModelForm):
             return ServiceItem.objects.active().filter(pk=pk).first()
         return None
 
+    @functools.cached_property
+    def chosen_resident(self) -> Resident | None:
+        """The resident the form holds (as posted, or the request's own), if one of this
+        community's: the edit page shows only this one, never a list of everyone."""
+        key = self.add_prefix("resident")
+        pk = self.data.get(key) if self.is_bound else self.initial.get("resident")
+        if pk and str(pk).isascii() and str(pk).isdigit():
+            return self.fields["resident"].queryset.filter(pk=pk).first()
+        return None
+
     def validate_constraints(self):
         """The fields above already hold every check constraint of ServiceRequest (count
         1–200, the channel and outcome choices), and the database enforces them: Django
@@ -214,6 +226,44 @@ class CloseFollowUpForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say what was done before closing.")},
     )
+
+
+class ChangeFollowUpForm(forms.Form):
+    """A head gives a follow-up to another duty worker of the community, or moves its due date."""
+
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label=_("Owner"),
+        error_messages={
+            "required": _("Choose who owns this follow-up."),
+            "invalid_choice": _("Choose a duty worker of this community."),
+        },
+    )
+    due_on = forms.DateField(
+        label=_("Due"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": _("Choose the day it is due."),
+            "invalid": _("Enter a date such as 2026-11-30."),
+        },
+    )
+
+    def __init__(self, *args, community_id: int, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.latest = today + dt.timedelta(days=FOLLOW_UP_MAX_DAYS)
+        self.fields["owner"].queryset = User.objects.duty_workers(community_id)
+
+    def clean_due_on(self):
+        due = self.cleaned_data["due_on"]
+        if due < self.today:
+            raise forms.ValidationError(_("A follow-up cannot be due in the past."))
+        if due > self.latest:
+            raise forms.ValidationError(
+                _("A follow-up is due within %(days)d days, by %(date)s.")
+                % {"days": FOLLOW_UP_MAX_DAYS, "date": self.latest.isoformat()}
+            )
+        return due
 
 
 class HandoverForm(forms.Form):

@@ -23,6 +23,8 @@ from residents import directory
 from residents.models import Resident
 
 FOLLOW_UP_DAYS = 3
+# How far ahead a head may move a follow-up's due date: further is no longer a follow-up.
+FOLLOW_UP_MAX_DAYS = 90
 MOST_USED_COUNT = 8
 MOST_USED_PERIOD = dt.timedelta(days=90)
 
@@ -186,6 +188,33 @@ def edit_request(request: ServiceRequest, user: User, now: dt.datetime, **fields
         changed_at=now,
         changes=changes,
     )
+
+
+@transaction.atomic
+def change_follow_up(
+    follow_up: FollowUp, user: User, now: dt.datetime, *, owner: User, due_on: dt.date
+) -> bool:
+    """Give a follow-up to `owner` and/or make it due on `due_on` (a head's decision, checked
+    by the caller with `may_be_reassigned_by`); the request's history keeps who, when and
+    what. Returns whether anything changed."""
+    changes = {}
+    if owner.pk != follow_up.owner_id:
+        changes["follow_up_owner"] = [follow_up.owner_id, owner.pk]
+        follow_up.owner = owner
+    if due_on != follow_up.due_on:
+        changes["follow_up_due_on"] = [follow_up.due_on.isoformat(), due_on.isoformat()]
+        follow_up.due_on = due_on
+    if not changes:
+        return False
+    follow_up.save(update_fields=["owner", "due_on"])
+    RequestChange.objects.create(
+        request_id=follow_up.request_id,
+        action=RequestChange.Action.FOLLOW_UP_CHANGED,
+        changed_by=user,
+        changed_at=now,
+        changes=changes,
+    )
+    return True
 
 
 @transaction.atomic

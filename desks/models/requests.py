@@ -153,11 +153,13 @@ class ServiceRequest(models.Model):
 
 
 class RequestChange(models.Model):
-    """Who changed a logged request, when, and what: kept for every edit and deletion."""
+    """Who changed a logged request, when, and what: kept for every edit and deletion, and
+    every change of its follow-up's owner or due date (`follow_up_owner`, `follow_up_due_on`)."""
 
     class Action(models.TextChoices):
         EDITED = "edited", _("edited")
         DELETED = "deleted", _("deleted")
+        FOLLOW_UP_CHANGED = "follow_up", _("follow-up reassigned or re-dated")
 
     request = models.ForeignKey(
         ServiceRequest, on_delete=models.CASCADE, related_name="changes", verbose_name=_("request")
@@ -241,6 +243,10 @@ class OwnedWork(models.Model):
     def may_be_closed_by(self, user) -> bool:
         """Its owner closes it, or a head of its community (who may close anyone's)."""
         return self.owner_id == user.pk or user.is_head_of(self.community_of_work)
+
+    def may_be_reassigned_by(self, user) -> bool:
+        """Only a head of its community gives it to someone else or moves its due date."""
+        return user.is_head_of(self.community_of_work)
 
     def close(self, user, now, resolution: str) -> None:
         self.closed_at, self.closed_by, self.resolution = now, user, resolution

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
@@ -17,8 +18,22 @@ from desks import hours
 from desks.core.access import desk_worker
 from desks.core.dates import day_bounds
 from desks.desk import request_log
-from desks.desk.forms import CloseFollowUpForm, HandoverForm, LogRequestForm, RequestForm
-from desks.models import Assignment, Community, DutySlot, FollowUp, ServiceItem, ServiceRequest
+from desks.desk.forms import (
+    ChangeFollowUpForm,
+    CloseFollowUpForm,
+    HandoverForm,
+    LogRequestForm,
+    RequestForm,
+)
+from desks.models import (
+    Assignment,
+    Community,
+    DutySlot,
+    FollowUp,
+    ServiceItem,
+    ServiceRequest,
+    User,
+)
 from desks.rota import duty
 from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm
@@ -113,8 +128,13 @@ def item_guide(request: HttpRequest) -> HttpResponse:
 
 @desk_worker
 @require_POST
-def resident_search(request: HttpRequest) -> HttpResponse:
-    """POST, so that names and phone digits never reach a URL or an access log."""
+def resident_search(
+    request: HttpRequest, partial: str = "desk/home.html#resident-results"
+) -> HttpResponse:
+    """POST, so that names and phone digits never reach a URL or an access log.
+
+    The desk and the edit page both search this way; `partial` is the results element
+    of the page that asks (the URL conf names it)."""
     form = SearchForm({"q": request.POST.get("resident_q", "")})
     found = []
     if form.is_valid():
@@ -126,7 +146,7 @@ def resident_search(request: HttpRequest) -> HttpResponse:
         ).residents
     return render(
         request,
-        "desk/home.html#resident-results",
+        partial,
         {"found_residents": found, "query": form.data["q"].strip(), "search_form": form},
     )
 
@@ -145,7 +165,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             ServiceRequest.objects.get(pk=logged.pk), request.user, now, **fields
         )
         return redirect("desks:home")
-    response = render(request, "desk/edit.html", {"form": form, "logged": logged})
+    response = render(
+        request,
+        "desk/edit.html",
+        {"form": form, "logged": logged, "phone_search_digits": PHONE_SEARCH_MIN_DIGITS},
+    )
     if request.method == "POST":
         response.status_code = 422
     return response
@@ -157,7 +181,12 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     logged = _request_of_my_community(request.user, pk)
     if not request_log.can_change(logged, request.user, now):
-        raise PermissionDenied
+        if not request.htmx:
+            raise PermissionDenied
+        # The row on screen is older than the rule (the slot ended since): show it as it
+        # is now, without its buttons, and say why, instead of an error htmx would not show.
+        logged.may_change = False
+        return render(request, "desk/request_row.html", {"logged": logged, "refused": True})
     request_log.delete_request(logged, request.user, now)
     if not request.htmx:
         return redirect("desks:home")
@@ -247,32 +276,63 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         .with_overdue(now)
         .select_related("request__service_item", "request__resident", "owner")
     )
-    mine = queue.filter(owner=request.user)
+    mine = _mark_reassignable(queue.filter(owner=request.user), request.user)
     community = queue.filter(community_id=request.user.community_id).exclude(owner=request.user)
+    is_head = request.user.is_head_of(request.user.community_id)
     return render(
         request,
         "desk/follow_ups.html",
         {
             "mine": mine,
-            "others": community if request.user.is_head_of(request.user.community_id) else None,
+            "others": _mark_reassignable(community, request.user) if is_head else None,
             "call_backs": feedback.call_back_queue(request.user, now),
             "close_form": CloseFollowUpForm(),
             "close_call_back_form": CloseCallBackForm(),
+            **_reassign_context(request.user, now, is_head),
         },
     )
 
 
 @desk_worker
 @require_POST
+def change_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """A head gives a follow-up to another duty worker or moves its due date (audited)."""
+    now = timezone.now()
+    follow_up = _open_follow_up_of_my_community(request.user, pk, now)
+    if not follow_up.may_be_reassigned_by(request.user):
+        raise PermissionDenied
+    form = ChangeFollowUpForm(
+        request.POST, community_id=follow_up.community_id, today=timezone.localdate(now)
+    )
+    changed = form.is_valid() and request_log.change_follow_up(
+        follow_up, request.user, now, **form.cleaned_data
+    )
+    if form.is_valid() and not request.htmx:
+        if changed:
+            messages.success(request, _("Follow-up changed."))
+        return redirect("desks:follow_ups")
+    if changed:
+        follow_up = _open_follow_up_of_my_community(request.user, pk, now)  # is_overdue anew
+    follow_up.may_reassign = True
+    context = {
+        "follow_up": follow_up,
+        "close_form": CloseFollowUpForm(),
+        "change_form": form,
+        "changed": changed,
+        "unchanged": form.is_valid() and not changed,
+        **_reassign_context(request.user, now, True),
+    }
+    response = render(request, "desk/follow_ups.html#follow-up", context)
+    if not form.is_valid():
+        response.status_code = 422
+    return response
+
+
+@desk_worker
+@require_POST
 def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
-    follow_up = get_object_or_404(
-        FollowUp.objects.open()
-        .with_overdue(now)
-        .select_related("request__service_item", "request__resident", "owner"),
-        pk=pk,
-        community_id=request.user.community_id,
-    )
+    follow_up = _open_follow_up_of_my_community(request.user, pk, now)
     if not follow_up.may_be_closed_by(request.user):
         raise PermissionDenied
     form = CloseFollowUpForm(request.POST)
@@ -285,6 +345,39 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         response.status_code = 422
     return response
+
+
+def _open_follow_up_of_my_community(user, pk, now) -> FollowUp:
+    """Another community's follow-up answers 404, as if it did not exist."""
+    return get_object_or_404(
+        FollowUp.objects.open()
+        .with_overdue(now)
+        .select_related("request__service_item", "request__resident", "owner"),
+        pk=pk,
+        community_id=user.community_id,
+    )
+
+
+def _mark_reassignable(follow_ups, user) -> list[FollowUp]:
+    """The follow-ups, each with `may_reassign` (may_be_reassigned_by) for the page to ask."""
+    follow_ups = list(follow_ups)
+    for follow_up in follow_ups:
+        follow_up.may_reassign = follow_up.may_be_reassigned_by(user)
+    return follow_ups
+
+
+def _reassign_context(user, now, is_head) -> dict:
+    """What a head's reassign form needs: the owners to choose from, the due dates allowed."""
+    if not is_head:
+        return {}
+    today = timezone.localdate(now)
+    return {
+        "owners": list(
+            User.objects.duty_workers(user.community_id).order_by("last_name", "first_name")
+        ),
+        "due_min": today,
+        "due_max": today + dt.timedelta(days=request_log.FOLLOW_UP_MAX_DAYS),
+    }
 
 
 def _request_of_my_community(user, pk) -> ServiceRequest:

@@ -36,8 +36,10 @@ def test_it_requires_login(client, cast):
     response = client.get(URL)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+    # htmx is sent to the login page (HX-Redirect), never given it to swap into the page.
     response = client.post(URL, {"q": "王秀兰"}, headers={"HX-Request": "true"})
-    assert response.status_code == 302
+    assert response.status_code == 401
+    assert response["HX-Redirect"].startswith(reverse("login"))
     assert "王秀兰" not in response.text
 
 
