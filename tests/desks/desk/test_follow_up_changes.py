@@ -96,7 +96,7 @@ def test_without_javascript_the_head_goes_back_to_the_page_with_a_confirmation(
     client.force_login(head)
     response = change(client, follow_up, owner=colleague.pk, due_on="2026-11-30")
     assert response.status_code == 302 and response["Location"] == reverse("desks:follow_ups")
-    assert "Follow-up changed." in client.get("/en/desk/follow-ups/").text
+    assert "待跟进已修改。" in client.get(reverse("desks:follow_ups")).text
 
 
 def test_the_head_sees_the_form_on_every_follow_up_and_a_worker_on_none(
