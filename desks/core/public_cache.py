@@ -199,8 +199,11 @@ class PublicPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or not _may_share(request):
             return self.get_response(request)
+        # The URL says it all: the language is in its path (/en/…), the page in its query.
+        # Outside the try: a bad Host header is the client's error (400), not the cache's.
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
         try:
-            key = _page_key(request)
+            key = f"public-page:{generation()}:{url}"
             kept = cache.get(key)
         except Exception:
             # The cache is down: residents still get their page, rendered afresh.
@@ -237,12 +240,6 @@ def _may_share(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and not request.headers.get(
         "HX-Request"
     )
-
-
-def _page_key(request: HttpRequest) -> str:
-    """The URL says it all: the language is in its path (/en/…), the page in its query."""
-    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"public-page:{generation()}:{url}"
 
 
 def _is_shareable(response: HttpResponse) -> bool:

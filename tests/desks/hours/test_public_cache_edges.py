@@ -188,3 +188,10 @@ def test_with_a_shared_cache_a_page_is_kept_longer_as_the_purge_reaches_everyone
     assert "和平社区" in client.get("/").text
     clock.stop_at(kept_at + dt.timedelta(seconds=public_cache.PAGE_SECONDS))
     assert "改名社区" in client.get("/").text
+
+
+@pytest.mark.django_db
+def test_a_bad_host_header_is_the_clients_error_not_an_unreachable_cache(client, caplog):
+    response = client.get("/", HTTP_HOST="bad host")
+    assert response.status_code == 400
+    assert "unreachable" not in caplog.text
