@@ -13,6 +13,7 @@ urlpatterns = [
     path("r/<str:token>/", voice.rate, name="rate"),
     path("desk/", desk.desk_home, name="home"),
     path("desk/requests/", desk.log, name="log"),
+    path("desk/outbox-worker.js", desk.outbox_worker, name="outbox_worker"),
     path("desk/requests/<int:pk>/edit/", desk.edit, name="edit"),
     path("desk/requests/<int:pk>/delete/", desk.delete, name="delete"),
     path("desk/requests/<int:pk>/notice/", desk.notice, name="notice"),

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from desks.desk.request_log import FOLLOW_UP_MAX_DAYS
+from desks.desk import request_log
 from desks.models import Channel, Outcome, ServiceItem, ServiceRequest, User
 from desks.models.requests import NOTE_MAX_LENGTH, PEOPLE_MAX
 from residents.models import Resident, resident_phone_validator
@@ -155,11 +155,27 @@ class LogRequestForm(RequestForm):
     follow_up_due = forms.DateField(
         required=False, label=_("Due"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    idempotency_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form has no key: reload the page and log it again."),
+            "invalid": _("This form's key is damaged: reload the page and log it again."),
+        },
+    )
+    # Set by the desk's script when the worker presses save (static/js/outbox.js): an entry
+    # kept while offline is sent later with it. Without it, the walk-in is served now.
+    served_at = forms.DateTimeField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": _("The time this walk-in was served is not a date and time."),
+        },
+    )
 
-    def __init__(self, *args, community_id, **kwargs):
+    def __init__(self, *args, community_id, now: dt.datetime | None = None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, community_id=community_id, **kwargs)
+        self.now = now or timezone.now()
         self.fields["follow_up_owner"].queryset = User.objects.duty_workers(community_id).order_by(
             "last_name", "first_name"
         )
@@ -184,6 +200,10 @@ class LogRequestForm(RequestForm):
             except ValidationError:
                 self.add_error("new_resident_phone", ALREADY_REGISTERED_AT_THE_DESK)
         return data
+
+    def clean_served_at(self):
+        served_at = self.cleaned_data.get("served_at")
+        return served_at and request_log.served_time(served_at, self.now)
 
     def clean_follow_up_due(self):
         due = self.cleaned_data.get("follow_up_due")
@@ -251,7 +271,7 @@ class ChangeFollowUpForm(forms.Form):
     def __init__(self, *args, community_id: int, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.latest = today + dt.timedelta(days=FOLLOW_UP_MAX_DAYS)
+        self.latest = today + dt.timedelta(days=request_log.FOLLOW_UP_MAX_DAYS)
         self.fields["owner"].queryset = User.objects.duty_workers(community_id)
 
     def clean_due_on(self):
@@ -261,7 +281,7 @@ class ChangeFollowUpForm(forms.Form):
         if due > self.latest:
             raise forms.ValidationError(
                 _("A follow-up is due within %(days)d days, by %(date)s.")
-                % {"days": FOLLOW_UP_MAX_DAYS, "date": self.latest.isoformat()}
+                % {"days": request_log.FOLLOW_UP_MAX_DAYS, "date": self.latest.isoformat()}
             )
         return due
 

@@ -5,10 +5,13 @@ Views call these; each workflow is one transaction.
 
 import datetime as dt
 import uuid
+from typing import NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from desks.core.dates import day_bounds
 from desks.models import (
@@ -27,6 +30,28 @@ FOLLOW_UP_DAYS = 3
 FOLLOW_UP_MAX_DAYS = 90
 MOST_USED_COUNT = 8
 MOST_USED_PERIOD = dt.timedelta(days=90)
+
+# A walk-in served this long after its slot ended still counts for the slot (补录): the
+# worker finishes typing after closing the door.
+LATE_ENTRY_GRACE = dt.timedelta(minutes=30)
+# A device's clock may run this far ahead of the server's.
+CLOCK_SKEW = dt.timedelta(minutes=2)
+# An entry the desk kept while offline is taken with the time it was served for this long:
+# a whole weekend slot (8 h) and the evening after it. Older than that, it is refused.
+SERVED_AT_MAX_AGE = dt.timedelta(hours=12)
+# Received later than this after it was served, an entry is flagged as synced late.
+SYNCED_LATE_AFTER = dt.timedelta(minutes=2)
+
+KEY_OF_ANOTHER_COMMUNITY = _(
+    "This form belongs to another community's desk: reload the page and log it again."
+)
+
+
+class KeyOfAnotherCommunity(ValidationError):
+    """The form key was used by another community's request: nothing is stored."""
+
+    def __init__(self):
+        super().__init__(KEY_OF_ANOTHER_COMMUNITY, code="key_of_another_community")
 
 
 def tonight(community_id: int, now: dt.datetime):
@@ -76,8 +101,77 @@ def default_follow_up_owner(item: ServiceItem, community_id: int, logged_by: Use
     return candidates.first() or logged_by
 
 
-def slot_at(community_id: int, moment: dt.datetime) -> DutySlot | None:
-    return DutySlot.objects.filter(community_id=community_id).at(moment).first()
+def slot_for(community_id: int, served_at: dt.datetime) -> DutySlot | None:
+    """The duty slot a walk-in served at `served_at` counts for, or None (regular hours).
+
+    The slot in progress; else a slot that ended at most LATE_ENTRY_GRACE before (a late
+    entry, 补录: `ServiceRequest.is_late_entry`). The extended-hours figures count a
+    request by its slot (`ServiceRequest.extended_hours_condition`), so they follow this.
+    """
+    slots = DutySlot.objects.live().filter(
+        community_id=community_id,
+        starts_at__lte=served_at,
+        ends_at__gt=served_at - LATE_ENTRY_GRACE,
+    )
+    return slots.order_by("-ends_at").first()
+
+
+class EntryTiming(NamedTuple):
+    """What an entry saved at a moment counts for: the desk's form says it before saving."""
+
+    slot: DutySlot | None  # None: regular hours (正常工作时间)
+    late_until: dt.datetime | None  # after the slot ended: when its grace ends (补录)
+
+
+def entry_timing(community_id: int, moment: dt.datetime) -> EntryTiming:
+    slot = slot_for(community_id, moment)
+    if slot is not None and moment >= slot.ends_at:
+        return EntryTiming(slot, slot.ends_at + LATE_ENTRY_GRACE)
+    return EntryTiming(slot, None)
+
+
+def served_time(served_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """When a walk-in was served, from the time the desk's device sent (or `now`).
+
+    Refused (ValidationError) when later than `now` by more than CLOCK_SKEW or earlier by
+    more than SERVED_AT_MAX_AGE: a forged or lost time would count a walk-in in the wrong
+    slot. A time a little ahead of `now` is taken as `now`.
+    """
+    if served_at is None:
+        return now
+    if served_at > now + CLOCK_SKEW:
+        raise ValidationError(
+            _(
+                "The time this walk-in was served (%(served)s) is later than the server's "
+                "clock: check the date and time of this device, then save again."
+            ),
+            code="served_in_the_future",
+            params={"served": _local(served_at)},
+        )
+    if served_at < now - SERVED_AT_MAX_AGE:
+        raise ValidationError(
+            _(
+                "This walk-in was served more than %(hours)d hours ago (%(served)s): too late "
+                "to log it with that time. Log it again as a new entry."
+            ),
+            code="served_too_long_ago",
+            params={
+                "hours": SERVED_AT_MAX_AGE // dt.timedelta(hours=1),
+                "served": _local(served_at),
+            },
+        )
+    return min(served_at, now)
+
+
+def logged_with_key(idempotency_key: uuid.UUID, community_id: int) -> ServiceRequest | None:
+    """The request stored with this form key, if any: what a repeated POST answers.
+
+    Raises KeyOfAnotherCommunity for a key another community's request was stored with.
+    """
+    request = ServiceRequest.objects.filter(idempotency_key=idempotency_key).first()
+    if request is not None and request.community_id != community_id:
+        raise KeyOfAnotherCommunity()
+    return request
 
 
 @transaction.atomic
@@ -87,23 +181,45 @@ def log_request(
     logged_by: User,
     now: dt.datetime,
     idempotency_key: uuid.UUID,
+    served_at: dt.datetime | None = None,
     ip_address: str | None = None,
     new_resident: dict | None = None,
     follow_up: dict | None = None,
     **fields,
 ) -> tuple[ServiceRequest, bool]:
-    """Store a request; return it and whether it is new.
+    """Store a request served at `served_at` (`served_time`); return it and whether it is new.
 
-    The same form key twice (a double click, a retried POST) returns the
-    first request instead of storing a second. A `new_resident` (name, phone,
-    consent) is registered first (residents.directory.register); if that is refused
-    with a ValidationError, nothing is stored.
+    The same form key twice (a double click, a retried POST, an entry the desk kept while
+    offline) returns the first request instead of storing a second: the key is reserved
+    by inserting the request, before anything else is stored, so a concurrent copy waits
+    for this one's transaction and then finds its request. A `new_resident` (name, phone,
+    consent) is registered next (residents.directory.register); if that is refused with a
+    ValidationError, nothing is stored. A key of another community's request raises
+    KeyOfAnotherCommunity.
     """
-    if existing := ServiceRequest.objects.filter(idempotency_key=idempotency_key).first():
+    if existing := logged_with_key(idempotency_key, community_id):
         return existing, False
+    served_at = served_time(served_at, now)
+    request = ServiceRequest(
+        community_id=community_id,
+        logged_by=logged_by,
+        logged_at=served_at,
+        synced_at=now if now - served_at > SYNCED_LATE_AFTER else None,
+        slot=slot_for(community_id, served_at),
+        idempotency_key=idempotency_key,
+        **fields,
+    )
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        # The same key, stored a moment ago by a concurrent copy of this POST.
+        if existing := logged_with_key(idempotency_key, community_id):
+            return existing, False
+        raise
     if new_resident:
         # Refused (ValidationError) if the phone was registered meanwhile: nothing is logged.
-        fields["resident"] = directory.register(
+        request.resident = directory.register(
             Resident(
                 community_id=community_id, name=new_resident["name"], phone=new_resident["phone"]
             ),
@@ -112,23 +228,8 @@ def log_request(
             now=now,
             ip_address=ip_address,
         )
-    request = ServiceRequest(
-        community_id=community_id,
-        logged_by=logged_by,
-        logged_at=now,
-        slot=slot_at(community_id, now),
-        idempotency_key=idempotency_key,
-        **fields,
-    )
-    try:
-        with transaction.atomic():
-            request.save()
-    except IntegrityError:
-        # The same key, saved a moment ago by a concurrent copy of this POST.
-        if existing := ServiceRequest.objects.filter(idempotency_key=idempotency_key).first():
-            return existing, False
-        raise
-    if request.resident_id:
+        request.save(update_fields=["resident"])
+    elif request.resident_id:
         # Activity keeps the record from the retention clean-up (anonymise_residents).
         Resident.objects.filter(pk=request.resident_id).update(last_active_at=now)
     if follow_up:
@@ -137,7 +238,7 @@ def log_request(
             owner=follow_up.get("owner")
             or default_follow_up_owner(request.service_item, community_id, logged_by),
             due_on=follow_up.get("due_on")
-            or timezone.localdate(now) + dt.timedelta(days=FOLLOW_UP_DAYS),
+            or timezone.localdate(served_at) + dt.timedelta(days=FOLLOW_UP_DAYS),
             created_at=now,
         )
     return request, True
@@ -232,3 +333,7 @@ def _plain(value):
     if hasattr(value, "pk"):
         return value.pk
     return value
+
+
+def _local(moment: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")

@@ -89,7 +89,20 @@ class ServiceRequest(models.Model):
         verbose_name=_("duty slot"),
         help_text=_("Empty when logged outside the extended hours (regular hours)."),
     )
-    logged_at = models.DateTimeField(_("logged at"), db_index=True)
+    logged_at = models.DateTimeField(
+        _("logged at"),
+        db_index=True,
+        help_text=_("When the resident was served: what the counts go by."),
+    )
+    synced_at = models.DateTimeField(
+        _("synced at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When an entry kept on the desk's device while offline reached the server; "
+            "empty when it arrived as it was served."
+        ),
+    )
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -150,6 +163,17 @@ class ServiceRequest(models.Model):
     def in_extended_hours(self) -> bool:
         """`extended_hours_condition` for one request in memory."""
         return self.slot_id is not None
+
+    @property
+    def is_late_entry(self) -> bool:
+        """Served after its slot ended, within the grace that still counts it for the slot
+        (补录; the rule is desks.desk.request_log.slot_for). Needs the slot loaded."""
+        return self.slot_id is not None and self.logged_at >= self.slot.ends_at
+
+    @property
+    def synced_late(self) -> bool:
+        """Kept on the desk's device while offline and sent later (desks.desk.request_log)."""
+        return self.synced_at is not None
 
 
 class RequestChange(models.Model):

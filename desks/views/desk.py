@@ -2,9 +2,11 @@
 
 import datetime as dt
 import uuid
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -53,7 +55,7 @@ def desk_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     if not request.user.community_id:
         return render(request, "desk/overview.html", _overview(request.user, now))
-    form = LogRequestForm(community_id=request.user.community_id)
+    form = LogRequestForm(community_id=request.user.community_id, now=now)
     return render(request, "desk/home.html", _desk_context(request.user, now, form))
 
 
@@ -61,26 +63,34 @@ def desk_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def log(request: HttpRequest) -> HttpResponse:
     """Log a walk-in. The htmx answers (422, out-of-band swaps, `after_error`) are the desk's
-    save protocol, described once in docs/architecture.md."""
+    save protocol, described once in docs/architecture.md. A repeat of a stored form (the
+    same key) answers as the first did, with the stored request."""
     now = timezone.now()
     community_id = request.user.community_id
-    form = LogRequestForm(request.POST, community_id=community_id)
-    logged = created = None
-    if form.is_valid():
-        try:
-            logged, created = request_log.log_request(
+    form = LogRequestForm(request.POST, community_id=community_id, now=now)
+    logged = None
+    try:
+        if form.is_valid():
+            logged, _created = request_log.log_request(
                 community_id=community_id,
                 logged_by=request.user,
                 now=now,
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                served_at=form.cleaned_data["served_at"],
                 ip_address=request.META.get("REMOTE_ADDR"),
                 new_resident=form.new_resident(),
                 follow_up=form.follow_up(),
                 **form.request_fields(),
             )
-        except ValidationError as error:
-            # The new resident's phone was registered by another desk a moment ago.
-            form.add_registration_error(error)
+        elif key := _uuid(request.POST.get("idempotency_key")):
+            # A copy of this POST stored a moment ago makes its new resident "already
+            # registered" to this one: answer as the copy was answered.
+            logged = request_log.logged_with_key(key, community_id)
+    except request_log.KeyOfAnotherCommunity as error:
+        form.add_error(None, error)
+    except ValidationError as error:
+        # The new resident's phone was registered by another desk a moment ago.
+        form.add_registration_error(error)
     if logged is None:
         if request.htmx:
             response = render(
@@ -96,15 +106,26 @@ def log(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("desks:home")
     context = {
-        "logged": request_log.mark_changeable([logged], request.user, now)[0] if created else None,
+        "logged": request_log.mark_changeable([logged], request.user, now)[0],
         "tonight_count": request_log.tonight(community_id, now).count(),
+        "entry_timing": request_log.entry_timing(community_id, now),
     }
     if "after_error" in request.POST:
-        form = LogRequestForm(community_id=community_id)
+        form = LogRequestForm(community_id=community_id, now=now)
         context |= {"form": form, **_form_context(request.user, now)}
         return render(request, "desk/logged.html", context)
     context["next_key"] = uuid.uuid4()
     return reswap(render(request, "desk/logged.html", context), "none")
+
+
+@require_GET
+def outbox_worker(request: HttpRequest) -> HttpResponse:
+    """The desk's service worker (static/js/outbox-worker.js), served from the desk's own
+    path so that it may keep the desk page for a reload while offline. No data in it."""
+    script = Path(finders.find("js/outbox-worker.js")).read_bytes()
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @desk_worker
@@ -406,6 +427,9 @@ def _form_context(user, now) -> dict:
     return {
         "quick_items": request_log.most_used_items(user.community_id, now),
         "phone_search_digits": PHONE_SEARCH_MIN_DIGITS,
+        # What an entry saved now counts for: told on the form before saving.
+        "entry_timing": request_log.entry_timing(user.community_id, now),
+        "late_entry_grace_minutes": request_log.LATE_ENTRY_GRACE // dt.timedelta(minutes=1),
     }
 
 
@@ -452,6 +476,13 @@ def _overview(user, now) -> dict:
         .order_by("name")
     )
     return {"communities": communities}
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _int(value) -> int | None:
