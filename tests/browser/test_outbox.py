@@ -150,7 +150,7 @@ def test_an_entry_the_server_refuses_is_shown_with_why_and_not_sent_again(
     )
     page.reload()
     refused = page.locator("#tonight-log li.outbox-failed")
-    expect(refused).to_contain_text("later than the server", timeout=SYNCED_WITHIN)
+    expect(refused).to_contain_text("晚于服务器时间", timeout=SYNCED_WITHIN)
     assert not ServiceRequest.objects.exists()
     refused.locator("button[data-outbox-discard]").click()
     expect(page.locator("#tonight-log li.outbox-entry")).to_have_count(0)
