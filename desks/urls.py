@@ -16,10 +16,13 @@ urlpatterns = [
     path("desk/outbox-worker.js", desk.outbox_worker, name="outbox_worker"),
     path("desk/requests/<int:pk>/edit/", desk.edit, name="edit"),
     path("desk/requests/<int:pk>/delete/", desk.delete, name="delete"),
+    path("desk/requests/<int:pk>/undo/", desk.undo, name="undo"),
+    path("desk/requests/<int:pk>/people/", desk.add_person, name="add_person"),
     path("desk/requests/<int:pk>/notice/", desk.notice, name="notice"),
     path("desk/requests/<int:pk>/rating/", voice.rating_qr, name="rating_qr"),
     path("desk/items/", desk.item_search, name="item_search"),
     path("desk/items/guide/", desk.item_guide, name="item_guide"),
+    path("desk/items/pick/", desk.item_pick, name="item_pick"),
     path("desk/lookup/residents/", desk.resident_search, name="resident_search"),
     path(
         "desk/lookup/residents/for-edit/",

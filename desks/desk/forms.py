@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from desks.desk import request_log
 from desks.models import Channel, Outcome, ServiceItem, ServiceRequest, User
-from desks.models.requests import NOTE_MAX_LENGTH, PEOPLE_MAX
+from desks.models.requests import DEFAULT_OUTCOME, NOTE_MAX_LENGTH, PEOPLE_MAX
 from residents.models import Resident, resident_phone_validator
 
 # The duplicate rule is Resident.validate_not_registered; at the counter the worker is
@@ -53,7 +53,7 @@ class RequestForm(forms.ModelForm):
     )
     outcome = forms.ChoiceField(
         choices=Outcome.choices,
-        initial=Outcome.ANSWERED,  # most walk-ins are questions: one tap fewer
+        initial=DEFAULT_OUTCOME,
         widget=forms.RadioSelect,
         label=_("Outcome"),
         error_messages={
@@ -292,4 +292,19 @@ class HandoverForm(forms.Form):
         required=False,
         label=_("Handover note"),
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AddPersonForm(forms.Form):
+    """+1 on a logged request: the people count the worker saw, so a repeated tap adds nobody."""
+
+    count_was = forms.IntegerField(
+        min_value=1,
+        max_value=PEOPLE_MAX,
+        error_messages={
+            "required": _("Say which count you saw: reload the desk and try again."),
+            "invalid": _("Say which count you saw: reload the desk and try again."),
+            "min_value": _("Say which count you saw: reload the desk and try again."),
+            "max_value": _("At most %(limit_value)s at once."),
+        },
     )

@@ -5,23 +5,27 @@ Views call these; each workflow is one transaction.
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from desks.core.dates import day_bounds
 from desks.models import (
+    Channel,
     DutySlot,
     FollowUp,
+    Outcome,
     RequestChange,
     ServiceItem,
     ServiceRequest,
     User,
 )
+from desks.models.requests import DEFAULT_OUTCOME, PEOPLE_MAX
 from residents import directory
 from residents.models import Resident
 
@@ -85,6 +89,59 @@ def most_used_items(community_id: int, now: dt.datetime) -> list[ServiceItem]:
             .order_by("category__position", "position", "pk")[: MOST_USED_COUNT - len(used)]
         )
     return used
+
+
+def usual_outcomes(community_id: int, items, now: dt.datetime) -> dict[int, str]:
+    """Each item's commonest outcome at this desk (last 90 days); DEFAULT_OUTCOME for the rest.
+
+    A tie goes to DEFAULT_OUTCOME if it is one of the commonest, else to the first outcome in
+    Outcome's order. One query for all the items.
+    """
+    counts = (
+        ServiceRequest.objects.alive()
+        .filter(
+            community_id=community_id,
+            service_item__in=[item.pk for item in items],
+            logged_at__gte=now - MOST_USED_PERIOD,
+        )
+        .values_list("service_item_id", "outcome")
+        .annotate(times=Count("pk"))
+    )
+    usual = {}
+    for item_id, outcome, times in counts:
+        best = usual.get(item_id)
+        if best is None or (times, _outcome_rank(outcome)) > (best[1], _outcome_rank(best[0])):
+            usual[item_id] = (outcome, times)
+    return {item.pk: usual.get(item.pk, (DEFAULT_OUTCOME, 0))[0] for item in items}
+
+
+def _outcome_rank(outcome: str) -> int:
+    """Breaks ties: the default first, then Outcome's order."""
+    if outcome == DEFAULT_OUTCOME:
+        return len(Outcome.values)
+    return len(Outcome.values) - 1 - Outcome.values.index(outcome)
+
+
+@dataclass
+class Tap:
+    """A one-tap tile: logs `item` with the defaults (one walk-in, its usual outcome)."""
+
+    item: ServiceItem
+    outcome: str
+    key: uuid.UUID = field(default_factory=uuid.uuid4)  # a fresh form key for every tap
+    channel: str = Channel.WALK_IN
+    count: int = 1
+
+    @property
+    def outcome_label(self) -> str:
+        return Outcome(self.outcome).label
+
+
+def one_tap_items(community_id: int, now: dt.datetime) -> list[Tap]:
+    """The desk's tiles: its most used items, each with the outcome it usually has here."""
+    items = most_used_items(community_id, now)
+    outcomes = usual_outcomes(community_id, items, now)
+    return [Tap(item, outcomes[item.pk]) for item in items]
 
 
 def default_follow_up_owner(item: ServiceItem, community_id: int, logged_by: User) -> User:
@@ -314,6 +371,34 @@ def change_follow_up(
         changed_by=user,
         changed_at=now,
         changes=changes,
+    )
+    return True
+
+
+@transaction.atomic
+def add_person(request: ServiceRequest, user: User, now: dt.datetime, count_was: int) -> bool:
+    """Another person came for the same matter: the request's people count goes up by one.
+
+    The report counts people as the sum of counts and matters as requests, so one more
+    person is one more in the count, not a second request. `count_was` is the count the
+    worker saw: a repeated tap (a retry, a double tap) finds it moved and adds nobody,
+    and nothing goes past PEOPLE_MAX. Returns whether a person was added; the change is
+    kept like any edit. Who may do it is `can_change`, asked by the caller.
+    """
+    added = (
+        ServiceRequest.objects.filter(pk=request.pk, count=count_was, count__lt=PEOPLE_MAX)
+        .alive()
+        .update(count=F("count") + 1)
+    )
+    request.refresh_from_db(fields=["count"])
+    if not added:
+        return False
+    RequestChange.objects.create(
+        request=request,
+        action=RequestChange.Action.EDITED,
+        changed_by=user,
+        changed_at=now,
+        changes={"count": [count_was, count_was + 1]},
     )
     return True
 

@@ -29,6 +29,11 @@ class Outcome(models.TextChoices):
     REFERRED = "referred", _("referred (转办)")
 
 
+# Most walk-ins are questions: the log form starts here, and so does a one-tap tile for an
+# item this desk has not logged yet (desks.desk.request_log.usual_outcomes).
+DEFAULT_OUTCOME = Outcome.ANSWERED
+
+
 class ServiceRequestQuerySet(models.QuerySet):
     def alive(self):
         """Requests that count (see ServiceRequest.alive_condition)."""

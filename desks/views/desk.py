@@ -1,6 +1,7 @@
 """The duty desk (/desk/): a worker's screen at the counter, htmx-driven, usable without JS."""
 
 import datetime as dt
+import json
 import uuid
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from desks.core.access import desk_worker
 from desks.core.dates import day_bounds
 from desks.desk import request_log
 from desks.desk.forms import (
+    AddPersonForm,
     ChangeFollowUpForm,
     CloseFollowUpForm,
     HandoverForm,
@@ -36,6 +38,7 @@ from desks.models import (
     ServiceRequest,
     User,
 )
+from desks.models.requests import PEOPLE_MAX
 from desks.rota import duty
 from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm
@@ -47,6 +50,8 @@ RESIDENT_RESULTS = 8
 TONIGHT_SHOWN = 50
 NOTICE_DAYS = 14  # the 一次性告知单 lists the open days of the next two weeks
 ITEM_RESULTS = 10
+PEOPLE_STEPS = (1, 2, 5)  # the quick +N buttons by the log form's people count
+UNDO_SECONDS = 8  # how long a tile offers 撤销 after a tap (the request stays deletable after)
 
 
 @login_required
@@ -55,7 +60,13 @@ def desk_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     if not request.user.community_id:
         return render(request, "desk/overview.html", _overview(request.user, now))
-    form = LogRequestForm(community_id=request.user.community_id, now=now)
+    # ?item= is a tile's "details" link without JavaScript: that item chosen in the form.
+    item = ServiceItem.objects.active().filter(pk=_int(request.GET.get("item"))).first()
+    form = LogRequestForm(
+        community_id=request.user.community_id,
+        now=now,
+        initial={"service_item": item} if item else {},
+    )
     return render(request, "desk/home.html", _desk_context(request.user, now, form))
 
 
@@ -68,6 +79,7 @@ def log(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     community_id = request.user.community_id
     form = LogRequestForm(request.POST, community_id=community_id, now=now)
+    one_tap = "one_tap" in request.POST  # a tile: it answers with the tile, not the form
     logged = None
     try:
         if form.is_valid():
@@ -91,6 +103,10 @@ def log(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         # The new resident's phone was registered by another desk a moment ago.
         form.add_registration_error(error)
+    if logged is None and one_tap and request.htmx:
+        # The tile stays as it was; the status line says why nothing was stored.
+        errors = [str(message) for messages in form.errors.values() for message in messages]
+        return _refused(request, 422, " ".join(errors))
     if logged is None:
         if request.htmx:
             response = render(
@@ -104,12 +120,19 @@ def log(request: HttpRequest) -> HttpResponse:
         return response
 
     if not request.htmx:
+        messages.success(request, _saved_message(logged))
         return redirect("desks:home")
     context = {
         "logged": request_log.mark_changeable([logged], request.user, now)[0],
         "tonight_count": request_log.tonight(community_id, now).count(),
         "entry_timing": request_log.entry_timing(community_id, now),
+        # A repeated key (a retry whose first answer was lost) is confirmed all the same.
+        "status_message": _saved_message(logged),
     }
+    if one_tap:
+        tap = request_log.Tap(logged.service_item, logged.outcome)
+        context |= {"tap": tap, "tapped": logged, "undo_seconds": UNDO_SECONDS}
+        return render(request, "desk/tapped.html", context)
     if "after_error" in request.POST:
         form = LogRequestForm(community_id=community_id, now=now)
         context |= {"form": form, **_form_context(request.user, now)}
@@ -145,6 +168,19 @@ def item_guide(request: HttpRequest) -> HttpResponse:
     item = ServiceItem.objects.active().filter(pk=_int(request.GET.get("service_item"))).first()
     form = LogRequestForm(community_id=request.user.community_id, initial={"service_item": item})
     return render(request, "desk/home.html#guide", {"guide_item": item, "form": form})
+
+
+@desk_worker
+@require_GET
+def item_pick(request: HttpRequest) -> HttpResponse:
+    """A tile's "details": its item chosen in the log form, with its guide."""
+    item = ServiceItem.objects.active().filter(pk=_int(request.GET.get("item"))).first()
+    if item is None:
+        return _refused(
+            request, 404, _("That service item does not exist; choose one from the list.")
+        )
+    form = LogRequestForm(community_id=request.user.community_id, initial={"service_item": item})
+    return render(request, "desk/picked.html", {"form": form})
 
 
 @desk_worker
@@ -216,6 +252,62 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @desk_worker
+@require_POST
+def undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤销 on a tile: the request just tapped is deleted, by the same rule as 删除."""
+    now = timezone.now()
+    logged = _changeable_request(request, pk, now)
+    if isinstance(logged, HttpResponse):
+        return logged
+    request_log.delete_request(logged, request.user, now)
+    message = _("Undone: %(item)s") % {"item": logged.service_item.name}
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("desks:home")
+    context = {
+        "tap": request_log.Tap(logged.service_item, logged.outcome),
+        "undone": logged,
+        "tonight_count": request_log.tonight(request.user.community_id, now).count(),
+        "status_message": message,
+        "undo_seconds": UNDO_SECONDS,
+    }
+    return render(request, "desk/tapped.html", context)
+
+
+@desk_worker
+@require_POST
+def add_person(request: HttpRequest, pk: int) -> HttpResponse:
+    """+1 on an entry: another person, same matter (request_log.add_person)."""
+    now = timezone.now()
+    logged = _changeable_request(request, pk, now)
+    if isinstance(logged, HttpResponse):
+        return logged
+    form = AddPersonForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, 400, " ".join(form.errors["count_was"]))
+    if logged.count >= PEOPLE_MAX:
+        message = _("At most %(limit)s people in one request: log the others apart.")
+        return _refused(request, 422, message % {"limit": PEOPLE_MAX})
+    if request_log.add_person(logged, request.user, now, form.cleaned_data["count_was"]):
+        message = _("%(item)s: %(count)s people") % {
+            "item": logged.service_item.name,
+            "count": logged.count,
+        }
+    else:
+        message = _("Not added: the count had changed meanwhile. It is %(count)s now.") % {
+            "count": logged.count
+        }
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("desks:home")
+    context = {
+        "logged": request_log.mark_changeable([logged], request.user, now)[0],
+        "status_message": message,
+    }
+    return render(request, "desk/person_added.html", context)
+
+
+@desk_worker
 @require_GET
 def notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The 一次性告知单: everything to bring next time, and when the centre is open."""
@@ -277,11 +369,17 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
         slot.handover_note = form.cleaned_data["handover_note"]
         slot.save(update_fields=["handover_note"])
         if not request.htmx:
+            messages.success(request, _("Handover note saved."))
             return redirect("desks:home")
     response = render(
         request,
-        "desk/home.html#handover",
-        {**_duty_context(request.user, now), "handover_form": form},
+        "desk/handover_saved.html" if form.is_valid() else "desk/home.html#handover",
+        {
+            **_duty_context(request.user, now),
+            "handover_form": form,
+            "handover_saved_at": now if form.is_valid() else None,
+            "status_message": _("Handover note saved."),
+        },
     )
     if not form.is_valid():
         response.status_code = 422
@@ -401,6 +499,41 @@ def _reassign_context(user, now, is_head) -> dict:
     }
 
 
+def _changeable_request(request, pk, now) -> ServiceRequest | HttpResponse:
+    """The user's community's request `pk` if they may change it, else the refusal to send."""
+    logged = (
+        ServiceRequest.objects.alive()
+        .select_related("slot", "service_item", "resident", "logged_by", "follow_up__owner")
+        .filter(pk=pk, community_id=request.user.community_id)
+        .first()
+    )
+    if logged is None:  # another community's, deleted, or never there: all look the same
+        return _refused(request, 404, _("This entry does not exist (any more)."))
+    if not request_log.can_change(logged, request.user, now):
+        return _refused(
+            request,
+            403,
+            _("Only the worker who logged it, until their slot ends, or the head may change it."),
+        )
+    return logged
+
+
+def _refused(request, status: int, message: str) -> HttpResponse:
+    """A refusal that says why. htmx does not swap a 4xx, so the message also travels in an
+    HX-Trigger event that desk.js shows in the desk's status line."""
+    if not request.htmx and status == 403:
+        raise PermissionDenied(message)
+    if not request.htmx and status == 404:
+        raise Http404(message)
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["HX-Trigger"] = json.dumps({"desk-refused": message})
+    return response
+
+
+def _saved_message(logged: ServiceRequest) -> str:
+    return _("Saved: %(item)s") % {"item": logged.service_item.name}
+
+
 def _request_of_my_community(user, pk) -> ServiceRequest:
     """Another community's request answers 404, as if it did not exist."""
     return get_object_or_404(
@@ -425,7 +558,9 @@ def _desk_context(user, now, form) -> dict:
 
 def _form_context(user, now) -> dict:
     return {
-        "quick_items": request_log.most_used_items(user.community_id, now),
+        "taps": request_log.one_tap_items(user.community_id, now),
+        "undo_seconds": UNDO_SECONDS,
+        "people_steps": PEOPLE_STEPS,
         "phone_search_digits": PHONE_SEARCH_MIN_DIGITS,
         # What an entry saved now counts for: told on the form before saving.
         "entry_timing": request_log.entry_timing(user.community_id, now),

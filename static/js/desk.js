@@ -10,6 +10,9 @@
     var results = document.querySelector(input.getAttribute("data-search"));
     var first = results && results.querySelector("input[type=radio]:not([value=''])");
     if (first) {
+      // Results that arrived a moment ago are not wired up until htmx settles them (20 ms):
+      // wire this one now, or a quick Enter would choose it without loading its guide.
+      if (window.htmx) window.htmx.process(first);
       first.checked = true;
       first.dispatchEvent(new Event("change", { bubbles: true }));
       first.focus();

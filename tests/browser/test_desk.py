@@ -24,6 +24,14 @@ def desk(clock):
     return worker
 
 
+def choose_in_the_form(page, name):
+    """A tile's "Details": the item chosen in the log form, to fill in more than the defaults."""
+    page.locator(".tap-tile", has=page.locator(".tap-name", has_text=name)).locator(
+        ".tap-details"
+    ).click()
+    expect(page.locator("#guide h3")).to_contain_text(name)
+
+
 def tab_to(page, selector, limit=80):
     """Press Tab until the element matching `selector` has the focus."""
     for _ in range(limit):
@@ -90,8 +98,8 @@ def test_a_worker_logs_three_requests_with_the_keyboard_only(live_server, page, 
     expect(page.locator("#log-form input[name=service_item]:checked")).to_have_count(0)
     expect(page.locator("#guide h3")).to_have_count(0)
     expect(page.locator("#resident-results input[value='']")).to_be_checked()
-    expect(page.locator("input[name=outcome][value=answered]")).to_be_checked()
-    expect(page.locator("input[name=needs_follow_up]")).not_to_be_checked()
+    expect(page.locator("#log-form input[name=outcome][value=answered]")).to_be_checked()
+    expect(page.locator("#log-form input[name=needs_follow_up]")).not_to_be_checked()
     assert FollowUp.objects.get().request == third
     assert ServiceRequest.objects.filter(resident__name="王秀英").count() == 1
     assert page.console_errors == []
@@ -107,7 +115,7 @@ def test_a_worker_logs_three_requests_with_the_keyboard_only(live_server, page, 
 
 def test_after_a_rejected_save_the_next_save_leaves_a_clean_form(page, log_in, desk):
     log_in(page, "heping-1")
-    page.locator("label.tile", has_text="测血压").first.click()
+    choose_in_the_form(page, "测血压")
     page.locator("details.new-resident summary").click()
     page.locator("#id_new_resident_name").fill("李四")  # a name without a phone
     page.locator("button.save").click()
@@ -122,7 +130,7 @@ def test_after_a_rejected_save_the_next_save_leaves_a_clean_form(page, log_in, d
     expect(page.locator("#id_notes")).to_have_value("")
     expect(page.locator("#log-form input[name=service_item]:checked")).to_have_count(0)
     expect(page.locator("details.new-resident")).not_to_have_attribute("open", "")
-    page.locator("label.tile", has_text="测血压").first.click()
+    choose_in_the_form(page, "测血压")
     page.locator("button.save").click()
     expect(page.locator("#tonight-log li.log-entry")).to_have_count(2)
     assert ServiceRequest.objects.count() == 2
@@ -145,7 +153,7 @@ def test_the_same_search_after_a_save_finds_the_item_again(page, log_in, desk):
 
 def test_a_double_click_on_save_makes_one_record(page, log_in, desk):
     log_in(page, "heping-1")
-    page.locator("label.tile", has_text="测血压").first.click()
+    choose_in_the_form(page, "测血压")
     page.locator("button.save").dblclick()
     expect(page.locator("#tonight-log li.log-entry")).to_have_count(1)
     page.reload()
