@@ -68,4 +68,61 @@
   document.addEventListener("htmx:sendError", unreachable);
   document.addEventListener("htmx:timeout", unreachable);
   document.addEventListener("htmx:responseError", unreachable);
+
+  // Choose a tile's item in the log form here, in the page: "Details" works offline too,
+  // and a tap made offline goes through the log form, whose outbox keeps it until sent.
+  function choose(tile) {
+    var form = document.getElementById("log-form");
+    var results = document.getElementById("item-results");
+    var data = tile.querySelector(".tap-form");
+    if (!form || !results || !data) return null;
+    var item = data.elements.namedItem("service_item").value;
+    var label = document.createElement("label");
+    label.className = "tile";
+    var radio = document.createElement("input");
+    radio.type = "radio";
+    radio.name = "service_item";
+    radio.value = item;
+    radio.checked = true;
+    radio.setAttribute("hx-get", results.getAttribute("data-guide-url") || "");
+    radio.setAttribute("hx-trigger", "change");
+    radio.setAttribute("hx-target", "#guide");
+    radio.setAttribute("hx-swap", "outerHTML");
+    label.appendChild(radio);
+    label.appendChild(document.createTextNode(" " + tile.querySelector(".tap-name").textContent));
+    results.replaceChildren(label);
+    if (radio.getAttribute("hx-get") && window.htmx) window.htmx.process(label);
+    return { form: form, data: data, radio: radio };
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".tap-details");
+    if (!link || navigator.onLine) return; // online, htmx asks the server (the guide too)
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var chosen = choose(link.closest(".tap-tile"));
+    if (chosen) chosen.radio.focus();
+  }, true);
+
+  document.addEventListener("submit", function (event) {
+    var data = event.target.closest && event.target.closest(".tap-form");
+    if (!data || navigator.onLine) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var chosen = choose(data.closest(".tap-tile"));
+    if (!chosen) return;
+    ["outcome", "count", "channel"].forEach(function (name) {
+      var value = data.elements.namedItem(name).value;
+      var field = chosen.form.elements.namedItem(name);
+      if (!field) return;
+      if (field instanceof RadioNodeList || field.type === "radio") {
+        Array.prototype.forEach.call(field.length ? field : [field], function (radio) {
+          radio.checked = radio.value === value;
+        });
+      } else {
+        field.value = value;
+      }
+    });
+    chosen.form.requestSubmit();
+  }, true);
 })();

@@ -40,7 +40,9 @@ def page_without_service_worker(browser):
 
 
 def log_walk_in(page, notes):
-    page.locator("label.tile", has_text="测血压").first.click()
+    # A tile's 详情 chooses its item in the form, online or not.
+    page.locator(".tap-tile", has_text="测血压").locator(".tap-details").click()
+    expect(page.locator("#item-results input[type=radio]:checked")).to_have_count(1)
     page.locator("#id_notes").fill(notes)
     page.locator("button.save").click()
 
@@ -155,3 +157,15 @@ def test_an_entry_the_server_refuses_is_shown_with_why_and_not_sent_again(
     refused.locator("button[data-outbox-discard]").click()
     expect(page.locator("#tonight-log li.outbox-entry")).to_have_count(0)
     assert page.evaluate("localStorage.getItem('desk-outbox')") == "[]"
+
+
+def test_a_tile_tapped_offline_is_kept_like_any_entry_and_arrives_once(page, log_in, desk):
+    log_in(page, "heping-1")
+    page.context.set_offline(True)
+    page.locator(".tap-tile", has_text="测血压").locator(".tap-log").click()
+    expect(page.locator("#tonight-log li.outbox-entry")).to_have_count(1)
+    assert not ServiceRequest.objects.exists()
+    page.context.set_offline(False)
+    expect(page.locator("#tonight-log li.outbox-entry")).to_have_count(0, timeout=SYNCED_WITHIN)
+    stored = ServiceRequest.objects.get()
+    assert (stored.service_item.name, stored.count) == ("测血压", 1)
