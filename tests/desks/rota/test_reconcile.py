@@ -13,6 +13,7 @@ from desks.models import (
     DutySlot,
     HolidayRule,
     Role,
+    RotaMonth,
     User,
     WeeklyWindow,
 )
@@ -382,3 +383,14 @@ def test_one_transaction_that_changes_many_dates_reconciles_once_after_its_commi
     assert len(reconciling) == 1 and len(reconciling[0].scopes) == 2
     for day in (TOMORROW, TOMORROW + dt.timedelta(days=1)):
         assert slot_on(published, day).is_cancelled
+
+
+def test_the_admins_month_table_strikes_a_cancelled_slot_through_with_its_reason(
+    client, published, head, committed
+):
+    with committed():
+        DateOverride.objects.create(community=published, date=TOMORROW, reason="停电检修")
+    rota_month = RotaMonth.objects.get(community=published, month=dt.date(2026, 11, 1))
+    client.force_login(head)
+    page = client.get(reverse("admin:desks_rotamonth_change", args=[rota_month.pk])).text
+    assert "<del>18:00–20:00</del> · <strong>Cancelled</strong>: 停电检修" in page
