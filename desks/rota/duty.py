@@ -194,7 +194,12 @@ def ask_swap(
     other_slot: DutySlot | None = None,
     note: str = "",
 ) -> SwapRequest:
-    """Ask `colleague` to take `slot` (or to trade it for `other_slot`). Changes no rota."""
+    """Ask `colleague` to take `slot` (or to trade it for `other_slot`). Changes no rota.
+
+    Swaps are between planned workers: a head would be asking themselves to approve.
+    """
+    if not requester.is_planned_worker:
+        raise RotaError(_("Heads do not ask for swaps: change your own duty in the rota."))
     if not slot.assignments.filter(worker=requester).exists():
         raise RotaError(_("You are not on that slot."))
     if slot.starts_at <= now:

@@ -165,7 +165,16 @@ def test_the_head_still_decides_a_workers_leave_on_the_desk(client, head, worker
 def heads_swap(community, head, worker):
     slot = make_slots(community, dt.date(2026, 11, 30), dt.date(2026, 11, 30))[0]
     assign(slot, head)
-    return duty.ask_swap(head, slot, worker, NOW)
+    # Heads can no longer ask (see below); a swap asked before that still waits.
+    return SwapRequest.objects.create(requester=head, slot=slot, colleague=worker, created_at=NOW)
+
+
+def test_a_head_cannot_ask_for_a_swap(community, head, worker):
+    slot = make_slots(community, dt.date(2026, 11, 30), dt.date(2026, 11, 30))[0]
+    assign(slot, head)
+    with pytest.raises(RotaError, match="Heads do not ask for swaps"):
+        duty.ask_swap(head, slot, worker, NOW)
+    assert not SwapRequest.objects.exists()
 
 
 def test_a_head_cannot_approve_a_swap_they_asked_for(head, heads_swap):
