@@ -27,7 +27,7 @@ from desks.models import (
     SwapRequest,
     User,
 )
-from desks.rota.comp_time import approve_leave
+from desks.rota.comp_time import approve_leave, check_leave_day, refuse_leave
 from desks.rota.duty import RotaError, assign, check_assignable, confirm_served, unassign
 from desks.rota.planning import generate_month, publish, rota_csv, shortfall_reason
 
@@ -387,16 +387,49 @@ class AbsenceAdmin(WorkerChoiceAdmin):
 
 @admin.register(CompLeave)
 class CompLeaveAdmin(WorkerChoiceAdmin):
-    """Comp leave entered here by a head is approved at once, if the balance covers it."""
+    """Comp leave entered here by a head (for a head, by their street office) is approved
+    at once, if the balance covers it; requested leave is approved or refused by action."""
 
     list_display = ("worker", "date", "hours", "status", "decided_by")
     list_filter = ("status", "worker__community")
     list_select_related = ("worker", "decided_by")
     fields = ("worker", "date", "hours", "reason")
     date_hierarchy = "date"
+    actions = ("approve_selected", "refuse_selected")
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class CompLeaveForm(form):
+            def clean_date(self):
+                day = self.cleaned_data["date"]
+                try:
+                    check_leave_day(day, timezone.now())
+                except RotaError as error:
+                    raise forms.ValidationError(error.message) from None
+                return day
+
+        return CompLeaveForm
+
+    @admin.action(description=_("Approve the selected comp leave"))
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, approve_leave, _("Comp leave approved."))
+
+    @admin.action(description=_("Refuse the selected comp leave"))
+    def refuse_selected(self, request, queryset):
+        self._decide(request, queryset, refuse_leave, _("Comp leave refused."))
+
+    def _decide(self, request, queryset, decide, done):
+        now = timezone.now()
+        for leave in queryset.select_related("worker"):
+            try:
+                decide(leave, request.user, now)
+                messages.success(request, f"{leave}: {done}")
+            except RotaError as error:
+                messages.warning(request, f"{leave}: {error.message}")
 
     def save_model(self, request, obj, form, change):
         now = timezone.now()

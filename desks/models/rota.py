@@ -8,7 +8,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from desks.models.organisation import Community
+from desks.models.organisation import Community, Role
 
 
 class SlotKind(models.TextChoices):
@@ -442,14 +442,19 @@ class SwapRequest(models.Model):
 
     def may_decide(self, user) -> bool:
         """Approve or refuse: the head of the slot's community, while the swap is open
-        (before the colleague answers, that is the head acting on their behalf)."""
-        return user.is_head_of(self.slot.community_id) and self.is_open
+        (before the colleague answers, that is the head acting on their behalf).
+        A head never decides a swap they asked for themselves."""
+        return (
+            user.is_head_of(self.slot.community_id)
+            and self.requester_id != user.pk
+            and self.is_open
+        )
 
     @classmethod
     def decidable_by(cls, user) -> Q:
         if not user.is_head_of(user.community_id):
             return Q(pk__isnull=True)  # nothing: a pk is never null
-        return Q(slot__community=user.community_id, status__in=cls.OPEN)
+        return Q(slot__community=user.community_id, status__in=cls.OPEN) & ~Q(requester=user.pk)
 
 
 class CompLeave(models.Model):
@@ -493,6 +498,17 @@ class CompLeave(models.Model):
 
     def __str__(self):
         return f"{self.worker} {self.date:%Y-%m-%d} {self.hours}h"
+
+    def may_decide(self, user) -> bool:
+        """Approve or refuse: the head of the worker's community, but nobody their own
+        leave; a head's own leave is decided by staff of their street office."""
+        if self.worker.is_head:
+            return (
+                user.is_active
+                and user.role == Role.OFFICE
+                and user.street_office_id == self.worker.community.street_office_id
+            )
+        return user.is_head_of(self.worker.community_id) and user.pk != self.worker_id
 
 
 def new_calendar_token() -> str:

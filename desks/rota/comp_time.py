@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from desks.models import Assignment, CompLeave, SlotKind, User
@@ -86,16 +87,47 @@ def balance(worker: User) -> Balance:
     return balances([worker])[worker.pk]
 
 
+def leave_days(now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The days comp leave may be asked for: from the first of January of last year
+    (leave taken and entered late) to a year from today."""
+    today = timezone.localdate(now)
+    try:
+        latest = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        latest = today.replace(year=today.year + 1, day=28)
+    return dt.date(today.year - 1, 1, 1), latest
+
+
+def check_leave_day(day: dt.date, now: dt.datetime) -> None:
+    """Raise RotaError if comp leave cannot be on `day` (see `leave_days`)."""
+    first, last = leave_days(now)
+    if not first <= day <= last:
+        raise RotaError(
+            _("Comp leave can be on a day from %(first)s to %(last)s.")
+            % {"first": first.isoformat(), "last": last.isoformat()}
+        )
+
+
+def _lock_worker(worker_id: int) -> None:
+    """Take the worker's row lock: every check of their balance followed by a change of
+    their leave holds it, so concurrent requests and approvals are checked one by one."""
+    User.objects.select_for_update().filter(pk=worker_id).first()
+
+
+@transaction.atomic
 def request_leave(
     worker: User, day: dt.date, hours: Decimal, now: dt.datetime, reason: str = ""
 ) -> CompLeave:
     """The worker asks for comp leave; the head approves it."""
     if hours <= 0:
         raise RotaError(_("Ask for more than zero hours."))
-    if hours > balance(worker).available:
+    check_leave_day(day, now)
+    _lock_worker(worker.pk)
+    available = balance(worker).available
+    if hours > available:
         raise RotaError(
             _("You have %(available)s comp hours available; ask for no more than that.")
-            % {"available": balance(worker).available}
+            % {"available": available}
         )
     return CompLeave.objects.create(
         worker=worker, date=day, hours=hours, reason=reason, created_at=now
@@ -104,34 +136,45 @@ def request_leave(
 
 @transaction.atomic
 def approve_leave(leave: CompLeave, head: User, now: dt.datetime) -> CompLeave:
-    """The head approves comp leave, if the balance still covers it."""
-    leave = CompLeave.objects.select_for_update().select_related("worker").get(pk=leave.pk)
-    _check_head(leave, head)
-    if leave.hours > balance(leave.worker).balance:
+    """The head (for a head's own leave, the street office) approves comp leave, if the
+    balance still covers it."""
+    _lock_worker(leave.worker_id)
+    leave = _locked(leave)
+    _check_decider(leave, head)
+    current = balance(leave.worker).balance
+    if leave.hours > current:
         raise RotaError(
             _("%(worker)s has only %(balance)s comp hours; this asks for %(hours)s.")
-            % {
-                "worker": leave.worker,
-                "balance": balance(leave.worker).balance,
-                "hours": leave.hours,
-            }
+            % {"worker": leave.worker, "balance": current, "hours": leave.hours}
         )
     leave.status, leave.decided_at, leave.decided_by = CompLeave.Status.APPROVED, now, head
     leave.save(update_fields=["status", "decided_at", "decided_by"])
     return leave
 
 
+@transaction.atomic
 def refuse_leave(leave: CompLeave, head: User, now: dt.datetime) -> CompLeave:
-    _check_head(leave, head)
+    leave = _locked(leave)
+    _check_decider(leave, head)
     leave.status, leave.decided_at, leave.decided_by = CompLeave.Status.REFUSED, now, head
     leave.save(update_fields=["status", "decided_at", "decided_by"])
     return leave
 
 
-def _check_head(leave: CompLeave, head: User) -> None:
-    if not head.is_head_of(leave.worker.community_id):
+def _locked(leave: CompLeave) -> CompLeave:
+    return (
+        CompLeave.objects.select_for_update(of=("self",))
+        .select_related("worker__community__street_office")
+        .get(pk=leave.pk)
+    )
+
+
+def _check_decider(leave: CompLeave, user: User) -> None:
+    if not leave.may_decide(user):
+        if user.pk == leave.worker_id:
+            raise RotaError(_("Your own comp leave is decided by the street office, not by you."))
+        if leave.worker.is_head:
+            raise RotaError(_("A head's comp leave is decided by their street office."))
         raise RotaError(_("Only the head of this worker's community can decide their leave."))
-    if head.pk == leave.worker_id:
-        raise RotaError(_("Your own comp leave is decided by the street office, not by you."))
     if leave.status != CompLeave.Status.REQUESTED:
         raise RotaError(_("This leave has already been decided."))

@@ -194,7 +194,12 @@ def ask_swap(
     other_slot: DutySlot | None = None,
     note: str = "",
 ) -> SwapRequest:
-    """Ask `colleague` to take `slot` (or to trade it for `other_slot`). Changes no rota."""
+    """Ask `colleague` to take `slot` (or to trade it for `other_slot`). Changes no rota.
+
+    Swaps are between planned workers: a head would be asking themselves to approve.
+    """
+    if not requester.is_planned_worker:
+        raise RotaError(_("Heads do not ask for swaps: change your own duty in the rota."))
     if not slot.assignments.filter(worker=requester).exists():
         raise RotaError(_("You are not on that slot."))
     if slot.starts_at <= now:
@@ -230,7 +235,23 @@ def ask_swap(
     )
 
 
+def _locked(swap: SwapRequest) -> SwapRequest:
+    """`swap` read again under a row lock (inside a transaction).
+
+    Every change of a swap's status takes this lock and checks the status it finds,
+    so of two answers given at the same moment (approve and cancel, say) the second
+    sees the first and is refused instead of overwriting it.
+    """
+    return (
+        SwapRequest.objects.select_for_update(of=("self",))
+        .select_related("slot", "other_slot")
+        .get(pk=swap.pk)
+    )
+
+
+@transaction.atomic
 def _answer(swap: SwapRequest, colleague: User, status: str, now: dt.datetime) -> SwapRequest:
+    swap = _locked(swap)
     if not swap.may_answer(colleague):
         if swap.colleague_id != colleague.pk:
             raise RotaError(_("This swap was not asked of you."))
@@ -250,7 +271,9 @@ def decline_swap(swap: SwapRequest, colleague: User, now: dt.datetime) -> SwapRe
     return _answer(swap, colleague, SwapRequest.Status.DECLINED, now)
 
 
+@transaction.atomic
 def cancel_swap(swap: SwapRequest, requester: User, now: dt.datetime) -> SwapRequest:
+    swap = _locked(swap)
     if not swap.may_cancel(requester):
         if swap.requester_id != requester.pk:
             raise RotaError(_("Only the worker who asked can cancel this swap."))
@@ -276,11 +299,13 @@ def approve_swap(swap: SwapRequest, head: User, now: dt.datetime) -> SwapRequest
     making the swap on their behalf. If any rule breaks, nothing changes and
     RotaError says why.
     """
-    swap = (
-        SwapRequest.objects.select_for_update(of=("self",))
-        .select_related("slot", "other_slot")
-        .get(pk=swap.pk)
-    )
+    # Lock the slots first, always in the same order (by pk), then the swap: two
+    # swaps of one slot approved at once queue here, and the second then finds the
+    # requester gone from the slot. The swap's own lock orders approve against
+    # cancel, refuse and answers (`_locked`).
+    slot_pks = sorted(filter(None, (swap.slot_id, swap.other_slot_id)))
+    list(DutySlot.objects.select_for_update().filter(pk__in=slot_pks).order_by("pk"))
+    swap = _locked(swap)
     _check_head(swap, head)
     for slot in filter(None, (swap.slot, swap.other_slot)):
         if slot.starts_at <= now:
@@ -307,7 +332,9 @@ def approve_swap(swap: SwapRequest, head: User, now: dt.datetime) -> SwapRequest
     return swap
 
 
+@transaction.atomic
 def refuse_swap(swap: SwapRequest, head: User, now: dt.datetime, reason: str = "") -> SwapRequest:
+    swap = _locked(swap)
     _check_head(swap, head)
     swap.status = SwapRequest.Status.REFUSED
     swap.decided_at, swap.decided_by, swap.refusal = now, head, reason
