@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from desks.core.spreadsheets import SafeCsvWriter
 from residents import directory
 from residents.forms import ResidentForm, SearchForm
 from residents.models import AccessLog, Resident
@@ -144,7 +143,7 @@ def export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="residents-{stamp}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     header = [_("Community"), _("Name"), _("Phone"), _("Address"), _("Birth year"), _("Tags")]
     writer.writerow(header)
     for resident in residents:

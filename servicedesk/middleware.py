@@ -1,35 +1,41 @@
+import re
+from datetime import MAXYEAR, MINYEAR
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import JsonResponse
 from django.shortcuts import render, resolve_url
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+YEAR_LOOKUP = re.compile(r"__(iso_)?year(__[a-z]+)?$")
+
 
 class RejectNulCharacters:
-    """Answer 400 to a request whose parameters contain a NUL character.
+    """Answer 400 to a request whose parameters no view can use.
 
-    PostgreSQL cannot store or compare text containing NUL, so such a value would
-    reach a query and fail with a 500. No person types one; refusing it here keeps
-    every view, form and admin page from having to.
+    - a NUL character: PostgreSQL cannot store or compare text containing NUL, so such a
+      value would reach a query and fail with a 500;
+    - a body that cannot be read in the charset it declares (``charset=utf-16``, an
+      unknown charset): Django decodes the form lazily, so the CSRF check or a view
+      would fail with a 500;
+    - a year lookup in the query string outside 1–9999 (the admin's date filters,
+      ``?logged_at__year=2147483648``): Python's dates cannot hold it.
+
+    No person sends any of these; refusing them here keeps every view, form and admin
+    page from having to.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        raw = request.META.get("QUERY_STRING", "")
-        if (
-            "\x00" in request.path_info
-            or "\x00" in raw
-            or "%00" in raw
-            or self._posted_nul(request)
-        ):
+        message = self._problem(request)
+        if message:
             if request.path_info.startswith("/api/"):
                 # API clients read errors as JSON (docs/api.md), from any origin.
-                message = _("The request contains a NUL character.")
                 response = JsonResponse({"error": message}, status=400)
                 response["Access-Control-Allow-Origin"] = "*"
                 return response
@@ -38,6 +44,43 @@ class RejectNulCharacters:
             with translation.override(language or settings.LANGUAGE_CODE):
                 return render(request, "400.html", status=400)
         return self.get_response(request)
+
+    @classmethod
+    def _problem(cls, request):
+        """What is wrong with the request, for the API's message; None when nothing is."""
+        raw = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path_info or "\x00" in raw or "%00" in raw:
+            return _("The request contains a NUL character.")
+        if cls._unreadable_body(request):
+            return _("The request body cannot be read in the charset it declares.")
+        if cls._posted_nul(request):
+            return _("The request contains a NUL character.")
+        if cls._year_out_of_range(request):
+            return _("A year in the request is out of range.")
+        return None
+
+    @staticmethod
+    def _unreadable_body(request):
+        if request.method != "POST":
+            return False
+        try:
+            request.POST  # noqa: B018 (decoding it is the check)
+        except (BadRequest, UnicodeDecodeError, LookupError):
+            return True
+        return False
+
+    @staticmethod
+    def _year_out_of_range(request):
+        for name, values in request.GET.lists():
+            if YEAR_LOOKUP.search(name):
+                for value in values:
+                    try:
+                        year = int(value)
+                    except ValueError:
+                        continue  # Django's own lookup rejects it
+                    if not MINYEAR <= year <= MAXYEAR:
+                        return True
+        return False
 
     @staticmethod
     def _posted_nul(request):

@@ -1,5 +1,7 @@
 """Admin scope: what a user may see and change, and why everything else is a 404."""
 
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 
@@ -15,7 +17,14 @@ class OutOfScopeIs404:
     """
 
     def _in_scope_or_404(self, request, object_id):
-        if object_id and not self.get_queryset(request).filter(pk=object_id).exists():
+        if not object_id:
+            return
+        try:
+            # An id that is not one ("abc") is simply not found, as in the admin itself.
+            pk = self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404 from None
+        if not self.get_queryset(request).filter(pk=pk).exists():
             raise Http404
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -1,16 +1,18 @@
 """The report's tables as CSV (UTF-8 with BOM, for Excel) and XLSX (one sheet per table).
 
+Every cell goes through desks.core.spreadsheets, so no name becomes a formula.
+
 Every table on the report page is here, in the same order: what is exported is
 exactly what is on screen.
 """
 
-import csv
 import io
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from desks.core.spreadsheets import SafeCsvWriter, safe_row
 from desks.reports.monthly import MonthlyReport
 
 SHEET_NAME_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -60,7 +62,7 @@ def sheets(report: MonthlyReport) -> list[tuple[str, list[str], list[list]]]:
 
 def as_csv(title: str, report: MonthlyReport) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow([title])
     for name, header, rows in sheets(report):
         writer.writerow([])
@@ -76,12 +78,12 @@ def as_xlsx(title: str, report: MonthlyReport) -> bytes:
     workbook.remove(workbook.active)
     for name, header, rows in sheets(report):
         sheet = workbook.create_sheet(name.translate(SHEET_NAME_FORBIDDEN)[:31])
-        sheet.append([title])
-        sheet.append(header)
+        sheet.append(safe_row([title]))
+        sheet.append(safe_row(header))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(row))
         sheet.column_dimensions["A"].width = 36
     buffer = io.BytesIO()
     workbook.save(buffer)

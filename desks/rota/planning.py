@@ -14,7 +14,6 @@ planned: heads approve swaps and comp leave and stand in by hand, so they are no
 in the fairness count.
 """
 
-import csv
 import datetime as dt
 import io
 from collections import defaultdict
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from desks.core.dates import Month, first_of_month
+from desks.core.spreadsheets import SafeCsvWriter
 from desks.models import (
     Absence,
     Assignment,
@@ -231,7 +231,7 @@ def rota_csv(communities, month: dt.date) -> str:
     )
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(CSV_HEADER)
     for assignment in assignments:
         start = timezone.localtime(assignment.starts_at)
