@@ -56,6 +56,10 @@ def search(request: HttpRequest) -> HttpResponse:
         context |= {"searched": True, "residents": []}
     else:
         context |= _list_page(request)
+    if not request.htmx:
+        # Heads and the street office are told when a colleague's ID search is locked.
+        locks = IdSearchLock.objects.active().liftable_by(request.user)
+        context["id_search_locks"] = locks.count()
     template = "residents/search.html#results" if request.htmx else "residents/search.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

@@ -308,3 +308,11 @@ def test_concurrent_misses_never_pass_the_limit():
     assert misses.count() == id_search.ID_SEARCH_MAX_MISSES
     assert AccessLog.objects.filter(user=worker, action="id_refused").count() == 10
     assert IdSearchLock.objects.filter(user=worker).count() == 1
+
+
+def test_the_residents_page_points_a_head_to_a_locked_colleague(client, cast):
+    lock_out(cast.worker_a)
+    client.force_login(cast.head_a)
+    assert LOCKS_URL in client.get(reverse("residents:search")).text
+    client.force_login(cast.worker_b)
+    assert LOCKS_URL not in client.get(reverse("residents:search")).text
