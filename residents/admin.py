@@ -111,8 +111,18 @@ class TagAdmin(admin.ModelAdmin):
 class AccessLogAdmin(admin.ModelAdmin):
     """The street office's review of who looked at, changed or exported residents' records."""
 
-    list_display = ("at", "user", "action", "resident", "community", "resident_count", "ip_address")
-    list_filter = ("action", "community", ("at", admin.DateFieldListFilter))
+    list_display = (
+        "at",
+        "user",
+        "action",
+        "search_key",
+        "reason",
+        "resident",
+        "community",
+        "resident_count",
+        "ip_address",
+    )
+    list_filter = ("action", "search_key", "community", ("at", admin.DateFieldListFilter))
     list_select_related = ("user", "resident", "community")
     date_hierarchy = "at"
 

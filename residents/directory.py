@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import AccessLog, Resident
+from residents.models import AccessLog, Resident, search_key_of
 
 # As long as the longest name a resident can have: a longer query can find nobody.
 SEARCH_MAX_LENGTH = Resident._meta.get_field("name").max_length
@@ -29,11 +29,12 @@ class SearchResult(NamedTuple):
 
 
 def search(user, query: str, *, ip_address: str | None, limit: int) -> SearchResult:
-    """The residents `user` may see who match `query` (Resident.objects.matching), by name.
+    """The residents `user` may see who match `query` (Resident.objects.matching), by
+    name or phone; never by ID number, which has its own search (residents.id_search).
 
     An empty query finds nobody. Anonymised residents are never found: nothing
-    identifies them any more. Every search is recorded, including one that finds
-    nobody: a guessed phone or ID number is a search for a person all the same.
+    identifies them any more. Every search is recorded with the kind of key it used,
+    including one that finds nobody: a guessed phone is a search for a person all the same.
     """
     if not user.is_authenticated:
         raise PermissionDenied
@@ -53,7 +54,13 @@ def search(user, query: str, *, ip_address: str | None, limit: int) -> SearchRes
         .order_by("community__name", "name", "pk")[: limit + 1]
     )
     shown = found[:limit]
-    AccessLog.record(AccessLog.Action.SEARCHED, user=user, ip_address=ip_address, count=len(shown))
+    AccessLog.record(
+        AccessLog.Action.SEARCHED,
+        user=user,
+        ip_address=ip_address,
+        count=len(shown),
+        search_key=search_key_of(query),
+    )
     return SearchResult(shown, more=len(found) > limit)
 
 

@@ -4,8 +4,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from desks.models.organisation import Community
-from residents import directory, id_numbers
-from residents.models import PHONE_SEARCH_MIN_DIGITS, Resident, Tag
+from residents import directory, id_numbers, id_search
+from residents.models import (
+    PHONE_SEARCH_MIN_DIGITS,
+    AccessLog,
+    Resident,
+    Tag,
+    sees_id_number_last4,
+)
 
 
 class NeverEchoedInput(forms.TextInput):
@@ -74,7 +80,11 @@ class ResidentForm(forms.ModelForm):
         self.visible_tags = Tag.objects.visible_to(user)
         self.fields["tags"].queryset = self.visible_tags
         self.fields["name"].required = True
-        if self.instance.pk:
+        if self.instance.pk and not sees_id_number_last4(user):
+            self.fields["id_number"].help_text = _(
+                "Leave empty to keep the one on record; type a new one to replace it."
+            )
+        elif self.instance.pk:
             self.fields["id_number"].help_text = _(
                 "Leave empty to keep the one on record (%(masked)s); type a new one to replace it."
             ) % {"masked": self.instance.masked_id_number or _("none")}
@@ -150,7 +160,7 @@ class SearchForm(forms.Form):
 
     q = forms.CharField(
         label=format_lazy(
-            _("Name, last {digits}+ digits of the phone, or ID number"),
+            _("Name, or last {digits}+ digits of the phone"),
             digits=PHONE_SEARCH_MIN_DIGITS,
         ),
         required=False,
@@ -159,3 +169,26 @@ class SearchForm(forms.Form):
             attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}
         ),
     )
+
+
+class IdNumberSearchForm(forms.Form):
+    """A search by full ID number (residents.id_search): the number and why it is searched."""
+
+    max_misses = id_search.ID_SEARCH_MAX_MISSES
+
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=30,
+        widget=NeverEchoedInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": _("Type the ID number to search for.")},
+    )
+    reason = forms.ChoiceField(
+        label=_("Why are you searching by ID number?"),
+        choices=[("", "—"), *AccessLog.Reason.choices],
+        error_messages={"required": _("Choose why you are searching by ID number.")},
+    )
+
+    def clean_id_number(self):
+        number = id_numbers.normalise(self.cleaned_data["id_number"])
+        id_numbers.validate_id_number(number)
+        return number

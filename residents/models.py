@@ -36,6 +36,17 @@ DUPLICATE_ID_NUMBER_MESSAGE = _(
 SENSITIVE_TAG_ROLES = {"head", "office", "admin"}
 
 
+# Roles that may see the last 4 characters of a resident's ID number. A duty worker sees
+# the birth year only: the two together narrow a full number down to a few hundred
+# guesses (docs/privacy.md, "What each role sees of an ID number").
+ID_LAST4_ROLES = {"head", "office", "admin"}
+
+
+def sees_id_number_last4(user):
+    """Whether `user` is shown the masked ID number (`**************1234`)."""
+    return user.is_authenticated and (user.is_superuser or user.role in ID_LAST4_ROLES)
+
+
 def sees_sensitive_tags(user):
     """Whether `user` may see (and set) tags marked sensitive, e.g. disability or low income."""
     return user.is_authenticated and (user.is_superuser or user.role in SENSITIVE_TAG_ROLES)
@@ -78,6 +89,12 @@ class Tag(models.Model):
 PHONE_SEARCH_MIN_DIGITS = 4
 
 
+def search_key_of(text):
+    """What kind of key a general search used, for its audit record: phone or name."""
+    digits = text.strip().replace("-", "").replace(" ", "")
+    return AccessLog.SearchKey.PHONE if digits.isdigit() else AccessLog.SearchKey.NAME
+
+
 class ResidentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Residents `user` may see: their own community's, or their street office's.
@@ -94,20 +111,23 @@ class ResidentQuerySet(models.QuerySet):
         )
 
     def matching(self, text):
-        """Residents found by a desk search.
+        """Residents found by a general desk search (by name or phone, never by ID number).
 
-        A valid ID number is hashed and matched exactly; PHONE_SEARCH_MIN_DIGITS or more
-        digits match the end of the phone number; anything else is part of a name.
+        PHONE_SEARCH_MIN_DIGITS or more digits match the end of the phone number; anything
+        else is part of a name. Text shaped like an ID number is not hashed and matched:
+        a search by ID number is its own, limited act (residents.id_search).
         """
         text = text.strip()
-        if id_numbers.is_valid(text):
-            return self.filter(id_number_hash=id_numbers.digest(text))
-        digits = text.replace("-", "").replace(" ", "")
-        if digits.isdigit():
+        if search_key_of(text) == AccessLog.SearchKey.PHONE:
+            digits = text.replace("-", "").replace(" ", "")
             if len(digits) < PHONE_SEARCH_MIN_DIGITS:
                 return self.none()
             return self.filter(phone__endswith=digits)
         return self.filter(name__contains=text)
+
+    def with_id_number(self, number):
+        """Residents whose ID number is `number` (a valid one), by its keyed hash."""
+        return self.filter(id_number_hash=id_numbers.digest(number))
 
     def not_anonymised(self):
         return self.filter(anonymised_at__isnull=True)
@@ -337,6 +357,21 @@ class AccessLog(models.Model):
         CHANGED = "changed", _("changed")
         EXPORTED = "exported", _("exported")
         ANONYMISED = "anonymised", _("anonymised")
+        ID_REFUSED = "id_refused", _("search by ID number refused (locked)")
+        ID_LOCKED = "id_locked", _("searches by ID number locked")
+        ID_UNLOCKED = "id_unlocked", _("searches by ID number unlocked")
+
+    class SearchKey(models.TextChoices):
+        NAME = "name", _("name")
+        PHONE = "phone", _("phone")
+        ID_NUMBER = "id_number", _("ID number")
+
+    class Reason(models.TextChoices):
+        """Why a worker searched by ID number: a choice, so that no free text can carry it."""
+
+        SERVING = "serving", _("the resident is at the desk and showed their ID card")
+        PHONE_CALL = "phone_call", _("the resident gave it on the phone")
+        PAPERWORK = "paperwork", _("it is on a form or document being handled")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -373,6 +408,14 @@ class AccessLog(models.Model):
         help_text=_("Names of the fields changed, never their values."),
     )
     ip_address = models.GenericIPAddressField(_("from (IP address)"), null=True, blank=True)
+    search_key = models.CharField(
+        _("searched by"),
+        max_length=10,
+        choices=SearchKey,
+        blank=True,
+        help_text=_("The kind of key a search used, never the key itself."),
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason, blank=True)
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -393,9 +436,24 @@ class AccessLog(models.Model):
         raise PermissionDenied("Access records cannot be deleted.")
 
     @classmethod
-    def record(cls, action, *, user, ip_address, resident=None, count=1, changed_fields=()):
+    def record(
+        cls,
+        action,
+        *,
+        user,
+        ip_address,
+        resident=None,
+        count=1,
+        changed_fields=(),
+        search_key="",
+        reason="",
+        community_id=None,
+    ):
         """Write one record; the community is the resident's, or the user's for an export."""
-        community_id = resident.community_id if resident else getattr(user, "community_id", None)
+        if resident is not None:
+            community_id = resident.community_id
+        elif community_id is None:
+            community_id = getattr(user, "community_id", None)
         return cls.objects.create(
             action=action,
             user=user,
@@ -404,4 +462,72 @@ class AccessLog(models.Model):
             community_id=community_id,
             resident_count=count,
             changed_fields=",".join(changed_fields)[:300],
+            search_key=search_key,
+            reason=reason,
         )
+
+
+class IdSearchLockQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(lifted_at__isnull=True)
+
+    def liftable_by(self, user):
+        """Locks `user` may lift: a head, those of their community's staff; street-office
+        staff, those of their communities' staff and of their colleagues; never one's own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.exclude(user=user)
+        if user.role == "head" and user.community_id:
+            return self.filter(user__community_id=user.community_id).exclude(user=user)
+        if user.role == "office" and user.street_office_id:
+            office = user.street_office_id
+            return self.filter(
+                Q(user__community__street_office_id=office) | Q(user__street_office_id=office)
+            ).exclude(user=user)
+        return self.none()
+
+
+class IdSearchLock(models.Model):
+    """A user's searches by ID number, locked after too many misses (residents.id_search).
+
+    Stays until a head of their community or their street office lifts it: a run of
+    guesses is something a person should look at, not something that passes with time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("locked user"),
+    )
+    locked_at = models.DateTimeField(_("locked at"))
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+
+    objects = IdSearchLockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ID search lock")
+        verbose_name_plural = _("ID search locks")
+        ordering = ["-locked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(lifted_at__isnull=True),
+                name="one_active_id_search_lock_per_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.locked_at:%Y-%m-%d %H:%M}"
+
+    def may_be_lifted_by(self, user):
+        return IdSearchLock.objects.liftable_by(user).filter(pk=self.pk).exists()

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from desks.core.spreadsheets import SafeCsvWriter
-from residents import directory
-from residents.forms import ResidentForm, SearchForm
-from residents.models import AccessLog, Resident
+from residents import directory, id_search
+from residents.forms import IdNumberSearchForm, ResidentForm, SearchForm
+from residents.models import AccessLog, IdSearchLock, Resident, sees_id_number_last4
 
 PAGE_SIZE = 50
 
@@ -40,7 +40,12 @@ def search(request: HttpRequest) -> HttpResponse:
     """The residents list, or a search in it; searches are POSTed so that no name or
     number lands in a URL. An emptied search box shows the list again."""
     form = SearchForm(request.POST if request.method == "POST" else None)
-    context = {"form": form, "searched": False, "page_size": PAGE_SIZE}
+    context = {
+        "form": form,
+        "id_form": IdNumberSearchForm(),
+        "searched": False,
+        "page_size": PAGE_SIZE,
+    }
     if form.is_valid() and form.cleaned_data["q"]:
         found = directory.search(
             request.user, form.cleaned_data["q"], ip_address=_client_ip(request), limit=PAGE_SIZE
@@ -50,10 +55,65 @@ def search(request: HttpRequest) -> HttpResponse:
         context |= {"searched": True, "residents": []}
     else:
         context |= _list_page(request)
+    if not request.htmx:
+        # Heads and the street office are told when a colleague's ID search is locked.
+        locks = IdSearchLock.objects.active().liftable_by(request.user)
+        context["id_search_locks"] = locks.count()
     template = "residents/search.html#results" if request.htmx else "residents/search.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@login_required
+@require_POST
+def search_by_id_number(request: HttpRequest) -> HttpResponse:
+    """A search by full ID number: its own form, a reason, limited (residents.id_search).
+
+    Invalid input answers 422 and records nothing; a locked user's search answers 429.
+    """
+    id_form = IdNumberSearchForm(request.POST)
+    context = {"form": SearchForm(), "id_form": id_form, "page_size": PAGE_SIZE}
+    template = "residents/search.html#results" if request.htmx else "residents/search.html"
+    if not id_form.is_valid():
+        context |= {"searched": False, "residents": []}
+        return render(request, template, context, status=422)
+    result = id_search.search_by_id_number(
+        request.user,
+        id_form.cleaned_data["id_number"],
+        reason=id_form.cleaned_data["reason"],
+        ip_address=_client_ip(request),
+        now=timezone.now(),
+    )
+    context |= {
+        "searched": True,
+        "by_id_number": True,
+        "residents": result.residents,
+        "id_search": result,
+    }
+    response = render(request, template, context, status=429 if result.locked else 200)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def id_search_locks(request: HttpRequest) -> HttpResponse:
+    """The locked ID searches this user may lift (a head: their community's staff)."""
+    locks = IdSearchLock.objects.active().liftable_by(request.user).select_related("user")
+    return render(request, "residents/id_search_locks.html", {"locks": locks})
+
+
+@login_required
+@require_POST
+def lift_id_search_lock(request: HttpRequest, pk: int) -> HttpResponse:
+    lock = get_object_or_404(IdSearchLock.objects.liftable_by(request.user), pk=pk)
+    id_search.lift(lock, by=request.user, ip_address=_client_ip(request), now=timezone.now())
+    messages.success(
+        request,
+        _("%(name)s can search by ID number again.") % {"name": lock.user.display_name},
+    )
+    return redirect("residents:id_search_locks")
 
 
 def _list_page(request: HttpRequest) -> dict:
@@ -81,7 +141,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         ip_address=_client_ip(request),
         resident=resident,
     )
-    return render(request, "residents/detail.html", {"resident": resident})
+    context = {"resident": resident, "shows_id_last4": sees_id_number_last4(request.user)}
+    return render(request, "residents/detail.html", context)
 
 
 @login_required

@@ -54,7 +54,7 @@ def test_it_keeps_only_the_hash_and_last_four_of_an_id_number(client, cast):
     client.post(URL, valid_data(id_number=number.lower()))
     resident = Resident.objects.get(name="赵凤英")
     assert resident.id_number_last4 == number[-4:]
-    assert list(Resident.objects.matching(number)) == [resident]
+    assert list(Resident.objects.with_id_number(number)) == [resident]
 
 
 def test_a_worker_cannot_add_to_another_community(client, cast):

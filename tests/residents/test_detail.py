@@ -58,10 +58,21 @@ def test_a_head_sees_sensitive_tags_a_worker_does_not(client, cast):
     assert "低保户" in client.get(url(cast.resident_a)).text
 
 
-def test_it_shows_the_id_number_masked(client, cast):
+def test_it_shows_the_id_number_masked_to_a_head(client, cast):
     cast.resident_a.set_id_number("11010519491231002X")
+    cast.resident_a.save()
+    client.force_login(cast.head_a)
+    body = client.get(url(cast.resident_a)).text
+    assert "**************002X" in body
+    assert cast.resident_a.id_number_hash not in body
+
+
+def test_a_duty_worker_sees_the_birth_year_but_not_the_last_four(client, cast):
+    cast.resident_a.set_id_number("11010519491231002X")
+    cast.resident_a.birth_year = 1949
     cast.resident_a.save()
     client.force_login(cast.worker_a)
     body = client.get(url(cast.resident_a)).text
-    assert "**************002X" in body
+    assert "1949" in body
+    assert "002X" not in body
     assert cast.resident_a.id_number_hash not in body

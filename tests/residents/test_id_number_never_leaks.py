@@ -38,10 +38,11 @@ def test_the_id_number_is_not_in_any_response_log_line_export_or_table(client, c
     responses.append(client.post(reverse("residents:create"), data, follow=True))
     assert "孙德明" in responses[-1].text
     # A search by the number, full page and htmx fragment.
-    responses.append(client.post(reverse("residents:search"), {"q": NUMBER}))
+    by_id = {"id_number": NUMBER, "reason": "serving"}
+    responses.append(client.post(reverse("residents:search_by_id_number"), by_id))
     assert "孙德明" in responses[-1].text
     responses.append(
-        client.post(reverse("residents:search"), {"q": NUMBER}, headers={"HX-Request": "true"})
+        client.post(reverse("residents:search_by_id_number"), by_id, headers={"HX-Request": "true"})
     )
     responses.append(client.post(reverse("residents:export")))
     resident_url = responses[1].redirect_chain[-1][0]

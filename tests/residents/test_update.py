@@ -29,11 +29,20 @@ def data_of(resident, **overrides):
 def test_the_edit_form_shows_without_the_id_number(client, cast):
     cast.resident_a.set_id_number("11010519491231002X")
     cast.resident_a.save()
-    client.force_login(cast.worker_a)
+    client.force_login(cast.head_a)
     response = client.get(reverse("residents:edit", args=[cast.resident_a.pk]))
     assert response.status_code == 200
     assert "**************002X" in response.text
     assert "consent" not in response.context["form"].fields
+
+
+def test_the_edit_form_shows_a_duty_worker_no_part_of_the_id_number(client, cast):
+    cast.resident_a.set_id_number("11010519491231002X")
+    cast.resident_a.save()
+    client.force_login(cast.worker_a)
+    response = client.get(reverse("residents:edit", args=[cast.resident_a.pk]))
+    assert response.status_code == 200
+    assert "002X" not in response.text
 
 
 def test_it_saves_changes_and_records_which_fields(client, cast):
