@@ -12,15 +12,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from desks.core.client import client_ip
 from residents import directory
 from residents.forms import ResidentForm, SearchForm
 from residents.models import AccessLog, Resident
 
 PAGE_SIZE = 50
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _get_visible_resident(request: HttpRequest, pk: int, *, to_edit=False) -> Resident:
@@ -44,7 +41,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "searched": False, "page_size": PAGE_SIZE}
     if form.is_valid() and form.cleaned_data["q"]:
         found = directory.search(
-            request.user, form.cleaned_data["q"], ip_address=_client_ip(request), limit=PAGE_SIZE
+            request.user, form.cleaned_data["q"], ip_address=client_ip(request), limit=PAGE_SIZE
         )
         context |= {"searched": True, "residents": found.residents, "more": found.more}
     elif form.is_bound and not form.is_valid():
@@ -66,7 +63,7 @@ def _list_page(request: HttpRequest) -> dict:
         AccessLog.record(
             AccessLog.Action.SEARCHED,
             user=request.user,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             count=len(page),
         )
     return {"page": page, "residents": page.object_list}
@@ -79,7 +76,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     AccessLog.record(
         AccessLog.Action.VIEWED,
         user=request.user,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         resident=resident,
     )
     return render(request, "residents/detail.html", {"resident": resident})
@@ -97,7 +94,7 @@ def create(request: HttpRequest) -> HttpResponse:
     form = ResidentForm(request.user, data=request.POST)
     if form.is_valid():
         try:
-            resident = form.register(now=timezone.now(), ip_address=_client_ip(request))
+            resident = form.register(now=timezone.now(), ip_address=client_ip(request))
         except ValidationError as error:
             # Registered by another desk between the form's check and the save.
             form.add_error(None, error)
@@ -127,7 +124,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         AccessLog.record(
             AccessLog.Action.CHANGED,
             user=request.user,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             resident=resident,
             changed_fields=form.changed_field_names(),
         )
@@ -161,7 +158,7 @@ def export(request: HttpRequest) -> HttpResponse:
     AccessLog.record(
         AccessLog.Action.EXPORTED,
         user=request.user,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         count=len(residents),
     )
     return response

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from desks.core.access import desk_worker
+from desks.core.client import client_ip
 from desks.models import CallBack, Community, Rating, ServiceItem, ServiceRequest
 from desks.models.voice import RATING_VALID_FOR
 from desks.voice import feedback
@@ -44,7 +45,7 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 
 def _address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return client_ip(request) or "unknown"
 
 
 def _device_token(request: HttpRequest) -> str | None:
