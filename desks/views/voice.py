@@ -75,13 +75,25 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     form = VoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         token = token or feedback.new_device_token()
-        stored = feedback.cast_vote(
-            voting_round,
-            token,
-            now,
-            service_item=form.cleaned_data["service_item"],
-            wish=form.cleaned_data["wish"],
-        )
+        try:
+            stored = feedback.cast_vote(
+                voting_round,
+                token,
+                now,
+                service_item=form.cleaned_data["service_item"],
+                wish=form.cleaned_data["wish"],
+                address=_address(request),
+            )
+        except feedback.TooManyVotesFromAddress:
+            return _problem(
+                request,
+                429,
+                _("Enough votes from this network"),
+                _(
+                    "This round has had as many votes from this network as it takes. "
+                    "Thank you: the votes already cast count."
+                ),
+            )
         response = redirect(request.path)
         if stored:
             # The only place the device cookie is set: public pages never read it.
