@@ -12,6 +12,7 @@ import functools
 import ipaddress
 
 from django.conf import settings
+from django.core import checks
 from django.http import HttpRequest
 
 type Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -57,3 +58,19 @@ def client_ip(request: HttpRequest) -> str | None:
         if not _is_trusted(address, networks):
             break
     return str(client)
+
+
+def check_proxy_settings(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy`: behind a proxy (BEHIND_PROXY) without TRUSTED_PROXIES, every
+    client has the proxy's address: one client's wrong passwords lock everyone out."""
+    if settings.SECURE_PROXY_SSL_HEADER and not settings.TRUSTED_PROXIES:
+        return [
+            checks.Warning(
+                "BEHIND_PROXY is on but TRUSTED_PROXIES is empty: every client has the "
+                "proxy's address, for the login lockout, the limits and the records.",
+                hint="Set TRUSTED_PROXIES to the proxy's address, e.g. 127.0.0.1 for the "
+                "nginx of docs/deploy.md.",
+                id="desks.W001",
+            )
+        ]
+    return []

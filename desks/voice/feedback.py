@@ -9,6 +9,7 @@ import secrets
 
 import segno
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
@@ -97,6 +98,27 @@ def _take_round_vote(voting_round: VotingRound, address: str, now: dt.datetime) 
 def _give_back_round_vote(voting_round: VotingRound, address: str) -> None:
     with contextlib.suppress(ValueError):  # the count expired meanwhile: nothing to give back
         cache.decr(_round_count_key(voting_round, address))
+
+
+# Caches that count per process (or not at all): a limit there is no limit.
+_UNSHARED_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+def check_shared_cache(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy`: the limits count in the cache, so it must be one for all workers."""
+    if settings.CACHES["default"]["BACKEND"] in _UNSHARED_CACHES:
+        return [
+            checks.Warning(
+                "The cache is per process (or off): each worker counts the vote and rating "
+                "limits on its own.",
+                hint="Set CACHE_URL=redis://127.0.0.1:6379/1 (docs/deploy.md).",
+                id="desks.W002",
+            )
+        ]
+    return []
 
 
 def new_device_token() -> str:
