@@ -32,9 +32,12 @@ def open_round(env: dict) -> tuple[str, int]:
         "shell",
         "-c",
         "import datetime as dt; from django.utils import timezone; "
-        "from desks.models import VotingRound; "
-        "from tests.factories import make_community, make_service_item; "
-        f"centre = make_community(slug='{slug}'); item = make_service_item(); "
+        "from desks.models import ServiceCategory, VotingRound; "
+        "from tests.factories import make_community, make_service_item, make_street_office; "
+        # Names of their own: each process's factories count from 1 again.
+        f"office = make_street_office(name='{slug}', slug='{slug}'); "
+        f"centre = make_community(office, name='{slug}', slug='{slug}'); "
+        f"item = make_service_item(ServiceCategory.objects.create(name='{slug}'), name='{slug}'); "
         "VotingRound.objects.create(community=centre, title='点单', "
         "opens_at=timezone.now() - dt.timedelta(days=1)); print('item', item.pk)",
     )
