@@ -8,13 +8,18 @@ class DesksConfig(AppConfig):
     verbose_name = _("Service desks")
 
     def ready(self):
-        from desks.core import public_cache
+        from django.core import checks
+
+        from desks.core import client, public_cache
         from desks.core.roles import sync_role_groups, sync_user_groups
         from desks.desk.anonymisation import forget_resident
         from desks.rota import reconcile
+        from desks.voice import feedback
         from residents.signals import resident_anonymised
 
         public_cache.connect_receivers()
+        checks.register(client.check_proxy_settings, checks.Tags.security, deploy=True)
+        checks.register(feedback.check_shared_cache, checks.Tags.caches, deploy=True)
         reconcile.connect_receivers()
 
         post_migrate.connect(sync_role_groups, dispatch_uid="desks.sync_role_groups")

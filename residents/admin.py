@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from desks.core.client import client_ip
 from residents.models import AccessLog, Resident, Tag
 
 
@@ -75,7 +76,7 @@ class ResidentAdmin(admin.ModelAdmin):
             AccessLog.record(
                 AccessLog.Action.VIEWED,
                 user=request.user,
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
                 resident=resident,
             )
         return response
@@ -86,7 +87,7 @@ class ResidentAdmin(admin.ModelAdmin):
         AccessLog.record(
             AccessLog.Action.CHANGED,
             user=request.user,
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
             resident=resident,
             changed_fields=form.changed_data,
         )

@@ -10,16 +10,13 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from desks.core.client import client_ip
 from desks.core.spreadsheets import SafeCsvWriter
 from residents import directory, id_search
 from residents.forms import IdNumberSearchForm, ResidentForm, SearchForm
 from residents.models import AccessLog, IdSearchLock, Resident, sees_id_number_last4
 
 PAGE_SIZE = 50
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _get_visible_resident(request: HttpRequest, pk: int, *, to_edit=False) -> Resident:
@@ -48,7 +45,7 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     if form.is_valid() and form.cleaned_data["q"]:
         found = directory.search(
-            request.user, form.cleaned_data["q"], ip_address=_client_ip(request), limit=PAGE_SIZE
+            request.user, form.cleaned_data["q"], ip_address=client_ip(request), limit=PAGE_SIZE
         )
         context |= {"searched": True, "residents": found.residents, "more": found.more}
     elif form.is_bound and not form.is_valid():
@@ -82,7 +79,7 @@ def search_by_id_number(request: HttpRequest) -> HttpResponse:
         request.user,
         id_form.cleaned_data["id_number"],
         reason=id_form.cleaned_data["reason"],
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         now=timezone.now(),
     )
     context |= {
@@ -108,7 +105,7 @@ def id_search_locks(request: HttpRequest) -> HttpResponse:
 @require_POST
 def lift_id_search_lock(request: HttpRequest, pk: int) -> HttpResponse:
     lock = get_object_or_404(IdSearchLock.objects.liftable_by(request.user), pk=pk)
-    id_search.lift(lock, by=request.user, ip_address=_client_ip(request), now=timezone.now())
+    id_search.lift(lock, by=request.user, ip_address=client_ip(request), now=timezone.now())
     messages.success(
         request,
         _("%(name)s can search by ID number again.") % {"name": lock.user.display_name},
@@ -125,7 +122,7 @@ def _list_page(request: HttpRequest) -> dict:
         AccessLog.record(
             AccessLog.Action.SEARCHED,
             user=request.user,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             count=len(page),
         )
     return {"page": page, "residents": page.object_list}
@@ -138,7 +135,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     AccessLog.record(
         AccessLog.Action.VIEWED,
         user=request.user,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         resident=resident,
     )
     context = {"resident": resident, "shows_id_last4": sees_id_number_last4(request.user)}
@@ -157,7 +154,7 @@ def create(request: HttpRequest) -> HttpResponse:
     form = ResidentForm(request.user, data=request.POST)
     if form.is_valid():
         try:
-            resident = form.register(now=timezone.now(), ip_address=_client_ip(request))
+            resident = form.register(now=timezone.now(), ip_address=client_ip(request))
         except ValidationError as error:
             # Registered by another desk between the form's check and the save.
             form.add_error(None, error)
@@ -187,7 +184,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         AccessLog.record(
             AccessLog.Action.CHANGED,
             user=request.user,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             resident=resident,
             changed_fields=form.changed_field_names(),
         )
@@ -221,7 +218,7 @@ def export(request: HttpRequest) -> HttpResponse:
     AccessLog.record(
         AccessLog.Action.EXPORTED,
         user=request.user,
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         count=len(residents),
     )
     return response

@@ -5,6 +5,7 @@ folder. `.env.example` documents every variable.
 """
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import environ
@@ -37,6 +38,14 @@ def _strict_bool(name, default):
     if value not in _TRUE | _FALSE:
         raise ValueError(f"{value!r} is not one of true/false, yes/no, on/off, 1/0")
     return value in _TRUE
+
+
+def _networks(name, default):
+    """A comma-separated list of IP addresses or networks; a typo stops start-up."""
+    values = [value.strip() for value in env.list(name, default=default) if value.strip()]
+    for value in values:
+        ip_network(value, strict=False)
+    return values
 
 
 DEBUG = _from_env("DEBUG", _strict_bool, default=False)
@@ -232,6 +241,11 @@ SESSION_IDLE_SECONDS = 30 * 60
 SESSION_MAX_SECONDS = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Reverse proxies whose X-Forwarded-For names the client (desks.core.client): IPs or
+# networks, comma-separated, e.g. "127.0.0.1" behind the nginx of docs/deploy.md. Empty:
+# the peer is the client, and the header is ignored.
+TRUSTED_PROXIES = _from_env("TRUSTED_PROXIES", _networks, default=[])
+
 # Login lockout (django-axes): five failures for one username from one address
 # lock it for 15 minutes; a successful login clears the count.
 AXES_FAILURE_LIMIT = 5
@@ -240,6 +254,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "residents/locked_out.html"
+# The client behind the proxy, not the proxy: one client's failures lock only that client.
+AXES_CLIENT_IP_CALLABLE = "desks.core.client.client_ip"
 
 # A strict policy: our own scripts and styles only, no inline code, no eval.
 SECURE_CSP = {

@@ -14,6 +14,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "desk.example.gov.cn",
     "RESIDENT_ID_HMAC_KEY": "Qm7tZr2Lx9Wc4Hv8Np3Sd6Gk1Jf5Ty0Ub-Ea7Ro2Mi",
     "DATABASE_URL": "sqlite:///:memory:",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -79,3 +80,37 @@ def test_postgresql_uses_the_built_in_connection_pool():
     )
     assert result.returncode == 0, result.stderr
     assert "'max_size': 7" in result.stdout
+
+
+def test_the_deployment_checklist_wants_a_shared_cache_for_the_limits():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **{**PRODUCTION, "CACHE_URL": "locmemcache://"},
+    )
+    assert result.returncode != 0
+    assert "desks.W002" in result.stderr
+
+
+def test_the_deployment_checklist_wants_trusted_proxies_behind_a_proxy():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "BEHIND_PROXY": "true"}
+    )
+    assert result.returncode != 0
+    assert "desks.W001" in result.stderr
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **{**PRODUCTION, "BEHIND_PROXY": "true", "TRUSTED_PROXIES": "127.0.0.1"},
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_start_up():
+    result = manage("check", DEBUG="true", TRUSTED_PROXIES="127.0.0.1,nginx")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr

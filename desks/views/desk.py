@@ -19,6 +19,7 @@ from django_htmx.http import reswap
 
 from desks import hours
 from desks.core.access import desk_worker
+from desks.core.client import client_ip
 from desks.core.dates import day_bounds
 from desks.desk import request_log
 from desks.desk.forms import (
@@ -89,7 +90,7 @@ def log(request: HttpRequest) -> HttpResponse:
                 now=now,
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 served_at=form.cleaned_data["served_at"],
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
                 new_resident=form.new_resident(),
                 follow_up=form.follow_up(),
                 **form.request_fields(),
@@ -198,7 +199,7 @@ def resident_search(
         found = directory.search(
             request.user,
             form.cleaned_data["q"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
             limit=RESIDENT_RESULTS,
         ).residents
     return render(

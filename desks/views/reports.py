@@ -9,6 +9,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from desks.core.client import client_ip
 from desks.core.dates import Month
 from desks.core.scope import scope_for
 from desks.models import Community, ExportRecord, StreetOffice
@@ -81,7 +82,7 @@ def export(request: HttpRequest, file_format: str) -> HttpResponse:
         exported_at=timezone.now(),
         what=_("Monthly report: %(title)s") % {"title": title},
         file_format=file_format,
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request),
     )
     filename = f"report-{monthly.scope.slug}-{monthly.month}.{file_format}"
     return HttpResponse(

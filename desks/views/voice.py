@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from desks.core.access import desk_worker
+from desks.core.client import client_ip
 from desks.models import CallBack, Community, Rating, ServiceItem, ServiceRequest
 from desks.models.voice import RATING_VALID_FOR
 from desks.voice import feedback
@@ -44,7 +45,7 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 
 def _address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return client_ip(request) or "unknown"
 
 
 def _device_token(request: HttpRequest) -> str | None:
@@ -74,13 +75,25 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
     form = VoteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         token = token or feedback.new_device_token()
-        stored = feedback.cast_vote(
-            voting_round,
-            token,
-            now,
-            service_item=form.cleaned_data["service_item"],
-            wish=form.cleaned_data["wish"],
-        )
+        try:
+            stored = feedback.cast_vote(
+                voting_round,
+                token,
+                now,
+                service_item=form.cleaned_data["service_item"],
+                wish=form.cleaned_data["wish"],
+                address=_address(request),
+            )
+        except feedback.TooManyVotesFromAddress:
+            return _problem(
+                request,
+                429,
+                _("Enough votes from this network"),
+                _(
+                    "This round has had as many votes from this network as it takes. "
+                    "Thank you: the votes already cast count."
+                ),
+            )
         response = redirect(request.path)
         if stored:
             # The only place the device cookie is set: public pages never read it.

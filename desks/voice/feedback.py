@@ -3,11 +3,13 @@
 Views call these; each workflow that writes more than one row is one transaction.
 """
 
+import contextlib
 import datetime as dt
 import secrets
 
 import segno
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q
@@ -42,6 +44,12 @@ WORKING_DAYS_HORIZON = 60
 # Requests per minute from one address before the endpoint answers 429.
 VOTE_LIMIT = 10
 RATING_LIMIT = 20
+# Votes from one address in one round: a vote is one per device (cookie), and a new
+# cookie is free, so an address is bounded too. Residents of one building or one
+# phone network share an address: enough for them, not for a script.
+VOTES_PER_ADDRESS = 20
+# How long an address's count outlives its round; a round left open has none.
+OPEN_ROUND_COUNT_SECONDS = 366 * 24 * 60 * 60
 
 
 # Abuse
@@ -59,6 +67,58 @@ def is_rate_limited(scope: str, address: str, limit: int, now: dt.datetime) -> b
         return cache.incr(key) > limit
     except ValueError:
         return False
+
+
+class TooManyVotesFromAddress(Exception):
+    """The address has cast VOTES_PER_ADDRESS votes in the round already."""
+
+
+def _round_count_key(voting_round: VotingRound, address: str) -> str:
+    return f"voice-round:{voting_round.pk}:{address}"
+
+
+def _take_round_vote(voting_round: VotingRound, address: str, now: dt.datetime) -> bool:
+    """Count one more vote from `address` in the round; False once it has had its share.
+
+    Atomic in the shared cache (`add`, then `incr`), so every worker and server counts
+    together. A cache that stores nothing limits nothing.
+    """
+    key = _round_count_key(voting_round, address)
+    if voting_round.closes_at is None:
+        timeout = OPEN_ROUND_COUNT_SECONDS
+    else:
+        timeout = max(int((voting_round.closes_at - now).total_seconds()), 0) + 24 * 60 * 60
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key) <= VOTES_PER_ADDRESS
+    except ValueError:
+        return True
+
+
+def _give_back_round_vote(voting_round: VotingRound, address: str) -> None:
+    with contextlib.suppress(ValueError):  # the count expired meanwhile: nothing to give back
+        cache.decr(_round_count_key(voting_round, address))
+
+
+# Caches that count per process (or not at all): a limit there is no limit.
+_UNSHARED_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+def check_shared_cache(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy`: the limits count in the cache, so it must be one for all workers."""
+    if settings.CACHES["default"]["BACKEND"] in _UNSHARED_CACHES:
+        return [
+            checks.Warning(
+                "The cache is per process (or off): each worker counts the vote and rating "
+                "limits on its own.",
+                hint="Set CACHE_URL=redis://127.0.0.1:6379/1 (docs/deploy.md).",
+                id="desks.W002",
+            )
+        ]
+    return []
 
 
 def new_device_token() -> str:
@@ -97,8 +157,16 @@ def cast_vote(
     now: dt.datetime,
     service_item: ServiceItem | None = None,
     wish: str = "",
+    *,
+    address: str,
 ) -> Vote | None:
-    """Store one device's vote; None when this device has voted in the round already."""
+    """Store one device's vote; None when this device has voted in the round already.
+
+    Raises TooManyVotesFromAddress, storing nothing, once `address` has cast
+    VOTES_PER_ADDRESS votes in the round.
+    """
+    if not _take_round_vote(voting_round, address, now):
+        raise TooManyVotesFromAddress
     vote = Vote(
         round=voting_round,
         service_item=service_item,
@@ -110,6 +178,7 @@ def cast_vote(
         with transaction.atomic():
             vote.save()
     except IntegrityError:
+        _give_back_round_vote(voting_round, address)
         return None
     return vote
 

@@ -153,3 +153,25 @@ def test_a_search_finding_more_than_a_page_says_so(client, cast):
     response = client.post("/en" + URL, {"q": "王"}, headers={"HX-Request": "true"})
     assert f"{PAGE_SIZE} residents found" in response.text
     assert f"Only the first {PAGE_SIZE} are shown" in response.text
+
+
+def test_the_record_names_the_client_behind_the_proxy_not_the_proxy(client, cast, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    client.force_login(cast.worker_a)
+    client.post(
+        URL,
+        {"q": "13900009999"},
+        headers={"HX-Request": "true", "X-Forwarded-For": "203.0.113.9"},
+    )
+    assert AccessLog.objects.get().ip_address == "203.0.113.9"
+
+
+def test_a_forwarded_address_from_an_untrusted_peer_is_not_recorded(client, cast, settings):
+    settings.TRUSTED_PROXIES = []
+    client.force_login(cast.worker_a)
+    client.post(
+        URL,
+        {"q": "13900009999"},
+        headers={"HX-Request": "true", "X-Forwarded-For": "203.0.113.9"},
+    )
+    assert AccessLog.objects.get().ip_address == "127.0.0.1"

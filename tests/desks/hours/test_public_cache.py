@@ -255,7 +255,13 @@ def _menu_item(centre):
 
 def _menu_from_the_votes(centre):
     voting_round = closed_round(centre)
-    feedback.cast_vote(voting_round, "device", TUESDAY_AFTERNOON, ServiceItem.objects.get())
+    feedback.cast_vote(
+        voting_round,
+        "device",
+        TUESDAY_AFTERNOON,
+        ServiceItem.objects.get(),
+        address="203.0.113.1",
+    )
     feedback.use_top(voting_round)
     return centre.get_absolute_url(), "居民医保参保登记</li>"
 

@@ -202,6 +202,23 @@ def test_flooding_it_answers_429(client, settings, token):
     assert not Rating.objects.exists()
 
 
+def test_behind_the_proxy_one_client_s_flood_does_not_stop_another(client, settings, token):
+    settings.CACHES = LOCMEM
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    flooder = {"X-Forwarded-For": "198.51.100.1"}
+    for _ in range(feedback.RATING_LIMIT):
+        assert client.get(rate_url(token), headers=flooder).status_code == 200
+    assert client.get(rate_url(token), headers=flooder).status_code == 429
+    resident = {"X-Forwarded-For": "198.51.100.2"}
+    assert client.get(rate_url(token), headers=resident).status_code == 200
+    # Spoofing the header from outside the proxy changes nothing.
+    settings.TRUSTED_PROXIES = []
+    for _ in range(feedback.RATING_LIMIT):
+        client.get(rate_url(token), headers={"X-Forwarded-For": "198.51.100.3"})
+    spoofed = client.get(rate_url(token), headers={"X-Forwarded-For": "198.51.100.4"})
+    assert spoofed.status_code == 429
+
+
 def test_it_rejects_other_methods(client, token):
     assert client.delete(rate_url(token)).status_code == 405
 
