@@ -75,6 +75,4 @@ def test_the_api_says_why_it_cannot_read_the_body(client):
         content_type="application/x-www-form-urlencoded; charset=utf-16",
     )
     assert response.status_code == 400, response.content[:300]
-    assert response.json() == {
-        "error": "The request body cannot be read in the charset it declares."
-    }
+    assert response.json() == {"error": "请求正文无法按其声明的字符集读取。"}
