@@ -16,10 +16,16 @@ class SlotKind(models.TextChoices):
     WEEKEND = "weekend", _("weekend or holiday")
 
 
+# A slot still takes place: it was not cancelled because its window went away.
+# `DutySlot.is_cancelled` is its Python twin; assignments ask it through SLOT_LIVE.
+LIVE = Q(cancelled_at__isnull=True)
+SLOT_LIVE = Q(slot__cancelled_at__isnull=True)
+
+
 class DutySlotQuerySet(models.QuerySet):
     def live(self):
-        """Slots that still take place: not cancelled because their window went away."""
-        return self.filter(cancelled_at__isnull=True)
+        """Slots that still take place (see LIVE)."""
+        return self.filter(LIVE)
 
     def at(self, moment):
         """Live slots in progress at `moment` (half-open: one ending at 20:00 is over at 20:00)."""
@@ -143,6 +149,14 @@ class AssignmentQuerySet(models.QuerySet):
 
     def upcoming(self, moment):
         return self.filter(ends_at__gt=moment).order_by("starts_at")
+
+    def live(self):
+        """Duty on slots that still take place (see LIVE)."""
+        return self.filter(SLOT_LIVE)
+
+    def cancelled(self):
+        """Duty on slots the hours took away."""
+        return self.exclude(SLOT_LIVE)
 
     def published(self):
         """Assignments in months their head has published (drafts may still change)."""

@@ -34,7 +34,8 @@ class SwapForm(forms.Form):
         super().__init__(*args, **kwargs)
         mine = (
             Assignment.objects.published()
-            .filter(worker=user, starts_at__gt=now, slot__cancelled_at__isnull=True)
+            .live()
+            .filter(worker=user, starts_at__gt=now)
             .values("slot")
         )
         self.fields["slot"].queryset = DutySlot.objects.filter(pk__in=mine).order_by("starts_at")
@@ -43,11 +44,8 @@ class SwapForm(forms.Form):
         )
         theirs = (
             Assignment.objects.published()
-            .filter(
-                slot__community=user.community_id,
-                starts_at__gt=now,
-                slot__cancelled_at__isnull=True,
-            )
+            .live()
+            .filter(slot__community=user.community_id, starts_at__gt=now)
             .exclude(worker=user)
             .values("slot")
         )

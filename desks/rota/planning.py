@@ -123,12 +123,11 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
         tallies[worker_id].hours[kind] += (ends_at - starts_at).total_seconds() / 3600
 
     on_slot = defaultdict(list)
-    in_month = Assignment.objects.filter(
-        worker__in=tallies,
-        starts_at__gte=month_start,
-        starts_at__lt=month_end,
-        slot__cancelled_at__isnull=True,
-    ).values_list("worker", "slot", "slot__kind", "starts_at", "ends_at")
+    in_month = (
+        Assignment.objects.live()
+        .filter(worker__in=tallies, starts_at__gte=month_start, starts_at__lt=month_end)
+        .values_list("worker", "slot", "slot__kind", "starts_at", "ends_at")
+    )
     for worker_id, slot_id, kind, starts_at, ends_at in in_month:
         tally = tallies[worker_id]
         tally.hours[kind] += (ends_at - starts_at).total_seconds() / 3600
@@ -220,9 +219,9 @@ def rota_csv(communities, month: dt.date) -> str:
     """The month's rota as CSV for the wall: UTF-8 with a BOM so that Excel reads it."""
     month_start, month_end = Month.containing(month).bounds()
     assignments = (
-        Assignment.objects.filter(
+        Assignment.objects.live()
+        .filter(
             slot__community__in=communities,
-            slot__cancelled_at__isnull=True,
             starts_at__gte=month_start,
             starts_at__lt=month_end,
         )

@@ -575,9 +575,8 @@ def _duty_context(user, now) -> dict:
     slot = slots.at(now).first() or slots.upcoming(now).first()
     # The worker's duty today that the hours took away: told instead of a check-in button.
     cancelled = (
-        Assignment.objects.filter(
-            worker=user, slot__date=timezone.localdate(now), slot__cancelled_at__isnull=False
-        )
+        Assignment.objects.cancelled()
+        .filter(worker=user, slot__date=timezone.localdate(now))
         .select_related("slot")
         .first()
     )

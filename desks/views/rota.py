@@ -28,6 +28,7 @@ from desks.models import (
     SwapRequest,
     User,
 )
+from desks.models.rota import SLOT_LIVE
 from desks.rota import comp_time, duty, duty_calendar, reconcile
 from desks.rota.forms import CompLeaveForm, RefusalForm, SwapForm
 
@@ -47,7 +48,7 @@ def _me_context(user: User, now: dt.datetime, **extra) -> dict:
     shifts = (
         Assignment.objects.published()
         .filter(worker=user)
-        .filter(Q(slot__cancelled_at__isnull=True) | Q(slot__date__lt=shown_until))
+        .filter(SLOT_LIVE | Q(slot__date__lt=shown_until))
         .upcoming(now)
         .select_related("slot__community")
         .prefetch_related(_with_colleagues())[:10]
@@ -121,9 +122,9 @@ def _approvals(head: User, now: dt.datetime) -> dict:
         leave.balance = balances[leave.worker_id]
     unconfirmed = (
         Assignment.objects.unserved()
+        .live()
         .filter(
             slot__community=head.community_id,
-            slot__cancelled_at__isnull=True,
             ends_at__lte=now,
             ends_at__gt=now - dt.timedelta(days=CONFIRM_DAYS),
         )
