@@ -59,6 +59,11 @@ self.addEventListener("fetch", function (event) {
   event.respondWith(
     fetch(request).then(
       function (response) {
+        if (isDeskPage && (response.redirected || response.type === "opaqueredirect")) {
+          // Sent to the login page: the session is over, so the kept copy goes too.
+          caches.delete(CACHE);
+          return response;
+        }
         if (response.ok && response.type === "basic" && !response.redirected) {
           var copy = response.clone();
           caches.open(CACHE).then(function (cache) {

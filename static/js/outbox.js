@@ -11,6 +11,9 @@
   var TIMEOUT = 10000; // ms: a save that takes longer goes to the outbox
   var FIRST_DELAY = 2000;
   var MAX_DELAY = 60000;
+  // The server refuses a served time more than 12 hours old (request_log.served_time), so
+  // an entry a week old can never be stored: it leaves the device rather than linger there.
+  var KEEP_FOR = 7 * 24 * 3600 * 1000;
   // Fields not kept: the CSRF token is read again when sending; searches are not the entry.
   var NOT_KEPT = ["csrfmiddlewaretoken", "after_error", "item_q", "resident_q"];
 
@@ -45,6 +48,15 @@
     } catch (error) {
       return [];
     }
+  }
+
+  function forgetStale() {
+    var oldest = Date.now() + offset - KEEP_FOR;
+    var entries = load();
+    var fresh = entries.filter(function (entry) {
+      return Date.parse(entry.servedAt) >= oldest;
+    });
+    if (fresh.length < entries.length) store(fresh);
   }
 
   function store(entries) {
@@ -409,6 +421,7 @@
     render();
   });
 
+  forgetStale();
   // Entries whose row the page already lists were stored: their answer was lost.
   document.querySelectorAll("#tonight-log li.log-entry[data-key]").forEach(function (row) {
     drop(row.dataset.key);

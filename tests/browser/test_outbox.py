@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from desks.models import ServiceRequest
@@ -169,3 +170,41 @@ def test_a_tile_tapped_offline_is_kept_like_any_entry_and_arrives_once(page, log
     expect(page.locator("#tonight-log li.outbox-entry")).to_have_count(0, timeout=SYNCED_WITHIN)
     stored = ServiceRequest.objects.get()
     assert (stored.service_item.name, stored.count) == ("测血压", 1)
+
+
+def test_the_kept_desk_page_is_forgotten_when_the_session_is_over(page, log_in, desk, live_server):
+    """The kept copy lists today's residents: a desk whose session ended keeps none of it."""
+    log_in(page, "heping-1")
+    expect(page.locator("#outbox-status")).to_have_attribute("data-offline-ready", "1")
+    assert page.evaluate("caches.has('desk-offline-v1')")
+    page.context.clear_cookies()  # the session ends: idle timeout, or closed elsewhere
+    page.goto(f"{live_server.url}/desk/")
+    page.wait_for_url("**/accounts/login/**")
+    page.wait_for_function("async () => !(await caches.has('desk-offline-v1'))")
+    page.context.set_offline(True)
+    with pytest.raises(PlaywrightError):  # no kept copy to show
+        page.goto(f"{live_server.url}/desk/")
+
+
+def test_entries_too_old_to_be_stored_leave_the_device(page_without_service_worker, log_in, desk):
+    """The server refuses a served time over 12 hours old; after a week the entry is gone."""
+    page = page_without_service_worker
+    log_in(page, "heping-1")
+    page.evaluate(
+        """() => {
+          const day = 24 * 3600 * 1000;
+          const status = document.getElementById("outbox-status");
+          const now = Number(status.dataset.serverTime) * 1000;
+          const entry = (key, age) => ({
+            key: key, user: status.dataset.user, url: "/desk/requests/", fields: [],
+            servedAt: new Date(now - age).toISOString(), item: "测血压", count: 1,
+            state: "failed", error: "HTTP 422",
+          });
+          localStorage.setItem("desk-outbox", JSON.stringify(
+            [entry("week-old", 8 * day), entry("yesterday", day)]));
+        }"""
+    )
+    page.reload()
+    expect(page.locator("#tonight-log li.outbox-entry")).to_have_count(1)
+    kept = page.evaluate("JSON.parse(localStorage.getItem('desk-outbox')).map(e => e.key)")
+    assert kept == ["yesterday"]
