@@ -27,6 +27,7 @@ from desks.models import (
     DateOverride,
     HolidayArrangement,
     StreetOffice,
+    Weekday,
     WeeklyWindow,
 )
 
@@ -78,8 +79,40 @@ class WarnsOfMissingHolidays:
         return super().changelist_view(request, extra_context)
 
 
+class WeeklyWindowFormSet(forms.BaseInlineFormSet):
+    """The windows of one week, checked together: rows added or moved in one save may
+    overlap each other, which WeeklyWindow.clean (row by row, against stored rows) misses."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and all(form.cleaned_data.get(key) for key in ("start", "end"))
+            and form.cleaned_data.get("weekday") is not None
+        ]
+        for index, one in enumerate(kept):
+            for other in kept[index + 1 :]:
+                if (
+                    one["weekday"] == other["weekday"]
+                    and one["start"] < other["end"]
+                    and other["start"] < one["end"]
+                ):
+                    raise forms.ValidationError(
+                        _("Two windows on %(day)s overlap: %(one)s and %(other)s.")
+                        % {
+                            "day": Weekday(one["weekday"]).label,
+                            "one": f"{one['start']:%H:%M}–{one['end']:%H:%M}",
+                            "other": f"{other['start']:%H:%M}–{other['end']:%H:%M}",
+                        }
+                    )
+
+
 class WeeklyWindowInline(admin.TabularInline):
     model = WeeklyWindow
+    formset = WeeklyWindowFormSet
     fields = ("weekday", "start", "end")
     extra = 0
 

@@ -3,14 +3,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from desks.admin.hours import WarnsOfMissingHolidays, WeeklyWindowInline
 from desks.admin.scope import OutOfScopeIs404
+from desks.hours import DEFAULT_WEEK
 from desks.models import (
     Community,
     StreetOffice,
     User,
+    Weekday,
 )
 
 
@@ -23,9 +27,28 @@ class StreetOfficeAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmi
 
     def get_readonly_fields(self, request, obj=None):
         # Its staff set its hours and rules; its name and address (/?office=<slug>) stay.
+        followers = ("default_week",) if obj is not None else ()
         if request.user.is_superuser:
-            return ()
-        return ("name", "slug")
+            return followers
+        return ("name", "slug", *followers)
+
+    @admin.display(description=_("default week"))
+    def default_week(self, office):
+        """What the office's weekly windows below mean, and for whom."""
+        following = [c.name for c in office.communities.filter(weekly_windows__isnull=True)]
+        if office.weekly_windows.exists():
+            week = _("The windows below are the default week of this street office.")
+        else:
+            week = _(
+                "This street office has no windows of its own, so the built-in week applies: "
+                "%(week)s. Add windows below to set its own default week."
+            ) % {"week": _describe(DEFAULT_WEEK)}
+        if following:
+            who = _("Communities that follow it (they have no windows of their own): %(names)s.")
+            who %= {"names": "、".join(following)}
+        else:
+            who = _("Every community of this street office has windows of its own.")
+        return format_html("{}<br>{}", week, who)
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if request.user.is_superuser else {}
@@ -39,6 +62,15 @@ class StreetOfficeAdmin(OutOfScopeIs404, WarnsOfMissingHolidays, admin.ModelAdmi
         own = Q(pk=request.user.street_office_id) if request.user.street_office_id else Q()
         visible = Q(communities__in=Community.objects.visible_to(request.user))
         return queryset.filter(own | visible if own else visible).distinct()
+
+
+def _describe(week) -> str:
+    """A week of windows as one line: each day and its windows."""
+    parts = []
+    for day, windows in week.items():
+        hours = ", ".join(str(window) for window in windows) or pgettext("opening hours", "closed")
+        parts.append(f"{Weekday(day).label} {hours}")
+    return "；".join(parts)
 
 
 @admin.register(Community)

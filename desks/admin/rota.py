@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -29,7 +29,13 @@ from desks.models import (
 )
 from desks.rota.comp_time import approve_leave, check_leave_day, refuse_leave
 from desks.rota.duty import RotaError, assign, check_assignable, confirm_served, unassign
-from desks.rota.planning import generate_month, publish, rota_csv, shortfall_reason
+from desks.rota.planning import (
+    PUBLISHING_MEANS,
+    generate_month,
+    publish,
+    rota_csv,
+    shortfall_reason,
+)
 
 
 class GenerateRotaForm(forms.Form):
@@ -89,6 +95,11 @@ class RotaMonthAdmin(admin.ModelAdmin):
                 name="desks_rotamonth_generate",
             ),
             path(
+                "<int:pk>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="desks_rotamonth_publish",
+            ),
+            path(
                 "<int:pk>/export.csv",
                 self.admin_site.admin_view(self.export_view),
                 name="desks_rotamonth_export",
@@ -142,8 +153,47 @@ class RotaMonthAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "can_export": rota_month is not None
             and request.user.has_perm("desks.export_rotamonth"),
+            "can_publish": rota_month is not None
+            and rota_month.generated_at is not None
+            and not rota_month.is_published
+            and self._may_publish(request, rota_month),
+            "publishing_means": PUBLISHING_MEANS,
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _may_publish(self, request, rota_month):
+        return self.has_publish_permission(request) and (
+            request.user.is_superuser or request.user.is_head_of(rota_month.community_id)
+        )
+
+    def publish_view(self, request, pk):
+        """The month page's 发布 button: a POST asks to confirm, a POST with `confirm` publishes."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        rota_month = get_object_or_404(
+            self.get_queryset(request).select_related("community"), pk=pk
+        )
+        if not self._may_publish(request, rota_month):
+            raise PermissionDenied
+        if "confirm" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Publish %(month)s?") % {"month": rota_month},
+                "rota_month": rota_month,
+                "publishing_means": PUBLISHING_MEANS,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/desks/rotamonth/publish.html", context)
+        try:
+            publish(rota_month, request.user, timezone.now())
+        except RotaError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(month)s is published: its workers see it now.") % {"month": rota_month},
+            )
+        return redirect("admin:desks_rotamonth_change", rota_month.pk)
 
     def generate_view(self, request):
         if not self.has_add_permission(request):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The phone of a street office, a centre or a member of staff: also a bare local number
 # (83456789), as printed on the centre's door. Residents' phones are another rule
@@ -33,7 +34,7 @@ class WorkingWeekendRule(models.TextChoices):
         _("open as on most weekdays (a centre open one evening a week stays closed)"),
     )
     WEEKEND = "weekend", _("keep its own weekend windows, as on any Saturday or Sunday")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", pgettext_lazy("working weekend", "closed")
 
 
 class StreetOffice(models.Model):

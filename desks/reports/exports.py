@@ -9,6 +9,7 @@ exactly what is on screen.
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -30,7 +31,7 @@ def sheets(report: MonthlyReport) -> list[tuple[str, list[str], list[list]]]:
     result = [
         (
             table.title,
-            [table.label_heading, month, previous, _("Change")],
+            [table.label_heading, month, previous, pgettext("month on month", "Change")],
             [[row.label, row.current, row.previous, row.change] for row in table.rows],
         )
         for table in report.tables()

@@ -57,7 +57,7 @@ class SwapForm(forms.Form):
 class CompLeaveForm(forms.Form):
     date = forms.DateField(label=_("Day off"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(
-        label=_("Hours"),
+        label=_("Hours of leave"),
         min_value=Decimal("0.5"),
         max_value=24,
         decimal_places=1,

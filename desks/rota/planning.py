@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from desks.core.dates import Month, first_of_month
 from desks.core.spreadsheets import SafeCsvWriter
@@ -203,16 +204,42 @@ def _shortfall(slot, taken, tallies, started=False) -> dict:
     }
 
 
+# What publishing changes, said where a head decides to publish (the rota month's admin page).
+PUBLISHING_MEANS = gettext_lazy(
+    "Publishing shows this rota to its workers on “My duty” (/desk/me/) and in their "
+    "calendars. From then on the month is never regenerated: it changes by swaps, which "
+    "the head approves, or by hand, and a change of the opening hours that touches it is "
+    "listed for the head to resolve."
+)
+
+
+@transaction.atomic
 def publish(rota_month: RotaMonth, head: User, now: dt.datetime) -> RotaMonth:
-    """The community head publishes the draft; from now on it is not regenerated."""
+    """The community head publishes the draft; from now on it is not regenerated.
+
+    The month is re-read under a row lock, so of two heads publishing at once one
+    publishes and the other is told it already is; a published month never changes
+    its `published_at` or `published_by`.
+    """
     if not (head.is_superuser or head.is_head_of(rota_month.community_id)):
         raise RotaError(_("Only the head of this community can publish its rota."))
-    if rota_month.generated_at is None:
+    locked = RotaMonth.objects.select_for_update().select_related("published_by")
+    current = locked.get(pk=rota_month.pk)
+    if current.generated_at is None:
         raise RotaError(_("Generate the month before publishing it."))
-    if not rota_month.is_published:
-        rota_month.published_at, rota_month.published_by = now, head
-        rota_month.save(update_fields=["published_at", "published_by"])
-    return rota_month
+    if current.is_published:
+        raise RotaError(
+            _("%(month)s was already published on %(day)s by %(name)s; nothing changed.")
+            % {
+                "month": current,
+                "day": f"{timezone.localtime(current.published_at):%Y-%m-%d %H:%M}",
+                "name": current.published_by.display_name,
+            }
+        )
+    current.published_at, current.published_by = now, head
+    current.save(update_fields=["published_at", "published_by"])
+    rota_month.published_at, rota_month.published_by = now, head
+    return current
 
 
 def rota_csv(communities, month: dt.date) -> str:
