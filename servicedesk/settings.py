@@ -152,12 +152,17 @@ DATABASES = {
     ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from psycopg_pool import ConnectionPool
+
     # Django's built-in psycopg pool: each worker process keeps up to
     # DATABASE_POOL_MAX connections open instead of connecting per request.
+    # `check` tries each connection before lending it (one round trip) and replaces
+    # a dead one: after PostgreSQL restarts, no request gets a connection it closed.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": _from_env("DATABASE_POOL_MIN", env.int, default=1),
         "max_size": _from_env("DATABASE_POOL_MAX", env.int, default=4),
         "timeout": 10,
+        "check": ConnectionPool.check_connection,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
