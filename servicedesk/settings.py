@@ -276,10 +276,14 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Error logs and reports carry no residents' personal data (servicedesk/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER = "servicedesk.error_reports.PersonalDataReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "servicedesk.error_reports.PersonalDataFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"()": "servicedesk.error_reports.Formatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _from_env("LOG_LEVEL", env.str, default="INFO")},
 }
 
