@@ -9,7 +9,7 @@ import datetime as dt
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import AccessLog, Resident, search_key_of
@@ -88,14 +88,8 @@ def register(
     resident.validate_not_registered()
     resident.record_consent(registered_by, now)
     resident.last_active_at = now
-    try:
-        with transaction.atomic():
-            resident.save()
-    except IntegrityError:
-        # Registered a moment ago by another desk: the check above did not see it yet.
-        resident.pk = None
-        resident.validate_not_registered()
-        raise
+    # Registered a moment ago by another desk, which the check above did not see yet.
+    resident.save_unless_registered()
     resident.tags.set(tags)
     changed = [name for name in _RECORDED_FIELDS if getattr(resident, name) not in ("", None)]
     if resident.id_number_hash:

@@ -138,13 +138,16 @@ class ResidentForm(forms.ModelForm):
         )
 
     def save(self, *, now):
-        """Save changes to a known resident; a new one is added with `register`."""
+        """Save changes to a known resident; a new one is added with `register`.
+
+        Raises a ValidationError if another resident took the phone or ID number meanwhile."""
         if self.instance._state.adding:
             raise ValueError("A new resident is added with register(), which records consent.")
         hidden_tags = list(self.instance.tags.exclude(pk__in=self.visible_tags))
         resident = super().save(commit=False)
         resident.last_active_at = now
-        resident.save()
+        # Another desk may have given another resident this phone since clean().
+        resident.save_unless_registered()
         self.save_m2m()
         # Keep the tags this user may not see: a duty worker must not clear them by saving.
         resident.tags.add(*hidden_tags)

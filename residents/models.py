@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -265,6 +265,20 @@ class Resident(models.Model):
         raise ValidationError(
             {"id_number": ValidationError(DUPLICATE_ID_NUMBER_MESSAGE, code="duplicate")}
         )
+
+    def save_unless_registered(self, **kwargs):
+        """Save, or raise validate_not_registered's ValidationError when the database
+        refuses the row because another desk took its phone or ID number a moment ago
+        (after the form's check): a message for the worker, not an IntegrityError."""
+        adding = self._state.adding
+        try:
+            with transaction.atomic():
+                self.save(**kwargs)
+        except IntegrityError:
+            if adding:
+                self.pk = None
+            self.validate_not_registered()
+            raise
 
     def find_duplicate(self):
         """Another resident of the same community with the same phone or ID number, if any."""

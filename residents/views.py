@@ -179,15 +179,20 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResidentForm(request.user, data=request.POST, instance=resident)
     if not form.is_valid():
         return render(request, "residents/form.html", {"form": form, "resident": resident})
-    with transaction.atomic():
-        form.save(now=timezone.now())
-        AccessLog.record(
-            AccessLog.Action.CHANGED,
-            user=request.user,
-            ip_address=client_ip(request),
-            resident=resident,
-            changed_fields=form.changed_field_names(),
-        )
+    try:
+        with transaction.atomic():
+            form.save(now=timezone.now())
+            AccessLog.record(
+                AccessLog.Action.CHANGED,
+                user=request.user,
+                ip_address=client_ip(request),
+                resident=resident,
+                changed_fields=form.changed_field_names(),
+            )
+    except ValidationError as error:
+        # Another resident was given this phone or ID number between the check and the save.
+        form.add_error(None, error)
+        return render(request, "residents/form.html", {"form": form, "resident": resident})
     messages.success(request, _("Changes saved."))
     return redirect(resident)
 

@@ -152,12 +152,17 @@ DATABASES = {
     ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from psycopg_pool import ConnectionPool
+
     # Django's built-in psycopg pool: each worker process keeps up to
     # DATABASE_POOL_MAX connections open instead of connecting per request.
+    # `check` tries each connection before lending it (one round trip) and replaces
+    # a dead one: after PostgreSQL restarts, no request gets a connection it closed.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": _from_env("DATABASE_POOL_MIN", env.int, default=1),
         "max_size": _from_env("DATABASE_POOL_MAX", env.int, default=4),
         "timeout": 10,
+        "check": ConnectionPool.check_connection,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -271,10 +276,14 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
+# Error logs and reports carry no residents' personal data (servicedesk/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER = "servicedesk.error_reports.PersonalDataReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "servicedesk.error_reports.PersonalDataFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"()": "servicedesk.error_reports.Formatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": _from_env("LOG_LEVEL", env.str, default="INFO")},
 }
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import make_community, make_resident, make_service_item, make_user
+from tests.servers import app_server, manage, page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,3 +66,50 @@ def test_a_dump_restores_into_a_new_database_with_every_row(settings, tmp_path):
     finally:
         _pg("psql", "-qc", f"DROP DATABASE IF EXISTS {copy}", database="postgres",
             settings=settings)  # fmt: skip
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_restore needs PostgreSQL")
+@pytest.mark.skipif(not shutil.which("pg_restore"), reason="pg_restore is not installed")
+def test_a_restore_as_documented_belongs_to_the_app_role_which_migrates_and_serves_it(
+    settings, tmp_path
+):
+    """docs/deploy.md: `createdb -O <app role>`, then `pg_restore --no-owner --role=<app role>`
+    run by the superuser. The app role (not a superuser) owns every table, so `migrate`
+    (which alters them) and the app itself work; restored with `--no-owner` alone, every
+    table belonged to the superuser and the app got "permission denied"."""
+    community = make_community(name="恢复社区")
+    make_resident(community=community)
+    source = connection.settings_dict["NAME"]
+    dump = tmp_path / "servicedesk.dump"
+    _pg("pg_dump", "--format=custom", f"--file={dump}", database=source, settings=settings)
+
+    suffix = uuid.uuid4().hex[:8]
+    role, copy = f"sd_app_{suffix}", f"{source}_restore_{suffix}"
+    _pg("psql", "-qc", f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+        database="postgres", settings=settings)  # fmt: skip
+    try:
+        _pg("psql", "-qc", f"CREATE DATABASE {copy} OWNER {role}", database="postgres",
+            settings=settings)  # fmt: skip
+        _pg("pg_restore", "--no-owner", f"--role={role}", "--exit-on-error", f"--dbname={copy}",
+            str(dump), database="", settings=settings)  # fmt: skip
+
+        others = _pg("psql", "-Atc", "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                     " ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+                     f" AND pg_get_userbyid(c.relowner) <> '{role}'",
+                     database=copy, settings=settings).stdout  # fmt: skip
+        assert others.split() == []
+
+        db = settings.DATABASES["default"]
+        url = f"postgres://{role}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{copy}"
+        as_app = {"DATABASE_URL": url, "CACHE_URL": "dummycache://"}
+        # Back one migration and forward again: DDL on restored tables, as a release does.
+        manage(as_app, "migrate", "desks", "0014", "--no-input", "-v0")
+        manage(as_app, "migrate", "--no-input", "-v0")
+        assert "[ ]" not in manage(as_app, "showmigrations")
+        with app_server(as_app) as base:
+            assert "恢复社区" in page(f"{base}/c/{community.slug}/")
+    finally:
+        # FORCE: a server that did not stop cleanly may still hold a connection.
+        _pg("psql", "-qc", f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)", database="postgres",
+            settings=settings)  # fmt: skip
+        _pg("psql", "-qc", f"DROP ROLE IF EXISTS {role}", database="postgres", settings=settings)

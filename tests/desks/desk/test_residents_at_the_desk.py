@@ -1,8 +1,12 @@
 """The desk finds and registers residents through residents.directory, as /desk/residents/ does."""
 
+import logging
+import threading
 import uuid
 
 import pytest
+from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 
 from desks.models import ServiceRequest
@@ -117,3 +121,38 @@ def test_a_phone_registered_by_another_desk_meanwhile_is_a_form_error(
     assert "already registered: find them by phone above" in response.text
     assert Resident.objects.count() == 1 and not ServiceRequest.objects.exists()
     assert not AccessLog.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_registering_the_same_phone_at_once_log_one_walk_in(
+    worker, head, community, caplog
+):
+    """Two forms (two keys), one new resident: one walk-in is logged with the resident,
+    the other desk gets its form back with the reason (422), nothing else is stored."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time; the race needs PostgreSQL")
+    item = make_service_item()
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def send(user):
+        try:
+            client = Client()
+            client.force_login(user)
+            data = quick_add(item, new_resident_phone="13900000077")
+            barrier.wait(timeout=10)
+            statuses.append(client.post(LOG, data, headers={"HX-Request": "true"}).status_code)
+        finally:
+            connections.close_all()
+
+    with caplog.at_level(logging.DEBUG):
+        threads = [threading.Thread(target=send, args=(user,)) for user in (worker, head)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert sorted(statuses) == [200, 422]
+    resident = Resident.objects.get(phone="13900000077")
+    assert ServiceRequest.objects.get().resident == resident
+    assert "13900000077" not in caplog.text
