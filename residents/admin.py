@@ -69,6 +69,17 @@ class ResidentAdmin(admin.ModelAdmin):
             kwargs["queryset"] = Tag.objects.visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def changelist_view(self, request, extra_context=None):
+        """The list (also the raw-id popup of other admins) records one list read a page."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist:
+            # Evaluates the page's rows once; the template then reads the same rows.
+            AccessLog.record_list(
+                changelist.result_list, user=request.user, ip_address=client_ip(request)
+            )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:

@@ -466,6 +466,26 @@ class AccessLog(models.Model):
             reason=reason,
         )
 
+    @classmethod
+    def record_list(cls, residents, *, user, ip_address):
+        """One record for a page that shows `residents` by name: a list read, never a
+        record per row. A page that shows nobody records nothing.
+
+        Recorded as a search (a list of results) counting the distinct residents shown;
+        its community is theirs when they all belong to one, else the user's.
+        """
+        shown = {resident.pk: resident.community_id for resident in residents}
+        if not shown:
+            return None
+        communities = set(shown.values())
+        return cls.record(
+            cls.Action.SEARCHED,
+            user=user,
+            ip_address=ip_address,
+            count=len(shown),
+            community_id=communities.pop() if len(communities) == 1 else None,
+        )
+
 
 class IdSearchLockQuerySet(models.QuerySet):
     def active(self):

@@ -45,7 +45,7 @@ from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm
 from residents import directory
 from residents.forms import SearchForm
-from residents.models import PHONE_SEARCH_MIN_DIGITS
+from residents.models import PHONE_SEARCH_MIN_DIGITS, AccessLog
 
 RESIDENT_RESULTS = 8
 TONIGHT_SHOWN = 50
@@ -223,6 +223,14 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             ServiceRequest.objects.get(pk=logged.pk), request.user, now, **fields
         )
         return redirect("desks:home")
+    if form.chosen_resident is not None:
+        # The page shows the resident the form holds: a view of their record.
+        AccessLog.record(
+            AccessLog.Action.VIEWED,
+            user=request.user,
+            ip_address=client_ip(request),
+            resident=form.chosen_resident,
+        )
     response = render(
         request,
         "desk/edit.html",
