@@ -82,15 +82,29 @@ class ResidentAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
+        self._record_view(request, response, object_id)
+        return response
+
+    # The history and the delete confirmation name the resident too.
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._record_view(request, response, object_id)
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        response = super().delete_view(request, object_id, extra_context)
+        self._record_view(request, response, object_id)
+        return response
+
+    def _record_view(self, request, response, object_id):
+        """One `viewed` record for a page of one resident shown (GET, 200); none when refused."""
         if request.method == "GET" and response.status_code == 200:
-            resident = self.get_object(request, object_id)
             AccessLog.record(
                 AccessLog.Action.VIEWED,
                 user=request.user,
                 ip_address=client_ip(request),
-                resident=resident,
+                resident=self.get_object(request, object_id),
             )
-        return response
 
     def save_model(self, request, resident, form, change):
         resident.last_active_at = timezone.now()

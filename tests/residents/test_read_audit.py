@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from residents.models import AccessLog
 from tests.factories import make_resident
+from tests.residents.conftest import make_superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -184,4 +185,39 @@ def test_the_admin_autocomplete_never_answers_with_residents(client, cast):
     )
     assert response.status_code == 404  # ResidentAdmin has no search fields
     assert "张桂英" not in response.text
+    assert not AccessLog.objects.exists()
+
+
+def test_the_admin_history_of_a_resident_records_one_view(client, cast):
+    client.force_login(cast.head_a)
+    url = reverse("admin:residents_resident_history", args=[cast.resident_a.pk])
+    response = client.get(url, REMOTE_ADDR=CLIENT)
+    assert response.status_code == 200 and "张桂英" in response.text
+    record = AccessLog.objects.get()
+    assert (record.action, record.resident, record.ip_address) == (
+        AccessLog.Action.VIEWED,
+        cast.resident_a,
+        CLIENT,
+    )
+
+
+def test_another_office_s_resident_history_is_refused_unrecorded(client, cast):
+    client.force_login(cast.staff_2)
+    url = reverse("admin:residents_resident_history", args=[cast.resident_a.pk])
+    assert client.get(url).status_code == 302  # the admin's answer to a missing object
+    assert not AccessLog.objects.exists()
+
+
+def test_a_superuser_s_delete_confirmation_records_one_view(client, cast):
+    client.force_login(make_superuser())
+    url = reverse("admin:residents_resident_delete", args=[cast.resident_a.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and "张桂英" in response.text
+    assert AccessLog.objects.get().action == AccessLog.Action.VIEWED
+
+
+def test_the_delete_confirmation_is_refused_to_the_street_office_unrecorded(client, cast):
+    client.force_login(cast.staff_1)
+    url = reverse("admin:residents_resident_delete", args=[cast.resident_a.pk])
+    assert client.get(url).status_code == 403
     assert not AccessLog.objects.exists()
