@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from residents.models import AccessLog
+from residents.views import PAGE_SIZE
 from tests.factories import make_resident
 from tests.residents.conftest import make_superuser
 
@@ -221,3 +222,18 @@ def test_the_delete_confirmation_is_refused_to_the_street_office_unrecorded(clie
     url = reverse("admin:residents_resident_delete", args=[cast.resident_a.pk])
     assert client.get(url).status_code == 403
     assert not AccessLog.objects.exists()
+
+
+# The desk's residents list (/desk/residents/)
+
+
+def test_the_residents_list_records_one_read_of_the_page_it_shows(client, cast):
+    for n in range(PAGE_SIZE + 9):
+        make_resident(cast.a, name=f"居民{n:02d}")
+    client.force_login(cast.worker_a)
+    client.get(reverse("residents:search"), REMOTE_ADDR=CLIENT)
+    client.get(reverse("residents:search"), {"page": 2}, REMOTE_ADDR=CLIENT)
+    first, second = AccessLog.objects.order_by("pk")
+    assert (first.resident_count, second.resident_count) == (PAGE_SIZE, 10)
+    assert {first.community, second.community} == {cast.a}
+    assert {first.action, second.action} == {AccessLog.Action.SEARCHED}
