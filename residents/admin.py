@@ -69,17 +69,42 @@ class ResidentAdmin(admin.ModelAdmin):
             kwargs["queryset"] = Tag.objects.visible_to(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def changelist_view(self, request, extra_context=None):
+        """The list (also the raw-id popup of other admins) records one list read a page."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist:
+            # Evaluates the page's rows once; the template then reads the same rows.
+            AccessLog.record_list(
+                changelist.result_list, user=request.user, ip_address=client_ip(request)
+            )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
+        self._record_view(request, response, object_id)
+        return response
+
+    # The history and the delete confirmation name the resident too.
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        self._record_view(request, response, object_id)
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        response = super().delete_view(request, object_id, extra_context)
+        self._record_view(request, response, object_id)
+        return response
+
+    def _record_view(self, request, response, object_id):
+        """One `viewed` record for a page of one resident shown (GET, 200); none when refused."""
         if request.method == "GET" and response.status_code == 200:
-            resident = self.get_object(request, object_id)
             AccessLog.record(
                 AccessLog.Action.VIEWED,
                 user=request.user,
                 ip_address=client_ip(request),
-                resident=resident,
+                resident=self.get_object(request, object_id),
             )
-        return response
 
     def save_model(self, request, resident, form, change):
         resident.last_active_at = timezone.now()

@@ -480,6 +480,31 @@ class AccessLog(models.Model):
             reason=reason,
         )
 
+    @classmethod
+    def record_list(cls, residents, *, user, ip_address):
+        """One record for a page that shows `residents` by name: a list read, never a
+        record per row. A page that shows nobody records nothing; `None` (an anonymous
+        row) and anonymised residents (nothing left to show) are not counted.
+
+        Recorded as a search (a list of results) counting the distinct residents shown;
+        its community is theirs when they all belong to one, else the user's.
+        """
+        shown = {
+            resident.pk: resident.community_id
+            for resident in residents
+            if resident is not None and not resident.is_anonymised
+        }
+        if not shown:
+            return None
+        communities = set(shown.values())
+        return cls.record(
+            cls.Action.SEARCHED,
+            user=user,
+            ip_address=ip_address,
+            count=len(shown),
+            community_id=communities.pop() if len(communities) == 1 else None,
+        )
+
 
 class IdSearchLockQuerySet(models.QuerySet):
     def active(self):

@@ -117,14 +117,8 @@ def _list_page(request: HttpRequest) -> dict:
     """One page of every resident the user may see (anonymised ones too: the rows stay)."""
     residents = Resident.objects.visible_to(request.user).with_tags_for(request.user)
     page = Paginator(residents, PAGE_SIZE).get_page(request.GET.get("page"))
-    if len(page):
-        # A list of names is personal data seen, as much as one resident's page.
-        AccessLog.record(
-            AccessLog.Action.SEARCHED,
-            user=request.user,
-            ip_address=client_ip(request),
-            count=len(page),
-        )
+    # A list of names is personal data seen, as much as one resident's page.
+    AccessLog.record_list(page, user=request.user, ip_address=client_ip(request))
     return {"page": page, "residents": page.object_list}
 
 
@@ -169,6 +163,13 @@ def create(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _get_visible_resident(request, pk, to_edit=True)
     form = ResidentForm(request.user, instance=resident)
+    # The form shows the whole record, as the resident's page does.
+    AccessLog.record(
+        AccessLog.Action.VIEWED,
+        user=request.user,
+        ip_address=client_ip(request),
+        resident=resident,
+    )
     return render(request, "residents/form.html", {"form": form, "resident": resident})
 
 

@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from desks.admin.scope import OutOfScopeIs404
+from desks.core.client import client_ip
 from desks.models import (
     Community,
     FollowUp,
     RequestChange,
     ServiceRequest,
 )
+from residents.models import AccessLog
 
 
 class RequestChangeInline(admin.TabularInline):
@@ -63,6 +65,21 @@ class ServiceRequestAdmin(OutOfScopeIs404, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The form names the request's resident (next to its raw id): a view of them."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        logged = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and logged is not None:
+            resident = logged.resident
+            if resident is not None and not resident.is_anonymised:
+                AccessLog.record(
+                    AccessLog.Action.VIEWED,
+                    user=request.user,
+                    ip_address=client_ip(request),
+                    resident=resident,
+                )
+        return response
 
 
 @admin.register(FollowUp)

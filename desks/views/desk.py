@@ -45,7 +45,7 @@ from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm
 from residents import directory
 from residents.forms import SearchForm
-from residents.models import PHONE_SEARCH_MIN_DIGITS
+from residents.models import PHONE_SEARCH_MIN_DIGITS, AccessLog
 
 RESIDENT_RESULTS = 8
 TONIGHT_SHOWN = 50
@@ -68,7 +68,9 @@ def desk_home(request: HttpRequest) -> HttpResponse:
         now=now,
         initial={"service_item": item} if item else {},
     )
-    return render(request, "desk/home.html", _desk_context(request.user, now, form))
+    context = _desk_context(request.user, now, form)
+    _record_residents_shown(request, context["tonight"])
+    return render(request, "desk/home.html", context)
 
 
 @desk_worker
@@ -116,7 +118,9 @@ def log(request: HttpRequest) -> HttpResponse:
                 {"form": form, **_form_context(request.user, now)},
             )
         else:
-            response = render(request, "desk/home.html", _desk_context(request.user, now, form))
+            context = _desk_context(request.user, now, form)
+            _record_residents_shown(request, context["tonight"])
+            response = render(request, "desk/home.html", context)
         response.status_code = 422
         return response
 
@@ -223,6 +227,14 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             ServiceRequest.objects.get(pk=logged.pk), request.user, now, **fields
         )
         return redirect("desks:home")
+    if form.chosen_resident is not None:
+        # The page shows the resident the form holds: a view of their record.
+        AccessLog.record(
+            AccessLog.Action.VIEWED,
+            user=request.user,
+            ip_address=client_ip(request),
+            resident=form.chosen_resident,
+        )
     response = render(
         request,
         "desk/edit.html",
@@ -399,13 +411,18 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
     mine = _mark_reassignable(queue.filter(owner=request.user), request.user)
     community = queue.filter(community_id=request.user.community_id).exclude(owner=request.user)
     is_head = request.user.is_head_of(request.user.community_id)
+    others = _mark_reassignable(community, request.user) if is_head else []
+    call_backs = list(feedback.call_back_queue(request.user, now))
+    shown = [follow_up.request for follow_up in [*mine, *others]]
+    shown += [call_back.rating.request for call_back in call_backs]
+    _record_residents_shown(request, shown)
     return render(
         request,
         "desk/follow_ups.html",
         {
             "mine": mine,
-            "others": _mark_reassignable(community, request.user) if is_head else None,
-            "call_backs": feedback.call_back_queue(request.user, now),
+            "others": others if is_head else None,
+            "call_backs": call_backs,
             "close_form": CloseFollowUpForm(),
             "close_call_back_form": CloseCallBackForm(),
             **_reassign_context(request.user, now, is_head),
@@ -517,6 +534,16 @@ def _changeable_request(request, pk, now) -> ServiceRequest | HttpResponse:
             _("Only the worker who logged it, until their slot ends, or the head may change it."),
         )
     return logged
+
+
+def _record_residents_shown(request, logged_requests) -> None:
+    """One list read for the residents a page names on its rows of requests
+    (AccessLog.record_list): the desk's log of today, the follow-ups page."""
+    AccessLog.record_list(
+        (logged.resident for logged in logged_requests),
+        user=request.user,
+        ip_address=client_ip(request),
+    )
 
 
 def _refused(request, status: int, message: str) -> HttpResponse:

@@ -122,3 +122,76 @@ def test_after_a_refused_edit_the_posted_resident_stays_chosen(client, worker, l
     body = client.post(reverse("desks:edit", args=[logged.pk]), data).text
     assert f'value="{residents["yu_1"].pk}" checked' in body and "138****5678" in body
     assert "137****9876" not in body
+
+
+# Each read of a resident on the edit page leaves one access record (docs/privacy.md).
+
+CLIENT = "203.0.113.8"
+
+
+def test_opening_the_edit_page_records_one_view_of_its_resident(
+    client, worker, community, logged, residents
+):
+    client.force_login(worker)
+    response = client.get(reverse("desks:edit", args=[logged.pk]), REMOTE_ADDR=CLIENT)
+    assert response.status_code == 200
+    record = AccessLog.objects.get()
+    assert record.action == AccessLog.Action.VIEWED and record.resident == residents["wang"]
+    assert (record.user, record.community, record.ip_address) == (worker, community, CLIENT)
+
+
+def test_the_edit_page_of_an_anonymous_request_records_nothing(client, worker, logged):
+    logged.resident = None
+    logged.save(update_fields=["resident"])
+    client.force_login(worker)
+    body = client.get(reverse("desks:edit", args=[logged.pk])).text
+    assert "王秀英" not in body
+    assert not AccessLog.objects.exists()
+
+
+def test_a_refused_edit_records_a_view_of_the_resident_it_shows(client, worker, logged, residents):
+    client.force_login(worker)
+    data = {**edit_data(logged, residents["yu_1"].pk), "count": "0"}
+    response = client.post(reverse("desks:edit", args=[logged.pk]), data, REMOTE_ADDR=CLIENT)
+    assert response.status_code == 422 and "138****5678" in response.text
+    record = AccessLog.objects.get()
+    assert record.action == AccessLog.Action.VIEWED and record.resident == residents["yu_1"]
+
+
+def test_a_saved_edit_records_no_view(client, worker, logged, residents):
+    client.force_login(worker)
+    data = edit_data(logged, residents["yu_1"].pk)
+    assert client.post(reverse("desks:edit", args=[logged.pk]), data).status_code == 302
+    assert not AccessLog.objects.filter(action=AccessLog.Action.VIEWED).exists()
+
+
+def test_another_communitys_worker_cannot_open_the_edit_page_and_nothing_is_recorded(
+    client, outsider, logged
+):
+    client.force_login(outsider)
+    assert client.get(reverse("desks:edit", args=[logged.pk])).status_code == 404
+    assert not AccessLog.objects.exists()
+
+
+def test_a_colleague_who_may_not_change_it_is_refused_unrecorded(client, colleague, logged):
+    client.force_login(colleague)
+    assert client.get(reverse("desks:edit", args=[logged.pk])).status_code == 403
+    assert not AccessLog.objects.exists()
+
+
+def test_the_search_on_the_edit_page_records_one_list_read_with_the_number_found(
+    client, worker, community, logged, residents
+):
+    client.force_login(worker)
+    client.post(
+        reverse("desks:resident_search_for_edit"), {"resident_q": "于海燕"}, REMOTE_ADDR=CLIENT
+    )
+    record = AccessLog.objects.get()
+    assert record.action == AccessLog.Action.SEARCHED and record.resident_count == 2
+    assert (record.user, record.community, record.ip_address) == (worker, community, CLIENT)
+
+
+def test_an_empty_search_on_the_edit_page_records_nothing(client, worker, logged):
+    client.force_login(worker)
+    client.post(reverse("desks:resident_search_for_edit"), {"resident_q": "  "})
+    assert not AccessLog.objects.exists()
