@@ -83,6 +83,56 @@ def test_overdue_follow_ups_up_are_shown_worse_in_red_with_a_word(office_client)
     assert "trend-unchanged" in planned and "better" not in planned and "worse" not in planned
 
 
+def test_every_chart_has_a_name_a_legend_and_its_numbers(office_client):
+    body = office_client.get("/en/admin/reports/", {"month": "2026-10"}).text
+    for key in ("community", "category", "daily"):
+        figure = re.search(
+            rf'<figure class="chart-figure[^"]*" id="chart-{key}">(.*?)</figure>', body, re.S
+        )
+        assert figure, key
+        figure = figure.group(1)
+        assert f'role="img" aria-labelledby="chart-{key}-name"' in figure
+        name = re.search(rf'<title id="chart-{key}-name">(.*?)</title>', figure, re.S).group(1)
+        assert "2026-10" in name, key
+        assert 'class="chart-legend"' in figure and "2026-10 (this month)" in figure
+        assert 'id="table-' in body and (f'href="#table-{key}"' in figure or key == "daily")
+    for key in ("community", "category"):
+        assert f'<section class="report-table" id="table-{key}">' in body
+        assert "2026-09 (last month)" in body
+    calendar = re.search(
+        r'<table class="chart-data calendar" id="table-daily">(.*?)</table>', body, re.S
+    )
+    assert '<span class="calendar-day">10/12</span> 1<' in calendar.group(1)
+    assert calendar.group(1).count('<span class="calendar-day">') == 31
+
+
+def test_the_chart_labels_are_drawn_at_the_legible_size(office_client):
+    body = office_client.get("/en/admin/reports/", {"month": "2026-10"}).text
+    sizes = re.findall(r'<svg [^>]*class="chart[^"]*" font-size="(\d+)"', body)
+    assert len(sizes) == 3 and all(int(size) >= 15 for size in sizes)
+    assert 'font-size="10"' not in body
+
+
+def test_the_title_names_the_street_office_community_and_month(client, head, october):
+    client.force_login(head)
+    body = client.get("/en/admin/reports/", {"month": "2026-10"}).text
+    assert re.search(
+        r'<h1 class="report-title">Monthly report · 和平街道 · 和平社区 · 2026-10', body
+    )
+    assert "<title>Monthly report · 和平街道 · 和平社区 · 2026-10 |" in body
+
+
+def test_a_print_button_and_a_printed_at_line_without_inline_script(office_client, clock):
+    clock.stop_at(at(2026, 11, 3, 9, 30))
+    response = office_client.get("/en/admin/reports/", {"month": "2026-10"})
+    body = response.text
+    assert '<button type="button" class="button" id="print-report" hidden>Print</button>' in body
+    assert re.search(r'<script src="[^"]*js/report-print\.js" defer></script>', body)
+    assert '<p class="report-printed-at">Printed at 2026-11-03 09:30</p>' in body
+    assert "onclick" not in body
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+
+
 def test_a_community_report_costs_no_more_queries_than_the_office_one(
     client, office, october, django_assert_num_queries
 ):
