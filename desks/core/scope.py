@@ -18,6 +18,13 @@ class Scope:
     community: Community | None = None
 
     @property
+    def full_label(self) -> str:
+        """和平街道 · 和平社区: a community named with its street office, for printed headings."""
+        if self.community:
+            return f"{self.community.street_office.name} · {self.label}"
+        return self.label
+
+    @property
     def slug(self):
         return (
             self.community.slug if self.community else (self.office.slug if self.office else "all")

@@ -61,15 +61,30 @@ def _worker_label(entry: dict, prefix: str) -> str:
     return f"{name} ({entry[prefix + 'username']})"
 
 
+# Which way a figure should move for the month to count as better (Row.better).
+UP, DOWN = "up", "down"
+
+
 @dataclass
 class Row:
     label: str
     current: float = 0
     previous: float = 0
+    better: str | None = None  # UP, DOWN, or None when a change is neither good nor bad
 
     @property
     def change(self):
         return self.current - self.previous
+
+    @property
+    def trend(self) -> str:
+        """How this month compares with the last, for the reader: "better", "worse",
+        "unchanged", or "changed" when the figure has no good direction."""
+        if not self.change:
+            return "unchanged"
+        if self.better is None:
+            return "changed"
+        return "better" if (self.change > 0) == (self.better == UP) else "worse"
 
 
 @dataclass
@@ -151,8 +166,8 @@ class MonthlyReport(ResidentsVoiceTables):
     def summary(self) -> Table:
         current, previous = self._figures("current"), self._figures("previous")
         rows = [
-            Row(label, value, previous_value)
-            for (label, value), (_, previous_value) in zip(current, previous, strict=True)
+            Row(label, value, last_month[1], better)
+            for (label, value, better), last_month in zip(current, previous, strict=True)
         ]
         return Table("summary", _("Summary"), rows, _("Figure"))
 
@@ -216,7 +231,10 @@ class MonthlyReport(ResidentsVoiceTables):
         )
         return counts
 
-    def _figures(self, key: str) -> list[tuple[str, float]]:
+    def _figures(self, key: str) -> list[tuple[str, float, str | None]]:
+        """(label, value, which way is better) of each summary figure. Better: more
+        residents served in the extended hours, follow-ups closed in time, residents
+        needing one trip (fewer repeat visits); the rota's size is neither."""
         month = self.month if key == "current" else self.month.previous
         start, end = month.bounds()
         counts = self._counts
@@ -234,26 +252,28 @@ class MonthlyReport(ResidentsVoiceTables):
                 follow_ups.filter(closed_at__gte=start, closed_at__lt=end)
             )
         return [
-            (_("Requests"), figure("total")),
-            (_("People served"), figure("people")),
-            (_("In extended hours"), figure("extended")),
-            (_("In regular hours"), figure("regular")),
-            (_("Slots planned"), figure("planned")),
-            (_("Slots held"), figure("held")),
-            (_("Slot hours planned"), round(slot_hours, 1)),
+            (_("Requests"), figure("total"), UP),
+            (_("People served"), figure("people"), UP),
+            (_("In extended hours"), figure("extended"), UP),
+            (_("In regular hours"), figure("regular"), None),
+            (_("Slots planned"), figure("planned"), None),
+            (_("Slots held"), figure("held"), None),
+            (_("Slot hours planned"), round(slot_hours, 1), None),
             (
                 _("Requests per slot hour"),
                 round(figure("extended") / slot_hours, 2) if slot_hours else 0,
+                UP,
             ),
-            (_("Follow-ups opened"), figure("opened")),
-            (_("Follow-ups closed"), figure("closed")),
-            (_("Follow-ups overdue at month end"), figure("overdue")),
-            (_("Median days to close a follow-up"), median_days),
+            (_("Follow-ups opened"), figure("opened"), None),
+            (_("Follow-ups closed"), figure("closed"), UP),
+            (_("Follow-ups overdue at month end"), figure("overdue"), DOWN),
+            (_("Median days to close a follow-up"), median_days, DOWN),
             (
                 _("Repeat visits within %(days)d days (%%)") % {"days": REPEAT_WINDOW.days},
                 round(100 * figure("repeats") / figure("with_resident"), 1)
                 if figure("with_resident")
                 else 0,
+                DOWN,
             ),
         ]
 

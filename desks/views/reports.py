@@ -42,6 +42,7 @@ def report(request: HttpRequest) -> HttpResponse:
     tables = monthly.tables()
     by_key = {table.key: table for table in tables}
     visible = Community.objects.visible_to(request.user)
+    daily = monthly.daily()
     return render(
         request,
         "admin/reports/report.html",
@@ -52,7 +53,8 @@ def report(request: HttpRequest) -> HttpResponse:
             "tables": tables,
             "community_chart": charts.bars(by_key["community"].rows),
             "category_chart": charts.bars(by_key["category"].rows),
-            "daily_chart": charts.line(monthly.daily()),
+            "daily_chart": charts.line(daily),
+            "daily_weeks": charts.weeks(daily),
             "heat_map": monthly.heat_map(),
             "weekdays": WEEKDAYS,
             "offices": StreetOffice.objects.filter(communities__in=visible).distinct(),
@@ -60,6 +62,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "can_export": request.user.has_perm("desks.export_reports"),
             "rate_tables": monthly.rate_tables(),
             "votes_table": monthly.votes_against_requests(),
+            "now": timezone.now(),
         },
     )
 
