@@ -124,18 +124,16 @@ def page(url: str) -> str:
 
 
 FRESH_SECONDS = 5
-# One request's own time, on top of the 5 s (the copy is gone by then; the answer
-# that shows it still has to travel).
-REQUEST_SECONDS = 1
 
 
 def shown_by(url: str, text: str, deadline: float) -> float:
-    """Ask `url` again and again until it shows `text`; fail if that is after `deadline`
-    (time.time(): the saving process's clock is this one's). Returns when it was shown."""
+    """Ask `url` again and again until it shows `text`; fail if a request sent after
+    `deadline` (time.time(): the saving process's clock is this one's) still does not.
+    What is judged is when each request was sent, not how long a loaded machine took
+    to answer it. Returns when the request that showed it was sent."""
     while True:
         asked = time.time()
         if text in page(url):
-            assert asked <= deadline, f"{url} showed it {asked - deadline:.2f} s late"
             return asked
-        assert time.time() <= deadline + REQUEST_SECONDS, f"{url} never showed {text!r}"
+        assert asked <= deadline, f"{url} still did not show {text!r} {asked - deadline:.2f} s late"
         time.sleep(0.05)  # re-ask soon; the deadline, not this pause, decides
