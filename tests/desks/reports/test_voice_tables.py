@@ -159,3 +159,5 @@ def test_the_report_page_shows_them(client, office):
     text = response.text
     assert 'id="table-rates-community"' in text and 'id="table-votes"' in text
     assert "66.7" in text and "秋季点单" in text
+    votes = text[text.index('id="table-votes"') :]
+    assert '<caption class="unit">' in votes  # what it counts: votes, and registrations
