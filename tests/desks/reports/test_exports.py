@@ -69,6 +69,17 @@ def test_the_export_buttons_submit_the_report_form_to_the_export(office_client):
     assert "<a " not in form  # no link that would carry the URL's old query instead
 
 
+def test_the_form_keeps_the_street_office_on_screen(office_client, office):
+    form = report_form(office_client.get("/en/admin/reports/", {"office": "donghu"}).text)
+    assert '<input type="hidden" name="office" value="donghu">' in form
+    # A community chosen in the form wins over the office (desks.core.scope.scope_for).
+    response = office_client.get(
+        "/en/admin/reports/export.csv",
+        {"month": "2026-10", "office": "donghu", "community": "guangming"},
+    )
+    assert response["Content-Disposition"].endswith('report-guangming-2026-10.csv"')
+
+
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_an_export_carries_the_month_and_scope_chosen_and_is_named_after_them(
     office_client, file_format
