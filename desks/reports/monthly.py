@@ -254,8 +254,7 @@ class MonthlyReport(ResidentsVoiceTables):
         days = (
             DutySlot.objects.live()
             .filter(community_id__in=self.community_ids, starts_at__gte=since, starts_at__lt=until)
-            .annotate(day=TruncDate("starts_at"))
-            .values("community_id", "day")
+            .values("community_id", "date")
             .annotate(
                 planned=Count("pk"),
                 planned_length=Sum(SLOT_LENGTH),
@@ -275,8 +274,8 @@ class MonthlyReport(ResidentsVoiceTables):
         )
         communities = {community.pk: community for community in self.communities}
         for day in days:
-            key = "current" if day["day"] >= self.month.first_day else "previous"
-            is_open = opening.day(communities[day["community_id"]], day["day"]).is_open
+            key = "current" if day["date"] >= self.month.first_day else "previous"
+            is_open = opening.day(communities[day["community_id"]], day["date"]).is_open
             for name in figures:
                 if name.startswith("planned") or is_open:
                     value = day[name] or 0
