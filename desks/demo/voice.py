@@ -6,6 +6,7 @@ import uuid
 
 from django.utils import timezone
 
+from desks import hours
 from desks.core.dates import Month
 from desks.demo import COMMUNITIES, DEMO_NAMESPACE
 from desks.models import (
@@ -130,8 +131,8 @@ def ratings(rng):
                     CallBack(
                         rating=rating,
                         owner=head,
-                        due_on=feedback.working_days_after(
-                            community, timezone.localdate(rating.rated_at)
+                        due_on=hours.working_days_after(
+                            timezone.localdate(rating.rated_at), feedback.CALL_BACK_WORKING_DAYS
                         ),
                         created_at=rating.rated_at,
                         closed_at=rating.rated_at + dt.timedelta(days=2) if done else None,

@@ -17,6 +17,7 @@ from desks.hours.opening import (
     provisional_years,
     status_as_json,
     status_at,
+    working_days_after,
     years_missing_arrangement,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "provisional_years",
     "status_as_json",
     "status_at",
+    "working_days_after",
     "years_missing_arrangement",
 ]

@@ -158,6 +158,14 @@ def years_missing_arrangement(today: dt.date, months: int = 3) -> list[int]:
     ]
 
 
+def _confirmed_years(first: dt.date, last: dt.date) -> list[int]:
+    """Years in the range that staff confirmed; no query when the library knows them all."""
+    unknown = [year for year in range(first.year, last.year + 1) if not _library_knows(year)]
+    if not unknown:
+        return []
+    return list(HolidayArrangement.objects.filter(year__in=unknown).values_list("year", flat=True))
+
+
 # A holiday block is at most nine days long (Spring Festival): looking this far
 # either side of a weekend day finds its block's holiday.
 BLOCK_REACH = 9
@@ -222,6 +230,24 @@ class NationalCalendar:
             return correction.kind == CalendarDay.Kind.WORKDAY
         return day in _statutory(day.year, "zh_CN").weekend_workdays
 
+    def is_working_day(self, day: dt.date) -> bool:
+        """A working day of the street office: Monday to Friday but statutory days off,
+        and the weekend days worked in exchange (调休上班日). The desk's own opening days
+        do not enter into it."""
+        if day.weekday() >= SATURDAY:
+            return self.is_working_weekend(day)
+        return self._day_off_name(day) is None
+
+    @classmethod
+    def between(cls, first: dt.date, last: dt.date) -> "NationalCalendar":
+        """The calendar for dates `first`–`last` (a block's reach either side), in two queries
+        at most: the staff's corrections, and the years they confirmed."""
+        reach = dt.timedelta(days=BLOCK_REACH)
+        return cls(
+            CalendarDay.objects.filter(date__gte=first - reach, date__lte=last + reach),
+            _confirmed_years(first, last),
+        )
+
     def working_weekend_name(self, day: dt.date) -> str:
         if correction := self.corrections.get(day):
             return correction.name
@@ -261,21 +287,7 @@ class OpeningHours:
             )
             self.overrides[owner, override.date].append(override)
 
-        reach = dt.timedelta(days=BLOCK_REACH)
-        self.calendar = NationalCalendar(
-            CalendarDay.objects.filter(date__gte=first - reach, date__lte=last + reach),
-            self._confirmed_years(first, last),
-        )
-
-    @staticmethod
-    def _confirmed_years(first: dt.date, last: dt.date) -> list[int]:
-        """Years in the range that staff confirmed; no query when the library knows them all."""
-        unknown = [year for year in range(first.year, last.year + 1) if not _library_knows(year)]
-        if not unknown:
-            return []
-        return list(
-            HolidayArrangement.objects.filter(year__in=unknown).values_list("year", flat=True)
-        )
+        self.calendar = NationalCalendar.between(first, last)
 
     def week_of(self, community: Community) -> dict[int, tuple[Window, ...]]:
         """The weekly pattern `community` follows: its own, its office's, or the default."""
@@ -344,6 +356,17 @@ def usual_weekday(week: dict[int, tuple[Window, ...]]) -> tuple[Window, ...]:
     counts = Counter(week[day] for day in range(SATURDAY))
     commonest = max(range(SATURDAY), key=lambda day: (counts[week[day]], -day))
     return week[commonest]
+
+
+def working_days_after(day: dt.date, count: int) -> dt.date:
+    """The `count`-th working day after `day` (NationalCalendar.is_working_day): a deadline
+    "in N working days" of the street office, whatever days the desk itself opens."""
+    # A year has no run of days off longer than a holiday block and its weekends.
+    calendar = NationalCalendar.between(day, day + dt.timedelta(days=2 * count + 3 * BLOCK_REACH))
+    while count:
+        day += dt.timedelta(days=1)
+        count -= calendar.is_working_day(day)
+    return day
 
 
 def open_windows(community: Community, day: dt.date) -> DayHours:

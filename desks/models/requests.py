@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -252,6 +252,12 @@ class OwnedWork(models.Model):
     def open_condition(through: str = "") -> Q:
         """Open: not closed yet. `through` reaches the work from a related model."""
         return Q(**{f"{through}closed_at__isnull": True})
+
+    @staticmethod
+    def closed_on_time_condition(through: str = "") -> Q:
+        """Closed on its due date (local day) or before: what the report's response rate
+        counts. `through` reaches the work from a related model."""
+        return Q(**{f"{through}closed_at__date__lte": F(f"{through}due_on")})
 
     @staticmethod
     def overdue_condition(moment: dt.datetime) -> Q:

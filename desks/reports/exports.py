@@ -2,35 +2,42 @@
 
 Every cell goes through desks.core.spreadsheets, so no name becomes a formula.
 
-Every table on the report page is here, in the same order: what is exported is
-exactly what is on screen.
+Every table on the report page is here, in the same order, in the page's language, with
+what it counts (its unit) under its title: what is exported is exactly what is on
+screen. Figures that are not whole numbers carry monthly.DECIMALS decimals (the page's
+rounding), never float noise.
 """
 
 import io
 
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from desks.core.spreadsheets import SafeCsvWriter, safe_row
-from desks.reports.monthly import MonthlyReport
+from desks.reports.monthly import DECIMALS, MonthlyReport, registrations_unit, rounded
 
 SHEET_NAME_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
-RATES = (
-    ("rated_share", "Rated (%)"),
-    ("resolved_share", "Resolved (%)"),
-    ("satisfied_share", "Satisfied (%)"),
-    ("call_back_completion", "Call-backs completed (%)"),
-)
+# What XLSX shows a non-whole figure with (the CSV writes it rounded to DECIMALS).
+NUMBER_FORMAT = "0." + "0" * DECIMALS
 
 
-def sheets(report: MonthlyReport) -> list[tuple[str, list[str], list[list]]]:
-    """(title, header, rows) for every table of the report page."""
+def _cell(value):
+    """A number as the page shows it (rounded, no float noise); text and None unchanged."""
+    if isinstance(value, float):
+        return rounded(value)
+    return value
+
+
+def sheets(report: MonthlyReport) -> list[tuple[str, str, list[str], list[list]]]:
+    """(title, unit, header, rows) for every table of the report page."""
     month, previous = str(report.month), str(report.month.previous)
     result = [
         (
             table.title,
+            table.unit,
             [table.label_heading, month, previous, pgettext("month on month", "Change")],
             [[row.label, row.current, row.previous, row.change] for row in table.rows],
         )
@@ -38,36 +45,48 @@ def sheets(report: MonthlyReport) -> list[tuple[str, list[str], list[list]]]:
     ]
     for table in report.rate_tables():
         header = [table.label_heading]
-        for _attribute, name in RATES:
-            header += [f"{_(name)} {month}", f"{_(name)} {previous}"]
+        for _attribute, heading, _definition in table.columns:
+            header += [f"{heading} {month}", f"{heading} {previous}"]
         rows = [
-            [row.label]
-            + [
-                getattr(rates, attribute)
-                for attribute, _name in RATES
-                for rates in (row.current, row.previous)
-            ]
-            for row in table.rows
+            [row.label] + [value for pair in row.cells() for value in pair]
+            for row in [*table.rows, table.total()]
         ]
-        result.append((table.title, header, rows))
+        result.append((table.title, table.unit, header, rows))
     votes = report.votes_against_requests()
     result.append(
         (
             _("Residents' votes against requests at the desk"),
+            _("Votes of residents; registrations (登记) at the desk."),
             [_("Service item"), _("Votes"), _("Requests in %(month)s") % {"month": month}],
             [[row.label, row.votes, row.requests] for row in votes.rows],
         )
     )
-    return result
+    result.append(
+        (
+            _("Requests by hour and day of week"),
+            registrations_unit(),
+            [_("Hour")] + [str(WEEKDAYS_ABBR[day]) for day in range(7)],
+            [
+                [f"{hour}:00", *counts]
+                for hour, counts in enumerate(report.heat_map())
+                if any(counts)
+            ],
+        )
+    )
+    return [
+        (title, unit, header, [[_cell(value) for value in row] for row in rows])
+        for title, unit, header, rows in result
+    ]
 
 
 def as_csv(title: str, report: MonthlyReport) -> bytes:
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer)
     writer.writerow([title])
-    for name, header, rows in sheets(report):
+    for name, unit, header, rows in sheets(report):
         writer.writerow([])
         writer.writerow([name])
+        writer.writerow([unit])
         writer.writerow(header)
         writer.writerows(rows)
     # The BOM tells Excel the file is UTF-8, so Chinese is not garbled.
@@ -77,14 +96,18 @@ def as_csv(title: str, report: MonthlyReport) -> bytes:
 def as_xlsx(title: str, report: MonthlyReport) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for name, header, rows in sheets(report):
+    for name, unit, header, rows in sheets(report):
         sheet = workbook.create_sheet(name.translate(SHEET_NAME_FORBIDDEN)[:31])
         sheet.append(safe_row([title]))
+        sheet.append(safe_row([unit]))
         sheet.append(safe_row(header))
-        for cell in sheet[2]:
+        for cell in sheet[3]:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(safe_row(row))
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, float):
+                    cell.number_format = NUMBER_FORMAT
         sheet.column_dimensions["A"].width = 36
     buffer = io.BytesIO()
     workbook.save(buffer)

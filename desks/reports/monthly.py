@@ -23,8 +23,10 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import ExtractHour, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from desks import hours
 from desks.core.dates import Month
 from desks.core.scope import Scope
 from desks.models import (
@@ -55,6 +57,10 @@ SLOT_LENGTH = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=Dura
 WORKER_FIELDS = ("worker__username", "worker__last_name", "worker__first_name")
 
 
+def registrations_unit() -> str:
+    return _("Counts registrations (登记): one per logged matter, however many people came.")
+
+
 def _worker_label(entry: dict, prefix: str) -> str:
     """王丽 (heping-1): the name people know, and the username that tells namesakes apart."""
     name = f"{entry[prefix + 'last_name']}{entry[prefix + 'first_name']}"
@@ -64,6 +70,15 @@ def _worker_label(entry: dict, prefix: str) -> str:
 # Which way a figure should move for the month to count as better (Row.better).
 UP, DOWN = "up", "down"
 
+# Figures that are not whole numbers (rates, hours, ratios, days) are shown and
+# exported with this many decimals: enough for people, and no float noise.
+DECIMALS = 1
+
+
+def rounded(value):
+    """`value` as people read it: a whole number stays whole, anything else has DECIMALS."""
+    return value if isinstance(value, int) else round(value, DECIMALS)
+
 
 @dataclass
 class Row:
@@ -71,10 +86,11 @@ class Row:
     current: float = 0
     previous: float = 0
     better: str | None = None  # UP, DOWN, or None when a change is neither good nor bad
+    definition: str = ""  # how the figure is counted, shown beside it (docs/reports.md)
 
     @property
     def change(self):
-        return self.current - self.previous
+        return rounded(self.current - self.previous)
 
     @property
     def trend(self) -> str:
@@ -93,6 +109,11 @@ class Table:
     title: str
     rows: list[Row] = field(default_factory=list)
     label_heading: str = ""
+    unit: str = ""  # what the table counts: registrations (登记), people (人次), hours…
+
+    @property
+    def has_definitions(self) -> bool:
+        return any(row.definition for row in self.rows)
 
     def total(self) -> Row:
         return Row(
@@ -101,12 +122,16 @@ class Table:
 
 
 class MonthlyReport(ResidentsVoiceTables):
-    def __init__(self, scope: Scope, month: Month):
+    def __init__(self, scope: Scope, month: Month, now: dt.datetime | None = None):
         self.scope = scope
         self.month = month
-        # Ids and names in one query: the ids scope every query, the names label
-        # the communities table (in name order, for the ones with nothing logged).
-        self.community_names = dict(scope.communities.order_by("name").values_list("pk", "name"))
+        # A slot is held once it has ended: this month's later slots are not, yet.
+        self.now = now or timezone.now()
+        # The communities (with their street office, for their hours) in one query: the
+        # ids scope every query, the names label the communities table (in name order,
+        # for the ones with nothing logged).
+        self.communities = list(scope.communities.order_by("name"))
+        self.community_names = {community.pk: community.name for community in self.communities}
         self.community_ids = list(self.community_names)
 
     # Querysets for one month
@@ -166,10 +191,18 @@ class MonthlyReport(ResidentsVoiceTables):
     def summary(self) -> Table:
         current, previous = self._figures("current"), self._figures("previous")
         rows = [
-            Row(label, value, last_month[1], better)
-            for (label, value, better), last_month in zip(current, previous, strict=True)
+            Row(label, value, previous_value, better, definition)
+            for (label, value, better, definition), (_, previous_value, _, _) in zip(
+                current, previous, strict=True
+            )
         ]
-        return Table("summary", _("Summary"), rows, _("Figure"))
+        return Table(
+            "summary",
+            _("Summary"),
+            rows,
+            _("Figure"),
+            _("Each figure says what it counts: registrations (登记), people (人次) or slots."),
+        )
 
     @functools.cached_property
     def _counts(self) -> dict:
@@ -191,20 +224,8 @@ class MonthlyReport(ResidentsVoiceTables):
                 repeats=(Count, "pk", Q(Exists(earlier_visit), resident__isnull=False)),
             )
         )
-        served = Assignment.objects.served().filter(slot=OuterRef("pk"))
+        counts |= self._slots
         since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
-        counts |= (
-            DutySlot.objects.live()
-            .filter(community_id__in=self.community_ids, starts_at__gte=since, starts_at__lt=until)
-            .aggregate(
-                **self.per_month(
-                    "starts_at",
-                    planned=(Count, "pk", None),
-                    held=(Count, "pk", Q(Exists(served))),
-                    length=(Sum, SLOT_LENGTH, None),
-                )
-            )
-        )
         follow_up_counts = {}
         for month, key in ((self.month, "current"), (self.month.previous, "previous")):
             start, end = month.bounds()
@@ -231,16 +252,61 @@ class MonthlyReport(ResidentsVoiceTables):
         )
         return counts
 
-    def _figures(self, key: str) -> list[tuple[str, float, str | None]]:
-        """(label, value, which way is better) of each summary figure. Better: more
-        residents served in the extended hours, follow-ups closed in time, residents
+    @functools.cached_property
+    def _slots(self) -> dict:
+        """Slots planned, held and staffed, and their hours, for both months.
+
+        Planned: in the rota and not cancelled (DutySlot.objects.live()). Held: planned,
+        ended by now, on a day the hours (desks.hours) say the desk opens: a slot left on
+        a day that closed since (a typhoon, a holiday entered late) did not take place.
+        Staffed: held, with a worker who served it (SERVED). One query groups the slots
+        by community and day; the hours of those days cost their own few queries.
+        """
+        served = Assignment.objects.served().filter(slot=OuterRef("pk"))
+        since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
+        ended = Q(ends_at__lte=self.now)
+        days = (
+            DutySlot.objects.live()
+            .filter(community_id__in=self.community_ids, starts_at__gte=since, starts_at__lt=until)
+            .values("community_id", "date")
+            .annotate(
+                planned=Count("pk"),
+                planned_length=Sum(SLOT_LENGTH),
+                held=Count("pk", filter=ended),
+                held_length=Sum(SLOT_LENGTH, filter=ended),
+                staffed=Count("pk", filter=ended & Q(Exists(served))),
+            )
+            .order_by()
+        )
+        figures = ("planned", "planned_length", "held", "held_length", "staffed")
+        counts = {f"{name}_{key}": 0 for name in figures for key in ("current", "previous")}
+        days = list(days)
+        if not days:
+            return counts
+        opening = hours.OpeningHours(
+            self.communities, self.month.previous.first_day, self.month.last_day
+        )
+        communities = {community.pk: community for community in self.communities}
+        for day in days:
+            key = "current" if day["date"] >= self.month.first_day else "previous"
+            is_open = opening.day(communities[day["community_id"]], day["date"]).is_open
+            for name in figures:
+                if name.startswith("planned") or is_open:
+                    value = day[name] or 0
+                    if isinstance(value, dt.timedelta):
+                        value = value.total_seconds() / 3600
+                    counts[f"{name}_{key}"] += value
+        return counts
+
+    def _figures(self, key: str) -> list[tuple[str, float, str | None, str]]:
+        """(label, value, which way is better, definition) of each summary figure. Better:
+        more residents served in the extended hours, follow-ups closed in time, residents
         needing one trip (fewer repeat visits); the rota's size is neither."""
         month = self.month if key == "current" else self.month.previous
         start, end = month.bounds()
         counts = self._counts
         figure = lambda name: counts[f"{name}_{key}"] or 0  # noqa: E731
-        length = counts[f"length_{key}"]
-        slot_hours = length.total_seconds() / 3600 if length else 0
+        held_hours = counts[f"held_length_{key}"]
         if f"median_{key}" in counts:
             median = counts[f"median_{key}"]
             median_days = round(median.total_seconds() / 86400, 1) if median else 0
@@ -251,29 +317,74 @@ class MonthlyReport(ResidentsVoiceTables):
             median_days = median_days_to_close(
                 follow_ups.filter(closed_at__gte=start, closed_at__lt=end)
             )
+        repeats = figure("repeats") / figure("with_resident") if figure("with_resident") else 0
         return [
-            (_("Requests"), figure("total"), UP),
-            (_("People served"), figure("people"), UP),
-            (_("In extended hours"), figure("extended"), UP),
-            (_("In regular hours"), figure("regular"), None),
-            (_("Slots planned"), figure("planned"), None),
-            (_("Slots held"), figure("held"), None),
-            (_("Slot hours planned"), round(slot_hours, 1), None),
             (
-                _("Requests per slot hour"),
-                round(figure("extended") / slot_hours, 2) if slot_hours else 0,
+                _("Requests"),
+                figure("total"),
                 UP,
+                _("Registrations (登记) logged in the month, deleted ones left out."),
             ),
-            (_("Follow-ups opened"), figure("opened"), None),
-            (_("Follow-ups closed"), figure("closed"), UP),
-            (_("Follow-ups overdue at month end"), figure("overdue"), DOWN),
-            (_("Median days to close a follow-up"), median_days, DOWN),
             (
-                _("Repeat visits within %(days)d days (%%)") % {"days": REPEAT_WINDOW.days},
-                round(100 * figure("repeats") / figure("with_resident"), 1)
-                if figure("with_resident")
-                else 0,
+                _("People served"),
+                figure("people"),
+                UP,
+                _("People (人次): each registration counts the people who came for it."),
+            ),
+            (_("In extended hours"), figure("extended"), UP, _("Registrations logged during a slot.")),
+            (_("In regular hours"), figure("regular"), None, _("Registrations logged outside slots.")),
+            (
+                _("Slots planned"),
+                figure("planned"),
+                None,
+                _("Slots in the rota that were not cancelled."),
+            ),
+            (
+                _("Slots held"),
+                figure("held"),
+                None,
+                _(
+                    "Planned slots that took place: ended, on a day the opening hours say "
+                    "open. A slot left on a day that closed does not count."
+                ),
+            ),
+            (
+                _("Slots staffed"),
+                figure("staffed"),
+                None,
+                _("Held slots with a worker who checked in or was confirmed by the head."),
+            ),
+            (_("Slot hours planned"), rounded(figure("planned_length")), None, ""),
+            (_("Slot hours held"), rounded(held_hours), None, _("The length of the held slots.")),
+            (
+                _("Requests per held slot hour"),
+                rounded(figure("extended") / held_hours) if held_hours else 0,
+                UP,
+                _("Registrations in extended hours ÷ slot hours held."),
+            ),
+            (_("Follow-ups opened"), figure("opened"), None, ""),
+            (_("Follow-ups closed"), figure("closed"), UP, ""),
+            (
+                _("Follow-ups overdue at month end"),
+                figure("overdue"),
                 DOWN,
+                _("Open at the month's end, past their due date."),
+            ),
+            (
+                _("Median days to close a follow-up"),
+                rounded(median_days),
+                DOWN,
+                _("Of the follow-ups closed in the month: half took less, half took more."),
+            ),
+            (
+                _("Repeat visits within %(days)d days, percent") % {"days": REPEAT_WINDOW.days},
+                rounded(100 * repeats),
+                DOWN,
+                _(
+                    "Registrations of a known resident who came for the same service item "
+                    "in the %(days)d days before, among registrations of known residents."
+                )
+                % {"days": REPEAT_WINDOW.days},
             ),
         ]
 
@@ -331,7 +442,7 @@ class MonthlyReport(ResidentsVoiceTables):
         """Requests of both months by `grouping`, named by `label(value)`, busiest first."""
         rows = roll_up(self._request_groups[grouping], label)
         ordered = sorted(rows, key=lambda row: (-row.current, -row.previous, row.label))
-        return Table(key, title, ordered, heading)
+        return Table(key, title, ordered, heading, registrations_unit())
 
     def by_community(self) -> Table:
         table = self._grouped(
@@ -436,6 +547,7 @@ class MonthlyReport(ResidentsVoiceTables):
             _("Comp time accrued (hours)"),
             sorted(rows.values(), key=lambda row: (-row.current, row.label)),
             _("Worker"),
+            _("Hours of comp time: served slot hours × the street office's ratio."),
         )
 
     def comp_time_taken(self) -> Table:
@@ -463,6 +575,7 @@ class MonthlyReport(ResidentsVoiceTables):
             _("Comp leave taken (hours)"),
             sorted(rows, key=lambda row: (-row.current, row.label)),
             _("Worker"),
+            _("Hours of approved comp leave on days of the month."),
         )
 
     @functools.cached_property

@@ -11,11 +11,16 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 
 from desks.models import (
+    CallBack,
     Outcome,
     Vote,
     VotingRound,
 )
 from desks.models.voice import SATISFIED_FROM
+from desks.voice.feedback import CALL_BACK_WORKING_DAYS
+
+# Resolved without more work: the matter was answered or done at the desk.
+RESOLVED_AT_THE_DESK = (Outcome.ANSWERED, Outcome.DONE)
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -32,6 +37,7 @@ class Rates:
     satisfied: int = 0
     call_backs: int = 0
     call_backs_closed: int = 0
+    call_backs_on_time: int = 0
 
     @property
     def rated_share(self) -> float | None:
@@ -40,7 +46,8 @@ class Rates:
 
     @property
     def resolved_share(self) -> float | None:
-        """Done on the spot, or with the follow-up closed, among all requests (%)."""
+        """Answered or done on the spot, or accepted/referred with the follow-up closed,
+        among all requests (%)."""
         return _percent(self.resolved, self.requests)
 
     @property
@@ -53,8 +60,56 @@ class Rates:
         """Call-backs closed among call-backs opened (%)."""
         return _percent(self.call_backs_closed, self.call_backs)
 
+    @property
+    def response_share(self) -> float | None:
+        """Call-backs closed by their due date among call-backs opened (%)."""
+        return _percent(self.call_backs_on_time, self.call_backs)
+
     def __add__(self, other: "Rates") -> "Rates":
         return Rates(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+
+def rate_columns() -> list[tuple[str, str, str]]:
+    """(Rates attribute, heading, definition) of each column of the rate tables, in order:
+    the page and the exports both read them (docs/reports.md cites the rules)."""
+    return [
+        (
+            "rated_share",
+            _("Rated (percent)"),
+            _("Rated rate (评价率): rated registrations among all registrations."),
+        ),
+        (
+            "satisfied_share",
+            _("Satisfied (percent)"),
+            _("Satisfied rate (满意率): ratings of 满意 or 非常满意 among rated registrations."),
+        ),
+        (
+            "resolved_share",
+            _("Resolved (percent)"),
+            _(
+                "Resolved rate (解决率): registrations answered or done on the spot, or "
+                "accepted or referred with their follow-up closed, among all registrations."
+            ),
+        ),
+        (
+            "response_share",
+            _("Responded on time (percent)"),
+            _(
+                "Response rate (响应率): poor ratings (不满意, 非常不满意) whose call-back was "
+                "closed by its due date, %(days)d working days of the street office after the "
+                "rating, among poor ratings."
+            )
+            % {"days": CALL_BACK_WORKING_DAYS},
+        ),
+        (
+            "call_back_completion",
+            _("Call-backs completed (percent)"),
+            _(
+                "Rectification rate (整改率): poor ratings whose call-back is closed, "
+                "among poor ratings."
+            ),
+        ),
+    ]
 
 
 @dataclass
@@ -63,6 +118,13 @@ class RateRow:
     current: Rates = field(default_factory=Rates)
     previous: Rates = field(default_factory=Rates)
 
+    def cells(self) -> list[tuple[float | None, float | None]]:
+        """(this month, last month) for each of rate_columns()."""
+        return [
+            (getattr(self.current, name), getattr(self.previous, name))
+            for name, _heading, _definition in rate_columns()
+        ]
+
 
 @dataclass
 class RateTable:
@@ -70,6 +132,14 @@ class RateTable:
     title: str
     label_heading: str
     rows: list[RateRow]
+
+    @property
+    def columns(self) -> list[tuple[str, str, str]]:
+        return rate_columns()
+
+    @property
+    def unit(self) -> str:
+        return _("Percentages of registrations (登记) and of their ratings and call-backs.")
 
     def total(self) -> RateRow:
         return RateRow(
@@ -137,7 +207,7 @@ class ResidentsVoiceTables:
             "resolved": (
                 Count,
                 "pk",
-                Q(outcome=Outcome.DONE) | Q(follow_up__closed_at__isnull=False),
+                Q(outcome__in=RESOLVED_AT_THE_DESK) | Q(follow_up__closed_at__isnull=False),
             ),
             "satisfied": (Count, "pk", Q(rating__level__gte=SATISFIED_FROM)),
             "call_backs": (Count, "rating__call_back", None),
@@ -145,6 +215,11 @@ class ResidentsVoiceTables:
                 Count,
                 "rating__call_back",
                 Q(rating__call_back__closed_at__isnull=False),
+            ),
+            "call_backs_on_time": (
+                Count,
+                "rating__call_back",
+                CallBack.closed_on_time_condition("rating__call_back__"),
             ),
         }
         entries = (

@@ -14,7 +14,7 @@ from desks.core.dates import Month
 from desks.core.scope import scope_for
 from desks.models import Community, ExportRecord, StreetOffice
 from desks.reports import charts, exports
-from desks.reports.monthly import MonthlyReport
+from desks.reports.monthly import MonthlyReport, registrations_unit
 
 # Mon…Sun, in the reader's language (Django's own translations).
 WEEKDAYS = [WEEKDAYS_ABBR[day] for day in range(7)]
@@ -29,7 +29,7 @@ def _report(request: HttpRequest) -> MonthlyReport | HttpResponse:
     scope = scope_for(
         request.user, request.GET.get("office", "")[:50], request.GET.get("community", "")[:50]
     )
-    return MonthlyReport(scope, month)
+    return MonthlyReport(scope, month, timezone.now())
 
 
 @require_GET
@@ -56,6 +56,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "daily_chart": charts.line(daily),
             "daily_weeks": charts.weeks(daily),
             "heat_map": monthly.heat_map(),
+            "heat_map_unit": registrations_unit(),
             "weekdays": WEEKDAYS,
             "offices": StreetOffice.objects.filter(communities__in=visible).distinct(),
             "communities": visible.order_by("name"),

@@ -37,9 +37,9 @@ from desks.models.voice import MENU_SIZE, RATING_VALID_FOR
 
 DEVICE_COOKIE = "voice_device"
 DEVICE_COOKIE_AGE = 400 * 24 * 60 * 60  # browsers cap cookies at 400 days
+# A call-back is due this many working days of the street office after the rating
+# (desks.hours.working_days_after: the statutory calendar, not the desk's open days).
 CALL_BACK_WORKING_DAYS = 3
-# How far ahead to look for open days; a desk closed that long gets calendar days.
-WORKING_DAYS_HORIZON = 60
 
 # Requests per minute from one address before the endpoint answers 429.
 VOTE_LIMIT = 10
@@ -289,7 +289,7 @@ def rate(invitation: RatingInvitation, level: int, comment: str, now: dt.datetim
         CallBack.objects.create(
             rating=rating,
             owner=call_back_owner(request),
-            due_on=working_days_after(request.community, timezone.localdate(now)),
+            due_on=hours.working_days_after(timezone.localdate(now), CALL_BACK_WORKING_DAYS),
             created_at=now,
         )
     return rating
@@ -299,20 +299,6 @@ def call_back_owner(request: ServiceRequest) -> User:
     """The community head; the worker who logged the request if the community has none."""
     head = User.objects.heads_of(request.community_id).order_by("pk").first()
     return head or request.logged_by
-
-
-def working_days_after(
-    community: Community, day: dt.date, count: int = CALL_BACK_WORKING_DAYS
-) -> dt.date:
-    """The `count`-th day after `day` on which the community's desk is open (desks.hours)."""
-    last = day + dt.timedelta(days=WORKING_DAYS_HORIZON)
-    opening = hours.OpeningHours([community], day + dt.timedelta(days=1), last)
-    open_days = [
-        hours_of_day.date for hours_of_day in opening.days(community) if hours_of_day.is_open
-    ]
-    if len(open_days) >= count:
-        return open_days[count - 1]
-    return day + dt.timedelta(days=count)
 
 
 def call_back_queue(user: User, now: dt.datetime):
