@@ -331,8 +331,18 @@ class MonthlyReport(ResidentsVoiceTables):
                 UP,
                 _("People (人次): each registration counts the people who came for it."),
             ),
-            (_("In extended hours"), figure("extended"), UP, _("Registrations logged during a slot.")),
-            (_("In regular hours"), figure("regular"), None, _("Registrations logged outside slots.")),
+            (
+                _("In extended hours"),
+                figure("extended"),
+                UP,
+                _("Registrations logged during a slot."),
+            ),
+            (
+                _("In regular hours"),
+                figure("regular"),
+                None,
+                _("Registrations logged outside slots."),
+            ),
             (
                 _("Slots planned"),
                 figure("planned"),
