@@ -31,6 +31,7 @@ from desks.models import (
 from desks.models.rota import SLOT_LIVE
 from desks.rota import comp_time, duty, duty_calendar, reconcile
 from desks.rota.forms import CompLeaveForm, RefusalForm, SwapForm
+from residents.free_text import tell_if_masked
 
 ROTA_DAYS = 14
 CONFIRM_DAYS = 7
@@ -222,6 +223,7 @@ def ask_swap(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
     if form.errors:
         return _answer(request, "me", "swaps", swap_form=form)
+    tell_if_masked(request, form)
     return _answer(request, "me", "swaps", ok=_("Asked. Nothing changes until the head approves."))
 
 
@@ -266,6 +268,7 @@ def decide_swap(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             form = RefusalForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
             duty.refuse_swap(swap, request.user, now, reason)
+            tell_if_masked(request, form)
             done = _("Swap refused.")
     except duty.RotaError as error:
         return _answer(request, "rota", "approvals", error=error.message)
@@ -292,6 +295,7 @@ def ask_comp_leave(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
     if form.errors:
         return _answer(request, "me", "comptime", leave_form=form)
+    tell_if_masked(request, form)
     return _answer(request, "me", "comptime", ok=_("Comp leave asked for; the head will decide."))
 
 

@@ -19,6 +19,7 @@ from desks.models import CallBack, Community, Rating, ServiceItem, ServiceReques
 from desks.models.voice import RATING_VALID_FOR
 from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm, RatingForm, VoteForm
+from residents.free_text import tell_if_masked
 
 # Public
 
@@ -94,6 +95,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
                     "Thank you: the votes already cast count."
                 ),
             )
+        tell_if_masked(request, form)
         response = redirect(request.path)
         if stored:
             # The only place the device cookie is set: public pages never read it.
@@ -161,6 +163,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         if rating is None:
             return already_rated
         call_back_days = feedback.CALL_BACK_WORKING_DAYS
+        tell_if_masked(request, form)
         return render(
             request,
             "voice/rated.html",
@@ -211,6 +214,7 @@ def close_call_back(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseCallBackForm(request.POST)
     if form.is_valid():
         call_back.close(request.user, now, form.cleaned_data["resolution"])
+        tell_if_masked(request, form)
         if not request.htmx:
             return redirect("desks:follow_ups")
     response = render(
