@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from desks.desk.request_log import log_request
 from desks.models import (
+    Assignment,
     CallBack,
     CompLeave,
     DutySlot,
@@ -26,6 +27,7 @@ from desks.models import (
     VotingRound,
 )
 from desks.rota.duty import assign, make_slots
+from desks.rota.planning import generate_month, publish
 from desks.voice import feedback
 from residents.free_text import MASKED_NOTICE, FreeCharField, FreeTextField
 from residents.models import Resident
@@ -203,8 +205,13 @@ def test_a_residents_notes_are_masked_when_added_and_when_changed(client, worker
 def test_a_ratings_comment_is_masked(client, worker, item):
     logged = logged_request(worker, item, resident=make_resident(worker.community))
     token = feedback.invitation_for(logged).token
-    response = client.post(reverse("desks:rate", args=[token]), {"level": "5", "comment": TYPED})
+    response = client.post(
+        reverse("desks:rate", args=[token]),  # /en/r/…: the english fixture
+        {"level": "5", "comment": TYPED},
+    )
     assert response.status_code == 200
+    assert NOTICE in response.text and ID_NUMBER not in response.text
+    assert "messages" not in response.cookies  # said on the page, not left in a cookie
     assert Rating.objects.get().comment == STORED
 
 
@@ -212,8 +219,11 @@ def test_a_wish_is_masked(client, community):
     VotingRound.objects.create(
         community=community, title="点单", opens_at=EVENING - dt.timedelta(days=1)
     )
-    client.post(reverse("desks:vote", args=[community.slug]), {"wish": f"代办 {ID_NUMBER}"})
+    response = client.post(
+        reverse("desks:vote", args=[community.slug]), {"wish": f"代办 {ID_NUMBER}"}
+    )
     assert Vote.objects.get().wish == "代办 **************1014"
+    assert "messages" not in response.cookies
 
 
 def test_closing_a_call_back_masks_what_was_done(client, head, worker, item):
@@ -230,13 +240,17 @@ def test_closing_a_call_back_masks_what_was_done(client, head, worker, item):
 
 def test_a_swaps_note_and_the_heads_refusal_are_masked(client, community, head, worker):
     colleague = make_user(community=community)
-    slot = make_slots(community, dt.date(2026, 12, 5), dt.date(2026, 12, 5))[0]
-    assign(slot, worker)
-    swap = SwapRequest.objects.create(
-        requester=worker, slot=slot, colleague=colleague, created_at=EVENING, note=TYPED
+    publish(generate_month(community, dt.date(2026, 12, 1), EVENING).rota_month, head, EVENING)
+    slot = Assignment.objects.filter(worker=worker).order_by("starts_at").first().slot
+    if colleague.pk in set(slot.assignments.values_list("worker", flat=True)):
+        colleague = make_user(community=community)
+    client.force_login(worker)
+    response = client.post(
+        reverse("desks:ask_swap"), {"slot": slot.pk, "colleague": colleague.pk, "note": TYPED}
     )
-    # Asked for on the rota page (SwapForm's note is a MaskedCharField); stored masked anyway.
-    assert SwapRequest.objects.get(pk=swap.pk).note == STORED
+    assert response.status_code in (200, 302)
+    swap = SwapRequest.objects.get()
+    assert swap.note == STORED
     client.force_login(head)
     client.post(reverse("desks:refuse_swap", args=[swap.pk]), {"reason": f"不行 {ID_NUMBER}"})
     assert SwapRequest.objects.get(pk=swap.pk).refusal == "不行 **************1014"
