@@ -1,6 +1,8 @@
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -390,6 +392,17 @@ def test_the_old_address_with_the_token_in_the_query_string_serves_nothing(clien
         assert "copy your private calendar link again" in response.text
         assert "http://testserver/en/desk/me/" in response.text
         assert response["Cache-Control"] == "no-store"
+
+
+def test_the_migration_renews_every_token_the_old_address_carried(client, cast):
+    _community, _head, workers, _outsider = cast
+    old = CalendarLink.objects.create(user=workers[0], created_at=NOW).token
+    migration = importlib.import_module("desks.migrations.0017_calendar_tokens_renewed")
+    migration.renew_every_token(apps, None)
+    new = CalendarLink.objects.get(user=workers[0]).token
+    assert new != old and len(new) >= 43
+    assert client.get(reverse("desks:my_calendar", args=[old])).status_code == 404
+    assert client.get(reverse("desks:my_calendar", args=[new])).status_code == 200
 
 
 def test_my_page_shows_the_address_with_the_token_in_the_path(client, cast):
