@@ -9,6 +9,9 @@ On 2 cores: 5 workers × 4 threads × pool 4 = 20 connections at most.
 
 import multiprocessing
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -32,3 +35,25 @@ max_requests_jitter = max_requests // 10
 # An empty GUNICORN_ACCESS_LOG turns the access log off (nginx keeps its own).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
+
+# A worker's private calendar address is a secret in its path (/desk/me/<token>.ics), and
+# the old address had it in its query string (?token=): the access log keeps neither.
+_CALENDAR_SECRET = re.compile(r"(/desk/me/)[^/\s?]+(\.ics)|(token=)[^&\s]+")
+
+
+def without_calendar_secret(text):
+    return _CALENDAR_SECRET.sub(
+        lambda match: f"{match[1]}…{match[2]}" if match[1] else f"{match[3]}…", text
+    )
+
+
+class AccessLogWithoutSecrets(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "q", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = without_calendar_secret(atoms[key])
+        return atoms
+
+
+logger_class = AccessLogWithoutSecrets

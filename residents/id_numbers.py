@@ -65,3 +65,39 @@ def last_four(text):
 def masked(last_4):
     """`**************1234`: the length of an ID number, only the last four shown."""
     return f"{'*' * 14}{last_4}" if last_4 else ""
+
+
+# An ID number in free text: 18 characters, as typed or grouped 6-8-4 by a space or a
+# hyphen, not part of a longer run of digits (Chinese text runs straight into it, so
+# only digits bound it). Every such run is masked, its check character right or not: a
+# mistyped ID number is still someone's ID number.
+_IN_TEXT = re.compile(r"(?<!\d)\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?!\d)")
+# The old 15-digit number (before 1999): 6-digit region, YYMMDD, 3 digits. Only a run whose
+# middle is a real date is taken for one, so an 11-digit phone number or an order number
+# that happens to be 15 digits long with no date inside is left alone.
+_OLD_IN_TEXT = re.compile(r"(?<!\d)(\d{6})[ -]?(\d{6})[ -]?(\d{3})(?![\dXx])")
+
+
+def _is_old_number(match):
+    birth = match.group(2)
+    try:
+        datetime.date(1900 + int(birth[:2]), int(birth[2:4]), int(birth[4:]))
+    except ValueError:
+        return False
+    return True
+
+
+def mask_in_text(text):
+    """`text` with every ID number in it masked as the app shows them (`masked`): free text
+    (notes, handovers, comments) keeps the worker's words, never the number."""
+    if not text:
+        return text
+    text = _IN_TEXT.sub(lambda match: masked(last_four(match.group())), text)
+    return _OLD_IN_TEXT.sub(
+        lambda match: _mask_old(match) if _is_old_number(match) else match.group(), text
+    )
+
+
+def _mask_old(match):
+    """Masked to its own length (15), so a masked note is never longer than the one typed."""
+    return f"{'*' * 11}{''.join(match.groups())[-4:]}"

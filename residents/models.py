@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from desks.models.organisation import Community
 from residents import id_numbers
+from residents.free_text import FreeTextField
 from residents.signals import resident_anonymised
 
 # residents imports nothing of desks but the organisation (communities and who may see
@@ -177,7 +178,7 @@ class Resident(models.Model):
         related_name="+",
         verbose_name=_("consent recorded by"),
     )
-    notes = models.TextField(_("notes"), max_length=1000, blank=True)
+    notes = FreeTextField(_("notes"), max_length=1000, blank=True)
     last_active_at = models.DateTimeField(
         _("last activity"),
         default=timezone.now,

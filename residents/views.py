@@ -14,6 +14,7 @@ from desks.core.client import client_ip
 from desks.core.spreadsheets import SafeCsvWriter
 from residents import directory, id_search
 from residents.forms import IdNumberSearchForm, ResidentForm, SearchForm
+from residents.free_text import tell_if_masked
 from residents.models import AccessLog, IdSearchLock, Resident, sees_id_number_last4
 
 PAGE_SIZE = 50
@@ -154,6 +155,7 @@ def create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("Resident added."))
+            tell_if_masked(request, form)
             return redirect(resident)
     return render(request, "residents/form.html", {"form": form})
 
@@ -195,6 +197,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, error)
         return render(request, "residents/form.html", {"form": form, "resident": resident})
     messages.success(request, _("Changes saved."))
+    tell_if_masked(request, form)
     return redirect(resident)
 
 

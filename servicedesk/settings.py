@@ -195,6 +195,29 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "desks:home"
+
+# Mail, e.g. EMAIL_URL=smtp+tls://user:password@smtp.example.gov.cn:587. Without it staff
+# cannot reset their own password by mail: the reset pages answer 404 and the login page
+# says to ask the street office (desks.core.access.password_reset_by_mail).
+EMAIL_URL = env.str("EMAIL_URL", default="")
+# Only with it is MAILERS set: then `check --deploy` checks the mailer. Nothing else sends mail.
+if EMAIL_URL:
+    _mail = _from_env("EMAIL_URL", env.email_url)
+    MAILERS = {
+        "default": {
+            "BACKEND": _mail["EMAIL_BACKEND"],
+            "OPTIONS": {
+                "host": _mail.get("EMAIL_HOST"),
+                "port": _mail.get("EMAIL_PORT"),
+                "username": _mail.get("EMAIL_HOST_USER"),
+                "password": _mail.get("EMAIL_HOST_PASSWORD"),
+                "use_tls": _mail.get("EMAIL_USE_TLS", False),
+                "use_ssl": _mail.get("EMAIL_USE_SSL", False),
+                "timeout": 10,
+            },
+        }
+    }
+    DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicedesk@localhost")
 LOGOUT_REDIRECT_URL = "login"
 
 # Language and time: Chinese first, English available; Beijing time throughout.

@@ -114,3 +114,16 @@ def test_a_trusted_proxy_that_is_not_an_address_stops_start_up():
     result = manage("check", DEBUG="true", TRUSTED_PROXIES="127.0.0.1,nginx")
     assert result.returncode != 0
     assert "TRUSTED_PROXIES" in result.stderr
+
+
+def test_email_url_configures_the_default_mailer():
+    show = "from django.conf import settings; print(settings.MAILERS)"
+    configured = manage(
+        "shell",
+        "-c",
+        show,
+        DEBUG="true",
+        EMAIL_URL="smtp+tls://desk:secret@smtp.example.gov.cn:587",
+    )
+    assert "'host': 'smtp.example.gov.cn'" in configured.stdout, configured.stderr
+    assert "'port': 587" in configured.stdout and "'use_tls': True" in configured.stdout

@@ -47,7 +47,13 @@ class ServiceRequestAdmin(OutOfScopeIs404, admin.ModelAdmin):
     )
     list_select_related = ("community", "service_item", "logged_by")
     date_hierarchy = "logged_at"
-    search_fields = ("service_item__name", "notes")
+    # A search goes into the URL (?q=), and so into access logs and browser history: never
+    # notes, names or phones. Residents are found at the desk, where each search is audited.
+    search_fields = ("service_item__name",)
+    search_help_text = _(
+        "Searches service item names only. To find a resident, use the resident search "
+        "on the desk: it is audited."
+    )
     readonly_fields = (
         "logged_at",
         "logged_by",

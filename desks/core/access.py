@@ -2,9 +2,10 @@
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 
 
 def desk_worker(view):
@@ -15,6 +16,24 @@ def desk_worker(view):
     def wrapped(request, *args, **kwargs):
         if not request.user.community_id:
             raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def password_reset_by_mail():
+    """Staff may reset their own password by mail only when mail is configured (EMAIL_URL);
+    otherwise their street office resets it in the admin."""
+    return bool(settings.EMAIL_URL)
+
+
+def only_with_mail(view):
+    """A password-reset page: 404 while mail is not configured (asked at each request)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not password_reset_by_mail():
+            raise Http404
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from desks.desk import request_log
 from desks.models import Channel, Outcome, ServiceItem, ServiceRequest, User
 from desks.models.requests import DEFAULT_OUTCOME, NOTE_MAX_LENGTH, PEOPLE_MAX
+from residents.free_text import MaskedCharField
 from residents.models import Resident, resident_phone_validator
 
 # The duplicate rule is Resident.validate_not_registered; at the counter the worker is
@@ -240,7 +241,7 @@ class LogRequestForm(RequestForm):
 
 
 class CloseFollowUpForm(forms.Form):
-    resolution = forms.CharField(
+    resolution = MaskedCharField(
         max_length=NOTE_MAX_LENGTH,
         label=_("What was done"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -287,7 +288,7 @@ class ChangeFollowUpForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    handover_note = forms.CharField(
+    handover_note = MaskedCharField(
         max_length=NOTE_MAX_LENGTH,
         required=False,
         label=_("Handover note"),

@@ -331,14 +331,15 @@ def edit_request(request: ServiceRequest, user: User, now: dt.datetime, **fields
     before = {name: _plain(getattr(request, name)) for name in fields}
     for name, value in fields.items():
         setattr(request, name, value)
-    changes = {
-        name: [before[name], _plain(value)]
-        for name, value in fields.items()
-        if before[name] != _plain(value)
-    }
-    if not changes:
+    if all(before[name] == _plain(value) for name, value in fields.items()):
         return
     request.save(update_fields=list(fields))
+    # Read back after saving: the free-text fields mask an ID number as they save, and the
+    # history must keep only what was stored.
+    after = {name: _plain(getattr(request, name)) for name in fields}
+    changes = {name: [before[name], after[name]] for name in fields if before[name] != after[name]}
+    if not changes:
+        return
     RequestChange.objects.create(
         request=request,
         action=RequestChange.Action.EDITED,

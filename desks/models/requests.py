@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from desks.models.catalogue import ServiceItem
 from desks.models.organisation import Community
 from desks.models.rota import DutySlot
+from residents.free_text import FreeCharField, FreeTextField
 
 # Notes, resolutions and handover notes: a few paragraphs, never a pasted document.
 NOTE_MAX_LENGTH = 2000
@@ -75,8 +76,8 @@ class ServiceRequest(models.Model):
     count = models.PositiveSmallIntegerField(
         _("people"), default=1, help_text=_("For a group asking the same thing.")
     )
-    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
-    proxy_name = models.CharField(
+    notes = FreeTextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
+    proxy_name = FreeCharField(
         _("acting on behalf (代办人)"),
         max_length=50,
         blank=True,
@@ -243,7 +244,7 @@ class OwnedWork(models.Model):
         related_name="+",
         verbose_name=_("closed by"),
     )
-    resolution = models.TextField(_("what was done"), blank=True, max_length=NOTE_MAX_LENGTH)
+    resolution = FreeTextField(_("what was done"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         abstract = True

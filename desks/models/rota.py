@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from desks.models.organisation import Community, Role
+from residents.free_text import FreeCharField, FreeTextField
 
 
 class SlotKind(models.TextChoices):
@@ -55,7 +56,7 @@ class DutySlot(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     kind = models.CharField(_("kind"), max_length=10, choices=SlotKind)
     workers_needed = models.PositiveSmallIntegerField(_("workers needed"), default=2)
-    handover_note = models.TextField(
+    handover_note = FreeTextField(
         _("handover note"), blank=True, help_text=_("What the next slot's workers should know.")
     )
     # The rota follows the opening hours (desks.rota.reconcile): a slot whose window
@@ -312,7 +313,7 @@ class Absence(models.Model):
     first_day = models.DateField(_("first day"))
     last_day = models.DateField(_("last day"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.LEAVE)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = FreeCharField(_("reason"), max_length=200, blank=True)
 
     objects = AbsenceQuerySet.as_manager()
 
@@ -398,7 +399,7 @@ class SwapRequest(models.Model):
         verbose_name=_("slot taken in exchange"),
         help_text=_("Empty when the colleague simply takes the slot."),
     )
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = FreeCharField(_("note"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.ASKED)
     created_at = models.DateTimeField(_("asked at"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -411,7 +412,7 @@ class SwapRequest(models.Model):
         related_name="+",
         verbose_name=_("decided by"),
     )
-    refusal = models.CharField(_("why refused"), max_length=300, blank=True)
+    refusal = FreeCharField(_("why refused"), max_length=300, blank=True)
 
     objects = SwapRequestQuerySet.as_manager()
 
@@ -487,7 +488,7 @@ class CompLeave(models.Model):
     )
     date = models.DateField(_("date"))
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = FreeCharField(_("reason"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.REQUESTED)
     created_at = models.DateTimeField(_("requested at"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from desks.models.catalogue import ServiceItem
 from desks.models.organisation import Community
 from desks.models.requests import OwnedWork, OwnedWorkQuerySet, ServiceRequest
+from residents.free_text import FreeCharField, FreeTextField
 
 WISH_MAX_LENGTH = 50
 COMMENT_MAX_LENGTH = 500
@@ -93,7 +94,7 @@ class Vote(models.Model):
         verbose_name=_("service item"),
         help_text=_("For a wish, the item staff judged it to mean."),
     )
-    wish = models.CharField(_("wish"), max_length=WISH_MAX_LENGTH, blank=True)
+    wish = FreeCharField(_("wish"), max_length=WISH_MAX_LENGTH, blank=True)
     device_hash = models.CharField(_("device"), max_length=64, editable=False)
     created_at = models.DateTimeField(_("voted at"))
 
@@ -179,7 +180,7 @@ class Rating(models.Model):
         ServiceRequest, on_delete=models.CASCADE, related_name="rating", verbose_name=_("request")
     )
     level = models.PositiveSmallIntegerField(_("rating"), choices=Level)
-    comment = models.TextField(_("comment"), blank=True, max_length=COMMENT_MAX_LENGTH)
+    comment = FreeTextField(_("comment"), blank=True, max_length=COMMENT_MAX_LENGTH)
     rated_at = models.DateTimeField(_("rated at"))
 
     class Meta:

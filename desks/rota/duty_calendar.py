@@ -1,4 +1,4 @@
-"""A worker's own duty as an RFC 5545 calendar, behind their private link (/desk/me.ics).
+"""A worker's own duty as an RFC 5545 calendar, behind their private link (/desk/me/<token>.ics).
 
 An event's UID is its slot's and worker's, whatever happens to the slot: a cancelled
 slot stays in the feed with STATUS:CANCELLED, so that phones remove it, and a moved

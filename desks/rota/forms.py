@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from desks.models import Assignment, DutySlot, SwapRequest, User
+from residents.free_text import MaskedCharField
 
 
 class SlotChoiceField(forms.ModelChoiceField):
@@ -28,7 +29,7 @@ class SwapForm(forms.Form):
         queryset=DutySlot.objects.none(),
         required=False,
     )
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = MaskedCharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, user: User, now: dt.datetime, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,10 +64,10 @@ class CompLeaveForm(forms.Form):
         decimal_places=1,
         widget=forms.NumberInput(attrs={"step": "0.5"}),
     )
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    reason = MaskedCharField(label=_("Reason"), max_length=200, required=False)
 
 
 class RefusalForm(forms.Form):
-    reason = forms.CharField(
+    reason = MaskedCharField(
         label=_("Why"), max_length=SwapRequest._meta.get_field("refusal").max_length, required=False
     )

@@ -45,6 +45,7 @@ from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm
 from residents import directory
 from residents.forms import SearchForm
+from residents.free_text import masked_notice, tell_if_masked
 from residents.models import PHONE_SEARCH_MIN_DIGITS, AccessLog
 
 RESIDENT_RESULTS = 8
@@ -126,13 +127,14 @@ def log(request: HttpRequest) -> HttpResponse:
 
     if not request.htmx:
         messages.success(request, _saved_message(logged))
+        tell_if_masked(request, form)
         return redirect("desks:home")
     context = {
         "logged": request_log.mark_changeable([logged], request.user, now)[0],
         "tonight_count": request_log.tonight(community_id, now).count(),
         "entry_timing": request_log.entry_timing(community_id, now),
         # A repeated key (a retry whose first answer was lost) is confirmed all the same.
-        "status_message": _saved_message(logged),
+        "status_message": _with_masked_notice(_saved_message(logged), form),
     }
     if one_tap:
         tap = request_log.Tap(logged.service_item, logged.outcome)
@@ -226,6 +228,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request_log.edit_request(
             ServiceRequest.objects.get(pk=logged.pk), request.user, now, **fields
         )
+        tell_if_masked(request, form)
         return redirect("desks:home")
     if form.chosen_resident is not None:
         # The page shows the resident the form holds: a view of their record.
@@ -383,6 +386,7 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
         slot.save(update_fields=["handover_note"])
         if not request.htmx:
             messages.success(request, _("Handover note saved."))
+            tell_if_masked(request, form)
             return redirect("desks:home")
     response = render(
         request,
@@ -391,7 +395,7 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
             **_duty_context(request.user, now),
             "handover_form": form,
             "handover_saved_at": now if form.is_valid() else None,
-            "status_message": _("Handover note saved."),
+            "status_message": _with_masked_notice(_("Handover note saved."), form),
         },
     )
     if not form.is_valid():
@@ -475,6 +479,7 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseFollowUpForm(request.POST)
     if form.is_valid():
         follow_up.close(request.user, now, form.cleaned_data["resolution"])
+        tell_if_masked(request, form)
         if not request.htmx:
             return redirect("desks:follow_ups")
     context = {"follow_up": follow_up, "close_form": form}
@@ -482,6 +487,12 @@ def close_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         response.status_code = 422
     return response
+
+
+def _with_masked_notice(message, form) -> str:
+    """The status line's message, and the masking notice when an ID number was masked."""
+    notice = masked_notice(form)
+    return f"{message} {notice}" if notice else str(message)
 
 
 def _open_follow_up_of_my_community(user, pk, now) -> FollowUp:

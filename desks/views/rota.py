@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +32,7 @@ from desks.models import (
 from desks.models.rota import SLOT_LIVE
 from desks.rota import comp_time, duty, duty_calendar, reconcile
 from desks.rota.forms import CompLeaveForm, RefusalForm, SwapForm
+from residents.free_text import tell_if_masked
 
 ROTA_DAYS = 14
 CONFIRM_DAYS = 7
@@ -181,10 +183,11 @@ def renew_calendar_link(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def my_calendar(request: HttpRequest) -> HttpResponse:
-    token = request.GET.get("token", "")
+def my_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed. Its secret is the path, not a query string (nginx leaves this path
+    out of its access log, docs/deploy.md); the old `?token=` address answers 410."""
     link = CalendarLink.objects.select_related("user").filter(token=token).first()
-    if not token or link is None or not link.user.is_active:
+    if link is None or not link.user.is_active:
         raise Http404
     now = timezone.now()
     assignments = (
@@ -197,6 +200,19 @@ def my_calendar(request: HttpRequest) -> HttpResponse:
         duty_calendar.duty_ics(link.user, assignments, now), content_type="text/calendar"
     )
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def old_calendar_address(request: HttpRequest) -> HttpResponse:
+    """The feed's old address (`/desk/me.ics?token=…`) serves nothing, whatever the token:
+    410, with where to find the new one."""
+    message = _(
+        "This calendar address no longer works. Open %(url)s, copy your private calendar "
+        "link again and subscribe to it in your phone's calendar."
+    ) % {"url": request.build_absolute_uri(reverse("desks:me"))}
+    response = HttpResponse(message, status=410, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -222,6 +238,7 @@ def ask_swap(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
     if form.errors:
         return _answer(request, "me", "swaps", swap_form=form)
+    tell_if_masked(request, form)
     return _answer(request, "me", "swaps", ok=_("Asked. Nothing changes until the head approves."))
 
 
@@ -266,6 +283,7 @@ def decide_swap(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             form = RefusalForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
             duty.refuse_swap(swap, request.user, now, reason)
+            tell_if_masked(request, form)
             done = _("Swap refused.")
     except duty.RotaError as error:
         return _answer(request, "rota", "approvals", error=error.message)
@@ -292,6 +310,7 @@ def ask_comp_leave(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
     if form.errors:
         return _answer(request, "me", "comptime", leave_form=form)
+    tell_if_masked(request, form)
     return _answer(request, "me", "comptime", ok=_("Comp leave asked for; the head will decide."))
 
 

@@ -19,6 +19,7 @@ from desks.models import CallBack, Community, Rating, ServiceItem, ServiceReques
 from desks.models.voice import RATING_VALID_FOR
 from desks.voice import feedback
 from desks.voice.forms import CloseCallBackForm, RatingForm, VoteForm
+from residents.free_text import masked_notice, tell_if_masked
 
 # Public
 
@@ -94,6 +95,8 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
                     "Thank you: the votes already cast count."
                 ),
             )
+        # No message here: public pages show none, and one left unread would stay in a
+        # cookie on the resident's phone. The wish is stored masked all the same.
         response = redirect(request.path)
         if stored:
             # The only place the device cookie is set: public pages never read it.
@@ -164,7 +167,13 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "voice/rated.html",
-            {**context, "rating": rating, "call_back_days": call_back_days},
+            {
+                **context,
+                "rating": rating,
+                "call_back_days": call_back_days,
+                # Said on this page: public pages show no messages (django.contrib.messages).
+                "masked_notice": masked_notice(form),
+            },
         )
     return render(
         request,
@@ -211,6 +220,7 @@ def close_call_back(request: HttpRequest, pk: int) -> HttpResponse:
     form = CloseCallBackForm(request.POST)
     if form.is_valid():
         call_back.close(request.user, now, form.cleaned_data["resolution"])
+        tell_if_masked(request, form)
         if not request.htmx:
             return redirect("desks:follow_ups")
     response = render(

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from desks.models import Level, ServiceItem
 from desks.models.requests import NOTE_MAX_LENGTH
 from desks.models.voice import COMMENT_MAX_LENGTH, WISH_MAX_LENGTH
+from residents.free_text import MaskedCharField
 
 
 class VoteForm(forms.Form):
@@ -18,7 +19,7 @@ class VoteForm(forms.Form):
             "invalid_choice": _("That service is not on the list; choose one from the list.")
         },
     )
-    wish = forms.CharField(
+    wish = MaskedCharField(
         required=False,
         max_length=WISH_MAX_LENGTH,
         label=_("Or write what you would like, in a few words"),
@@ -53,7 +54,7 @@ class RatingForm(forms.Form):
             "invalid_choice": _("Choose one of the five answers."),
         },
     )
-    comment = forms.CharField(
+    comment = MaskedCharField(
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -68,7 +69,7 @@ class RatingForm(forms.Form):
 
 
 class CloseCallBackForm(forms.Form):
-    resolution = forms.CharField(
+    resolution = MaskedCharField(
         max_length=NOTE_MAX_LENGTH,
         label=_("What was done"),
         error_messages={"required": _("Write what was done before closing the call-back.")},

@@ -71,7 +71,8 @@ def office_client(client, office, october):
 
 def summary_row(html: str, label: str) -> str:
     # The label, then maybe the "?" leading to its definition.
-    row = rf'<tr><th scope="row">{re.escape(label)}(?: <a class="definition-mark"[^>]*>\?</a>)?</th>'
+    mark = r'(?: <a class="definition-mark"[^>]*>\?</a>)?'
+    row = rf'<tr><th scope="row">{re.escape(label)}{mark}</th>'
     return re.search(rf"{row}(.*?)</tr>", html, re.S).group(1)
 
 

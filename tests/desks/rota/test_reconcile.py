@@ -95,7 +95,7 @@ def test_a_closure_saved_in_the_admin_cancels_tomorrows_slot_and_its_workers_are
     client.force_login(on_duty)
     page = client.get(reverse("desks:me")).text
     assert "Cancelled" in page and "台风停止开放" in page and "<del" in page
-    feed = client.get(reverse("desks:my_calendar"), {"token": token}).text
+    feed = client.get(reverse("desks:my_calendar", args=[token])).text
     assert f"UID:duty-{slot.pk}-{on_duty.pk}@servicedesk" in feed
     assert "STATUS:CANCELLED" in feed and "SEQUENCE:1" in feed
 
@@ -138,7 +138,7 @@ def test_changed_hours_move_the_slot_and_its_assignments(client, published, comm
 
     page = client.get(reverse("desks:me")).text
     assert "Time changed" in page and "17:00–21:00" in page
-    feed = client.get(reverse("desks:my_calendar"), {"token": token}).text
+    feed = client.get(reverse("desks:my_calendar", args=[token])).text
     assert f"UID:duty-{slot.pk}-{on_duty.pk}@servicedesk" in feed
     assert "DTSTART;TZID=Asia/Shanghai:20261125T170000" in feed
     assert "SEQUENCE:1" in feed and "STATUS:CANCELLED" not in feed

@@ -1,6 +1,8 @@
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -367,25 +369,55 @@ def test_the_calendar_link_is_private_and_revocable(client, cast):
     token = CalendarLink.objects.get(user=workers[0]).token
     client.logout()
 
-    feed = client.get(reverse("desks:my_calendar"), {"token": token})
+    feed = client.get(reverse("desks:my_calendar", args=[token]))
     assert feed.status_code == 200 and feed["Content-Type"] == "text/calendar"
     assert (
         feed.content.count(b"BEGIN:VEVENT") == Assignment.objects.filter(worker=workers[0]).count()
     )
-    assert client.get(reverse("desks:my_calendar"), {"token": "guess"}).status_code == 404
-    assert client.get(reverse("desks:my_calendar")).status_code == 404
+    assert client.get(reverse("desks:my_calendar", args=["guess"])).status_code == 404
 
     client.force_login(workers[0])
     client.post(reverse("desks:renew_calendar_link"))
     client.logout()
-    assert client.get(reverse("desks:my_calendar"), {"token": token}).status_code == 404
+    assert client.get(reverse("desks:my_calendar", args=[token])).status_code == 404
+
+
+def test_the_old_address_with_the_token_in_the_query_string_serves_nothing(client, cast):
+    _community, _head, workers, _outsider = cast
+    link = CalendarLink.objects.create(user=workers[0], created_at=NOW)
+    for token in (link.token, "guess", ""):
+        response = client.get("/en/desk/me.ics", {"token": token})
+        assert response.status_code == 410
+        assert b"BEGIN:VCALENDAR" not in response.content
+        assert "copy your private calendar link again" in response.text
+        assert "http://testserver/en/desk/me/" in response.text
+        assert response["Cache-Control"] == "no-store"
+
+
+def test_the_migration_renews_every_token_the_old_address_carried(client, cast):
+    _community, _head, workers, _outsider = cast
+    old = CalendarLink.objects.create(user=workers[0], created_at=NOW).token
+    migration = importlib.import_module("desks.migrations.0017_calendar_tokens_renewed")
+    migration.renew_every_token(apps, None)
+    new = CalendarLink.objects.get(user=workers[0]).token
+    assert new != old and len(new) >= 43
+    assert client.get(reverse("desks:my_calendar", args=[old])).status_code == 404
+    assert client.get(reverse("desks:my_calendar", args=[new])).status_code == 200
+
+
+def test_my_page_shows_the_address_with_the_token_in_the_path(client, cast):
+    _community, _head, workers, _outsider = cast
+    link = CalendarLink.objects.create(user=workers[0], created_at=NOW)
+    client.force_login(workers[0])
+    page = client.get(reverse("desks:me")).text
+    assert f"/desk/me/{link.token}.ics" in page and "?token=" not in page
 
 
 def test_draft_months_are_not_in_my_shifts_or_calendar(client, cast):
     community, _head, workers, _outsider = cast
     generate_month(community, dt.date(2027, 1, 1), NOW)
     link = CalendarLink.objects.create(user=workers[0], created_at=NOW)
-    feed = client.get(reverse("desks:my_calendar"), {"token": link.token}).content
+    feed = client.get(reverse("desks:my_calendar", args=[link.token])).content
     assert b"DTSTART;TZID=Asia/Shanghai:202701" not in feed
 
 
