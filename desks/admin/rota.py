@@ -209,7 +209,8 @@ class RotaMonthAdmin(admin.ModelAdmin):
         if not self.has_export_permission(request):
             raise PermissionDenied
         ids = request.GET.getlist("id")
-        if not ids or not all(pk.isascii() and pk.isdigit() for pk in ids):
+        # At most 18 digits: a bigger number is no pk, and the database would refuse it.
+        if not ids or not all(pk.isascii() and pk.isdigit() and len(pk) <= 18 for pk in ids):
             return HttpResponseBadRequest(_("Choose the months to print (id=…, numbers)."))
         rota_months = list(self._wall_months(request).filter(pk__in=ids))
         if len(rota_months) != len(set(map(int, ids))):

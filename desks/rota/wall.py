@@ -228,10 +228,10 @@ def as_xlsx(grids: list[WallGrid]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     names = set()
-    for grid in grids:
+    for number, grid in enumerate(grids, start=1):
         name = f"{grid.community.name} {grid.month}".translate(SHEET_NAME_FORBIDDEN)[:31]
-        while name in names:  # two communities of the same name in one file
-            name = name[:28] + f"~{len(names)}"
+        if name in names:  # two communities of the same name in one file
+            name = f"{name[:26]} ~{number}"
         names.add(name)
         sheet = workbook.create_sheet(name)
         sheet.append(safe_row(header()))

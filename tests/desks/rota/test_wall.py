@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import load_workbook
 
 from desks.models import DutySlot, ExportRecord, Role, RotaMonth
@@ -178,6 +179,14 @@ def test_the_xlsx_has_a_sheet_per_community_month(october, neighbour_october):
     assert sheet.max_row - 1 == DutySlot.objects.filter(community=october.community).count()
 
 
+def test_two_communities_of_the_same_name_get_two_sheets(october, head):
+    namesake = make_community(make_street_office(), name="和平社区", slug="heping-2")
+    make_user(community=namesake)
+    other = generate_month(namesake, OCTOBER, PLANNED_AT).rota_month
+    book = load_workbook(io.BytesIO(wall.as_xlsx(wall.wall_grids([october, other]))))
+    assert len(set(book.sheetnames)) == 2
+
+
 def test_the_file_is_named_after_community_month_and_draft(october, neighbour_october, head):
     (grid,) = wall.wall_grids([october])
     assert wall.filename([grid], "csv") == "rota-和平社区-2026-10-draft.csv"
@@ -214,8 +223,9 @@ def test_the_csv_is_in_chinese_by_default(client, office, october):
     client.force_login(office)
     response = client.get(f"/admin/desks/rotamonth/{october.pk}/export.csv")
     assert response.status_code == 200
-    # Until the lead translates the headers, the default language shows the msgids.
-    assert csv_rows(response.content)[0] == wall.header()
+    with translation.override("zh-hans"):
+        chinese = wall.header()
+    assert csv_rows(response.content)[0] == chinese
 
 
 def test_the_street_office_downloads_a_month_as_xlsx(office_client, october):
@@ -292,7 +302,7 @@ def test_the_export_actions_write_every_selected_month_and_record_it(
 
 
 def test_printing_refuses_ids_that_are_not_numbers(office_client, october):
-    for bad in ({}, {"id": "abc"}, {"id": [october.pk, "1;drop"]}, {"id": "١"}):
+    for bad in ({}, {"id": "abc"}, {"id": [october.pk, "1;drop"]}, {"id": "١"}, {"id": "9" * 30}):
         response = office_client.get("/en/admin/desks/rotamonth/print/", bad)
         assert response.status_code == 400
         assert "Choose the months to print" in response.text
