@@ -17,7 +17,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -87,8 +87,8 @@ class WallGrid:
 
 def state_label(rota_month: RotaMonth) -> str:
     if rota_month.is_published:
-        return pgettext("rota state", "published")
-    return pgettext("rota state", "draft")
+        return _("published")
+    return _("draft")
 
 
 def wall_grids(rota_months) -> list[WallGrid]:
@@ -252,7 +252,7 @@ def filename(grids: list[WallGrid], extension: str) -> str:
     """值班表-和平社区-2026-05-草稿.csv: the community, the month and, for a draft, so."""
     names = list(dict.fromkeys(grid.community.name for grid in grids))
     months = sorted({str(grid.month) for grid in grids})
-    parts = [pgettext("file name", "rota")]
+    parts = [_("rota")]
     if len(names) == 1:
         parts.append(names[0])
     elif names:
@@ -260,7 +260,7 @@ def filename(grids: list[WallGrid], extension: str) -> str:
     if months:
         parts.append(months[0] if len(months) == 1 else f"{months[0]}–{months[-1]}")
     if any(grid.is_draft for grid in grids):
-        parts.append(pgettext("rota state", "draft"))
+        parts.append(_("draft"))
     return "-".join(parts).replace("/", " ") + f".{extension}"
 
 
