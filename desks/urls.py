@@ -42,6 +42,16 @@ urlpatterns = [
     path("desk/me/calendar-link/", rota.renew_calendar_link, name="renew_calendar_link"),
     path("desk/rota/", rota.rota_page, name="rota"),
     path("desk/rota/conflicts/", rota.conflicts, name="rota_conflicts"),
+    path("desk/rota/wall/<str:month>/", rota.wall_page, name="rota_wall"),
+    *[
+        path(
+            f"desk/rota/wall/<str:month>/{file_format}/",
+            rota.wall_download,
+            {"file_format": file_format},
+            name=f"rota_wall_{file_format}",
+        )
+        for file_format in ("csv", "xlsx")
+    ],
     path("desk/rota/swaps/", rota.ask_swap, name="ask_swap"),
     *[
         path(

@@ -4,18 +4,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from desks.admin.hours import missing_arrangement_warning, provisional_month_warning
 from desks.admin.scope import visible_community_filter
+from desks.core.client import client_ip
 from desks.core.dates import Month
 from desks.models import (
     Absence,
@@ -27,15 +29,10 @@ from desks.models import (
     SwapRequest,
     User,
 )
+from desks.rota import wall
 from desks.rota.comp_time import approve_leave, check_leave_day, refuse_leave
 from desks.rota.duty import RotaError, assign, check_assignable, confirm_served, unassign
-from desks.rota.planning import (
-    PUBLISHING_MEANS,
-    generate_month,
-    publish,
-    rota_csv,
-    shortfall_reason,
-)
+from desks.rota.planning import PUBLISHING_MEANS, generate_month, publish, shortfall_reason
 
 
 class GenerateRotaForm(forms.Form):
@@ -67,7 +64,13 @@ class RotaMonthAdmin(admin.ModelAdmin):
     )
     list_filter = (("community", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("community", "published_by")
-    actions = ("publish_selected", "regenerate_selected", "export_selected")
+    actions = (
+        "publish_selected",
+        "regenerate_selected",
+        "print_selected",
+        "export_selected",
+        "export_selected_xlsx",
+    )
     readonly_fields = (
         "community",
         "month",
@@ -103,6 +106,17 @@ class RotaMonthAdmin(admin.ModelAdmin):
                 "<int:pk>/export.csv",
                 self.admin_site.admin_view(self.export_view),
                 name="desks_rotamonth_export",
+            ),
+            path(
+                "<int:pk>/export.xlsx",
+                self.admin_site.admin_view(self.export_view),
+                {"file_format": "xlsx"},
+                name="desks_rotamonth_export_xlsx",
+            ),
+            path(
+                "print/",
+                self.admin_site.admin_view(self.print_view),
+                name="desks_rotamonth_print",
             ),
             *super().get_urls(),
         ]
@@ -228,15 +242,37 @@ class RotaMonthAdmin(admin.ModelAdmin):
         for reason in result.reasons:
             messages.warning(request, reason)
 
-    def export_view(self, request, pk):
-        if not request.user.has_perm("desks.export_rotamonth"):
+    def export_view(self, request, pk, file_format="csv"):
+        if not self.has_export_permission(request):
             raise PermissionDenied
-        rota_month = get_object_or_404(self.get_queryset(request), pk=pk)
-        return _csv_response(
-            [rota_month.community],
-            rota_month.month,
-            f"rota-{rota_month.community.slug}-{rota_month.month:%Y-%m}.csv",
-        )
+        rota_month = get_object_or_404(self._wall_months(request), pk=pk)
+        return _download(request, [rota_month], file_format)
+
+    def print_view(self, request):
+        """The grids of the months `?id=` names, one A4 page each; out of scope is a 404."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        ids = request.GET.getlist("id")
+        # At most 18 digits: a bigger number is no pk, and the database would refuse it.
+        if not ids or not all(pk.isascii() and pk.isdigit() and len(pk) <= 18 for pk in ids):
+            return HttpResponseBadRequest(_("Choose the months to print (id=…, numbers)."))
+        rota_months = list(self._wall_months(request).filter(pk__in=ids))
+        if len(rota_months) != len(set(map(int, ids))):
+            raise Http404
+        grids = wall.wall_grids(rota_months)
+        now = timezone.now()
+        wall.record_export(request.user, grids, wall.PRINTED, client_ip(request), now)
+        context = {
+            "grids": grids,
+            "now": now,
+            "back_url": reverse("admin:desks_rotamonth_changelist"),
+        }
+        response = TemplateResponse(request, "rota/wall.html", context)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def _wall_months(self, request):
+        return self.get_queryset(request).select_related("community__street_office")
 
     @admin.action(description=_("Publish the selected months"), permissions=["publish"])
     def publish_selected(self, request, queryset):
@@ -261,24 +297,37 @@ class RotaMonthAdmin(admin.ModelAdmin):
             except RotaError as error:
                 messages.error(request, error.message)
 
+    @admin.action(description=_("Print the selected months for the wall"), permissions=["export"])
+    def print_selected(self, request, queryset):
+        ids = sorted(queryset.values_list("pk", flat=True))
+        query = urlencode([("id", pk) for pk in ids])
+        return redirect(f"{reverse('admin:desks_rotamonth_print')}?{query}")
+
     @admin.action(description=_("Export the selected months as CSV"), permissions=["export"])
     def export_selected(self, request, queryset):
-        months = {rota_month.month for rota_month in queryset}
-        if len(months) != 1:
-            messages.error(request, _("Choose months of one calendar month to export together."))
-            return None
-        communities = [rota_month.community for rota_month in queryset.select_related("community")]
-        month = months.pop()
-        return _csv_response(communities, month, f"rota-{month:%Y-%m}.csv")
+        return _download(request, queryset.select_related("community__street_office"), "csv")
+
+    @admin.action(description=_("Export the selected months as XLSX"), permissions=["export"])
+    def export_selected_xlsx(self, request, queryset):
+        return _download(request, queryset.select_related("community__street_office"), "xlsx")
 
     def has_export_permission(self, request):
         return request.user.has_perm("desks.export_rotamonth")
 
 
-def _csv_response(communities, month, filename):
-    response = HttpResponse(rota_csv(communities, month), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _download(request, rota_months, file_format):
+    """The months as a file for the wall, recorded as an export like a report's."""
+    grids = wall.wall_grids(rota_months)
+    download = wall.wall_file(grids, file_format)
+    wall.record_export(request.user, grids, file_format, client_ip(request), timezone.now())
+    return HttpResponse(
+        download.content,
+        content_type=download.content_type,
+        headers={
+            "Content-Disposition": content_disposition_header(True, download.filename),
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 class AssignmentInline(admin.TabularInline):

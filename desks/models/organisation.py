@@ -187,9 +187,9 @@ class StaffQuerySet(models.QuerySet):
         staff = self.filter(PLANNED_WORKER)
         return staff if community is None else staff.filter(community=community)
 
-    def heads_of(self, community):
-        """The active heads of `community`. Python twin: `User.is_head_of`."""
-        return self.filter(is_active=True, role=Role.HEAD, community=community)
+    def heads_of(self, *communities):
+        """The active heads of the communities given. Python twin: `User.is_head_of`."""
+        return self.filter(is_active=True, role=Role.HEAD, community__in=communities)
 
 
 class StaffManager(UserManager.from_queryset(StaffQuerySet)):

@@ -1,4 +1,4 @@
-"""Planning a month's rota: generate the draft, publish it, export it for the wall.
+"""Planning a month's rota: generate the draft and publish it (the wall's copy: desks.rota.wall).
 
 Generation is a greedy pass over the month's slots in time order: each slot
 takes the free workers with the fewest hours so far *in that kind of slot*
@@ -15,7 +15,6 @@ in the fairness count.
 """
 
 import datetime as dt
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -25,7 +24,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from desks.core.dates import Month, first_of_month
-from desks.core.spreadsheets import SafeCsvWriter
 from desks.models import (
     Absence,
     Assignment,
@@ -36,8 +34,6 @@ from desks.models import (
     User,
 )
 from desks.rota.duty import RotaError, assign, make_slots
-
-CSV_HEADER = ["community", "date", "start", "end", "worker"]
 
 
 def shortfall_reason(entry: dict) -> str:
@@ -240,35 +236,3 @@ def publish(rota_month: RotaMonth, head: User, now: dt.datetime) -> RotaMonth:
     current.save(update_fields=["published_at", "published_by"])
     rota_month.published_at, rota_month.published_by = now, head
     return current
-
-
-def rota_csv(communities, month: dt.date) -> str:
-    """The month's rota as CSV for the wall: UTF-8 with a BOM so that Excel reads it."""
-    month_start, month_end = Month.containing(month).bounds()
-    assignments = (
-        Assignment.objects.live()
-        .filter(
-            slot__community__in=communities,
-            starts_at__gte=month_start,
-            starts_at__lt=month_end,
-        )
-        .select_related("slot__community", "worker")
-        .order_by("slot__community__slug", "starts_at", "worker__username")
-    )
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = SafeCsvWriter(out)
-    writer.writerow(CSV_HEADER)
-    for assignment in assignments:
-        start = timezone.localtime(assignment.starts_at)
-        end = timezone.localtime(assignment.ends_at)
-        writer.writerow(
-            [
-                assignment.slot.community.slug,
-                f"{start:%Y-%m-%d}",
-                f"{start:%H:%M}",
-                f"{end:%H:%M}",
-                assignment.worker.username,
-            ]
-        )
-    return out.getvalue()

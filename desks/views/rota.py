@@ -11,15 +11,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from desks.core.dates import first_of_month
+from desks.core.client import client_ip
+from desks.core.dates import Month, first_of_month
 from desks.models import (
     Assignment,
     CalendarLink,
@@ -30,12 +32,13 @@ from desks.models import (
     User,
 )
 from desks.models.rota import SLOT_LIVE
-from desks.rota import comp_time, duty, duty_calendar, reconcile
+from desks.rota import comp_time, duty, duty_calendar, reconcile, wall
 from desks.rota.forms import CompLeaveForm, RefusalForm, SwapForm
 from residents.free_text import tell_if_masked
 
 ROTA_DAYS = 14
 CONFIRM_DAYS = 7
+WALL_MONTHS = 3  # the rota page offers this month's and the coming months' rota for the wall
 
 
 def _with_colleagues():
@@ -101,6 +104,9 @@ def _rota_context(user: User, now: dt.datetime, **extra) -> dict:
     }
     if user.is_head_of(user.community_id):
         context |= _approvals(user, now)
+        context["wall_months"] = RotaMonth.objects.filter(
+            community=user.community_id, month__gte=first_of_month(today)
+        ).order_by("month")[:WALL_MONTHS]
     return context | extra
 
 
@@ -365,4 +371,56 @@ def conflicts(request: HttpRequest) -> HttpResponse:
         request,
         "rota/conflicts.html",
         {"now": now, "conflicts": reconcile.conflicts(communities, now)},
+    )
+
+
+# The rota for the wall: a head prints or downloads their own community's month ---
+
+
+def _wall_grids(request: HttpRequest, month: str) -> list[wall.WallGrid] | HttpResponse:
+    """The head's community's month; anyone else on the desk is refused (403)."""
+    if not request.user.is_head_of(request.user.community_id):
+        raise PermissionDenied
+    try:
+        first = Month.parse(month).first_day
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    rota_month = get_object_or_404(
+        RotaMonth.objects.select_related("community__street_office"),
+        community=request.user.community_id,
+        month=first,
+    )
+    return wall.wall_grids([rota_month])
+
+
+@login_required
+@require_safe
+def wall_page(request: HttpRequest, month: str) -> HttpResponse:
+    grids = _wall_grids(request, month)
+    if isinstance(grids, HttpResponse):
+        return grids
+    now = timezone.now()
+    wall.record_export(request.user, grids, wall.PRINTED, client_ip(request), now)
+    response = render(
+        request, "rota/wall.html", {"grids": grids, "now": now, "back_url": reverse("desks:rota")}
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_safe
+def wall_download(request: HttpRequest, month: str, file_format: str) -> HttpResponse:
+    grids = _wall_grids(request, month)
+    if isinstance(grids, HttpResponse):
+        return grids
+    download = wall.wall_file(grids, file_format)
+    wall.record_export(request.user, grids, file_format, client_ip(request), timezone.now())
+    return HttpResponse(
+        download.content,
+        content_type=download.content_type,
+        headers={
+            "Content-Disposition": content_disposition_header(True, download.filename),
+            "Cache-Control": "no-store",
+        },
     )

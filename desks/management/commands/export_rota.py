@@ -1,26 +1,48 @@
-from django.core.management.base import BaseCommand
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
 
 from desks.management.commands.generate_rota import communities_argument, month_argument
 from desks.models import RotaMonth
-from desks.rota.planning import rota_csv
+from desks.rota import wall
 
 
 class Command(BaseCommand):
     help = (
-        "Write a month's rota as CSV to standard output (UTF-8 with BOM, "
-        "header community,date,start,end,worker)."
+        "Write a month's rota for the wall, as the admin's download does: CSV (UTF-8 with "
+        "BOM) to standard output or --output, XLSX (one sheet per community) to --output. "
+        "Headers in the site's language; a row per slot with the workers' names and the "
+        "state (draft or published)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument("--community", help="a community's slug (default: every community)")
+        parser.add_argument("--format", choices=sorted(wall.FILE_FORMATS), default="csv")
+        parser.add_argument("--output", type=Path, help="a file to write (needed for xlsx)")
 
-    def handle(self, *args, month, community=None, **options):
+    def handle(self, *args, month, community=None, output=None, **options):
+        file_format = options["format"]
+        if file_format == "xlsx" and output is None:
+            raise CommandError("XLSX is binary: give --output FILE.")
         first = month_argument(month)
         communities = communities_argument(community)
-        drafts = RotaMonth.objects.filter(
-            community__in=communities, month=first, published_at__isnull=True
-        ).values_list("community__slug", flat=True)
-        for slug in drafts:
-            self.stderr.write(f"Note: the {first:%Y-%m} rota of {slug} is still a draft.")
-        self.stdout.write(rota_csv(communities, first), ending="")
+        rota_months = RotaMonth.objects.filter(
+            community__in=communities, month=first
+        ).select_related("community__street_office")
+        grids = wall.wall_grids(rota_months)
+        planned = {grid.community.pk for grid in grids}
+        for centre in communities:
+            if centre.pk not in planned:
+                self.stderr.write(f"Note: {centre.slug} has no rota for {first:%Y-%m}.")
+        for grid in grids:
+            if grid.is_draft:
+                self.stderr.write(
+                    f"Note: the {first:%Y-%m} rota of {grid.community.slug} is a draft."
+                )
+        download = wall.wall_file(grids, file_format)
+        if output is None:
+            self.stdout.write(download.content.decode("utf-8"), ending="")
+        else:
+            output.write_bytes(download.content)
+            self.stderr.write(f"Wrote {output} ({len(download.content)} bytes).")

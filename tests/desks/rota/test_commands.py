@@ -3,8 +3,9 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
 
-from desks.models import Assignment, Role, RotaMonth
+from desks.models import Assignment, DutySlot, Role, RotaMonth
 from desks.rota.planning import generate_month, publish
 from tests.clock import TUESDAY_MORNING as NOW
 from tests.factories import make_community, make_user
@@ -55,16 +56,30 @@ def test_generate_rota_leaves_a_published_month_alone(community):
     assert list(Assignment.objects.values_list("pk", flat=True)) == before
 
 
-def test_export_rota_writes_the_wall_csv(community):
+def test_export_rota_writes_the_wall_csv_with_names_and_the_state(community):
     generate_month(community, dt.date(2027, 3, 1), NOW)
     out, err = run("export_rota", "--month", "2027-03", "--community", "heping")
-    assert out.startswith("\ufeffcommunity,date,start,end,worker\r\n")
-    rows = out.lstrip("\ufeff").splitlines()[1:]
-    assert len(rows) == Assignment.objects.count()
-    assert rows[:2] == ["heping,2027-03-01,18:00,20:00,li", "heping,2027-03-01,18:00,20:00,wang"]
-    assert "draft" in err
+    assert out.startswith("\ufeffCommunity,Date,Weekday,Start,End,On duty,Note,State\r\n")
+    rows = [line.split(",") for line in out.lstrip("\ufeff").splitlines()[1:]]
+    assert len(rows) == DutySlot.objects.count()
+    assert rows[0][:5] == [community.name, "2027-03-01", "Mon", "18:00", "20:00"]
+    names = {name for row in rows for name in row[5].split("、")}
+    assert names == {worker.display_name for worker in community.staff.all()}
+    assert {row[7] for row in rows} == {"draft"}
+    assert "is a draft" in err
 
 
-def test_export_rota_of_an_empty_month_is_just_the_header(community):
-    out, _ = run("export_rota", "--month", "2027-04")
-    assert out == "\ufeffcommunity,date,start,end,worker\r\n"
+def test_export_rota_writes_xlsx_to_a_file(community, tmp_path):
+    generate_month(community, dt.date(2027, 3, 1), NOW)
+    target = tmp_path / "rota.xlsx"
+    _out, err = run("export_rota", "--month", "2027-03", "--format", "xlsx", "--output", target)
+    assert load_workbook(target).sheetnames == [f"{community.name} 2027-03"]
+    assert "Wrote" in err
+    with pytest.raises(CommandError, match="--output"):
+        run("export_rota", "--month", "2027-03", "--format", "xlsx")
+
+
+def test_export_rota_of_a_month_without_a_rota_is_just_the_header(community):
+    out, err = run("export_rota", "--month", "2027-04")
+    assert out == "\ufeffCommunity,Date,Weekday,Start,End,On duty,Note,State\r\n"
+    assert "heping has no rota for 2027-04" in err
