@@ -141,7 +141,6 @@ def test_the_english_export_has_english_headings(office_client):
     assert "Requests by hour and day of week" in headings and "Mon" in headings
 
 
-@pytest.mark.xfail(strict=True, reason="awaiting translations")
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_every_heading_of_the_chinese_export_is_chinese(office_client, file_format):
     content = office_client.get(

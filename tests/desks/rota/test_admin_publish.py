@@ -38,6 +38,14 @@ def test_the_month_page_shows_a_draft_the_publish_button_and_what_it_means(clien
     assert "never regenerated" in page
 
 
+def test_the_chinese_month_page_says_publish_not_the_follow_ups_close(client, head, draft):
+    """Django's own "Close" (关闭) link is not the follow-up's 办结 any more."""
+    client.force_login(head)
+    page = client.get(reverse("admin:desks_rotamonth_change", args=[draft.pk])).content.decode()
+    assert 'value="发布"' in page
+    assert "办结" not in page
+
+
 def test_a_head_is_asked_to_confirm_before_publishing(client, head, draft):
     client.force_login(head)
     response = client.post(publish_url(draft))

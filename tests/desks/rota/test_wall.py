@@ -226,6 +226,7 @@ def test_the_csv_is_in_chinese_by_default(client, office, october):
     with translation.override("zh-hans"):
         chinese = wall.header()
     assert csv_rows(response.content)[0] == chinese
+    assert chinese[0] == "社区"
 
 
 def test_the_street_office_downloads_a_month_as_xlsx(office_client, october):
