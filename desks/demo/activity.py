@@ -134,8 +134,9 @@ def rota(now):
             if RotaMonth.objects.filter(community=community, month=month).exists():
                 continue
             created += _leave(community, month)
-            # Planned the day before the month begins, as a head would.
-            planned_at = Month.containing(month).bounds()[0] - dt.timedelta(days=1)
+            # Planned the day before the month begins, as a head would; next month's
+            # draft is being planned now, not on a day still to come.
+            planned_at = min(Month.containing(month).bounds()[0] - dt.timedelta(days=1), now)
             result = generate_month(community, month, planned_at)
             created += 1 + result.assigned
             if published:
