@@ -75,7 +75,11 @@ def phone_page(browser):
 
 
 def serious_accessibility_problems(page):
-    """Run axe-core on the page; return its serious and critical violations, readably."""
+    """Run axe-core on the page; return its serious and critical violations, readably.
+
+    Colours are judged once every transition has ended: the admin's links fade to a new
+    colour (a theme switched a moment ago is otherwise caught halfway)."""
+    page.evaluate("() => Promise.all(document.getAnimations().map(a => a.finished))")
     page.evaluate(AXE)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [
