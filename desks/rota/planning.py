@@ -219,7 +219,7 @@ def publish(rota_month: RotaMonth, head: User, now: dt.datetime) -> RotaMonth:
     """
     if not (head.is_superuser or head.is_head_of(rota_month.community_id)):
         raise RotaError(_("Only the head of this community can publish its rota."))
-    locked = RotaMonth.objects.select_for_update().select_related("published_by")
+    locked = RotaMonth.objects.select_for_update(of=("self",)).select_related("published_by")
     current = locked.get(pk=rota_month.pk)
     if current.generated_at is None:
         raise RotaError(_("Generate the month before publishing it."))
