@@ -342,7 +342,15 @@ class AssignmentInline(admin.TabularInline):
     """Who is on the slot; changes go through the Assignment admin, which keeps the rules."""
 
     model = Assignment
-    fields = ("worker", "lent_by", "checked_in_at", "checked_out_at", "confirmed_by")
+    fields = (
+        "worker",
+        "lent_by",
+        "checked_in_at",
+        "checked_out_at",
+        "confirmed_by",
+        "overridden_by",
+        "override_reason",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -371,8 +379,9 @@ class DutySlotAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("community")
+        assignments = Assignment.objects.select_related("worker", "overridden_by")
         return queryset.filter(visible_community_filter(request)).prefetch_related(
-            Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
+            Prefetch("assignments", queryset=assignments)
         )
 
     def has_add_permission(self, request):

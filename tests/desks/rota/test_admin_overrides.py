@@ -151,3 +151,10 @@ def test_another_communitys_head_cannot_override_on_this_slot(client, neighbour,
     response = add(client, evening, worker, override_reason="顶班")
     assert "not in a community you answer for" in response.text
     assert not Assignment.objects.exists()
+
+
+def test_the_slots_page_shows_the_override_beside_the_worker(as_head, head, evening, worker):
+    on_leave(worker)
+    assign(evening, worker, override_reason="本人销假", by=head)
+    page = as_head.get(reverse("admin:desks_dutyslot_change", args=[evening.pk])).text
+    assert "本人销假" in page and head.display_name in page

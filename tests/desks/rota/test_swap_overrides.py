@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from desks.models import Absence, Assignment, CompLeave, DutySlot, SlotKind, SwapRequest
@@ -169,3 +171,21 @@ def test_another_communitys_head_cannot_approve_with_an_override(
 
 def test_approving_by_get_is_refused(as_head, swap):
     assert as_head.get(reverse("desks:approve_swap", args=[swap.pk])).status_code == 405
+
+
+def test_the_rota_page_shows_overrides_in_the_same_queries_however_many(
+    as_head, community, head, worker, colleague
+):
+    slots = [
+        make_slots(community, day, day)[0] for day in (MONDAY + dt.timedelta(n) for n in range(4))
+    ]
+    Absence.objects.create(worker=worker, first_day=slots[0].date, last_day=slots[-1].date)
+    assign(slots[0], worker, override_reason="顶班 0", by=head)
+    with CaptureQueriesContext(connection) as one:
+        assert as_head.get(reverse("desks:rota")).text.count("rules overridden by") == 1
+    for n, slot in enumerate(slots[1:], start=1):
+        assign(slot, worker, override_reason=f"顶班 {n}", by=head)
+        assign(slot, colleague)
+    with CaptureQueriesContext(connection) as four:
+        assert as_head.get(reverse("desks:rota")).text.count("rules overridden by") == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
