@@ -31,8 +31,16 @@ from desks.models import (
 )
 from desks.rota import wall
 from desks.rota.comp_time import approve_leave, check_leave_day, refuse_leave
-from desks.rota.duty import RotaError, assign, check_assignable, confirm_served, unassign
+from desks.rota.duty import (
+    RotaError,
+    RulesBroken,
+    assign,
+    check_assignable,
+    confirm_served,
+    unassign,
+)
 from desks.rota.planning import PUBLISHING_MEANS, generate_month, publish, shortfall_reason
+from desks.rota.rules import ONLY_HEADS_OVERRIDE, may_override
 
 
 class GenerateRotaForm(forms.Form):
@@ -334,7 +342,15 @@ class AssignmentInline(admin.TabularInline):
     """Who is on the slot; changes go through the Assignment admin, which keeps the rules."""
 
     model = Assignment
-    fields = ("worker", "lent_by", "checked_in_at", "checked_out_at", "confirmed_by")
+    fields = (
+        "worker",
+        "lent_by",
+        "checked_in_at",
+        "checked_out_at",
+        "confirmed_by",
+        "overridden_by",
+        "override_reason",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -363,8 +379,9 @@ class DutySlotAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("community")
+        assignments = Assignment.objects.select_related("worker", "overridden_by")
         return queryset.filter(visible_community_filter(request)).prefetch_related(
-            Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
+            Prefetch("assignments", queryset=assignments)
         )
 
     def has_add_permission(self, request):
@@ -376,17 +393,24 @@ class DutySlotAdmin(admin.ModelAdmin):
 
 
 class AssignmentForm(forms.ModelForm):
-    """Putting someone on a slot by hand obeys the same rules as generation and swaps."""
+    """Putting someone on a slot by hand obeys the same rules as generation and swaps
+    (desks.rota.rules); a head may override the softer ones with a reason."""
 
     class Meta:
         model = Assignment
-        fields = ("slot", "worker", "lent_by")
+        fields = ("slot", "worker", "lent_by", "override_reason")
+        help_texts = {
+            "override_reason": _(
+                "Only when the rules refuse (leave, another slot that day): why this worker "
+                "goes on the slot anyway. Recorded with your name."
+            ),
+        }
 
     user = None  # set by AssignmentAdmin.get_form: whose rights the form checks
 
     def clean(self):
         cleaned = super().clean()
-        slot, lent_by = cleaned.get("slot"), cleaned.get("lent_by")
+        slot, worker, lent_by = cleaned.get("slot"), cleaned.get("worker"), cleaned.get("lent_by")
         if self.instance.pk is None and slot and self.user and not self.user.is_superuser:
             if not Community.objects.visible_to(self.user).filter(pk=slot.community_id).exists():
                 raise forms.ValidationError(_("That slot is not in a community you answer for."))
@@ -394,20 +418,31 @@ class AssignmentForm(forms.ModelForm):
                 raise forms.ValidationError(_("Only you can lend a worker, as yourself."))
             if slot.starts_at <= timezone.now():
                 raise forms.ValidationError(_("That slot has already started."))
-        if self.instance.pk is None and cleaned.get("slot") and cleaned.get("worker"):
-            try:
-                check_assignable(cleaned["slot"], cleaned["worker"], lent_by=cleaned.get("lent_by"))
-            except RotaError as error:
-                raise forms.ValidationError(error.message) from None
+        if self.instance.pk is None and slot and worker:
+            self._check_rules(slot, worker, lent_by, cleaned.get("override_reason", "").strip())
         return cleaned
+
+    def _check_rules(self, slot, worker, lent_by, reason):
+        try:
+            check_assignable(slot, worker, lent_by=lent_by)
+        except RulesBroken as broken:
+            errors = [problem.message for problem in broken.problems]
+            if not broken.overridable:
+                raise forms.ValidationError(errors) from None
+            if not reason:
+                errors.append(_("To put them on anyway, give the reason for overriding the rules."))
+                raise forms.ValidationError(errors) from None
+            if self.user is None or not may_override(self.user, slot):
+                errors.append(ONLY_HEADS_OVERRIDE)
+                raise forms.ValidationError(errors) from None
 
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     form = AssignmentForm
-    list_display = ("slot", "worker", "served", "checked_in_at", "confirmed_by")
+    list_display = ("slot", "worker", "served", "checked_in_at", "confirmed_by", "override")
     list_filter = ("slot__community", "slot__kind")
-    list_select_related = ("slot__community", "worker", "confirmed_by")
+    list_select_related = ("slot__community", "worker", "confirmed_by", "overridden_by")
     date_hierarchy = "starts_at"
     search_fields = ("worker__username", "worker__last_name", "worker__first_name")
     raw_id_fields = ("slot", "worker", "lent_by")
@@ -428,15 +463,49 @@ class AssignmentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        return ("slot", "worker", "lent_by", "checked_in_at", "checked_out_at", "confirmed_by")
+        return (
+            "slot",
+            "worker",
+            "lent_by",
+            "checked_in_at",
+            "checked_out_at",
+            "confirmed_by",
+            "override_reason",
+            "overridden_by",
+            "overridden_at",
+            "rules_overridden",
+        )
 
     @admin.display(description=_("served"), boolean=True)
     def served(self, assignment):
         return assignment.is_served
 
+    @admin.display(description=_("rules overridden"))
+    def override(self, assignment):
+        if not assignment.is_override:
+            return "—"
+        return _("%(name)s: %(reason)s") % {
+            "name": assignment.overridden_by.display_name,
+            "reason": assignment.override_reason,
+        }
+
+    @admin.display(description=_("what the rules said"))
+    def rules_overridden(self, assignment):
+        if not assignment.overridden_rules:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((rule,) for rule in assignment.overridden_rules)
+        )
+
     def save_model(self, request, obj, form, change):
         if not change:
-            form.instance = obj = assign(obj.slot, obj.worker, lent_by=obj.lent_by)
+            form.instance = obj = assign(
+                obj.slot,
+                obj.worker,
+                lent_by=obj.lent_by,
+                override_reason=form.cleaned_data.get("override_reason", ""),
+                by=request.user,
+            )
 
     def delete_model(self, request, obj):
         unassign(obj.slot, obj.worker)

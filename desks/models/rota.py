@@ -207,6 +207,23 @@ class Assignment(models.Model):
         related_name="+",
         verbose_name=_("served, confirmed by"),
     )
+    # Put on the slot against rules a head may override (desks.rota.rules), and why.
+    override_reason = FreeCharField(_("why the rules were overridden"), max_length=300, blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rules overridden by"),
+    )
+    overridden_at = models.DateTimeField(_("rules overridden at"), null=True, blank=True)
+    overridden_rules = models.JSONField(
+        _("rules overridden"),
+        default=list,
+        blank=True,
+        help_text=_("What the rules said when this worker was put on the slot anyway."),
+    )
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -219,11 +236,27 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")), name="assignment_starts_before_it_ends"
             ),
+            # An override is recorded whole: by whom, when and why, or not at all.
+            models.CheckConstraint(
+                condition=Q(
+                    overridden_by__isnull=True, overridden_at__isnull=True, override_reason=""
+                )
+                | (
+                    Q(overridden_by__isnull=False, overridden_at__isnull=False)
+                    & ~Q(override_reason="")
+                ),
+                name="assignment_override_has_who_when_why",
+            ),
         ]
         indexes = [models.Index(fields=["worker", "starts_at"], name="assignment_worker_start")]
 
     def __str__(self):
         return f"{self.worker} @ {self.slot}"
+
+    @property
+    def is_override(self) -> bool:
+        """Put on the slot against the rules, by a head with a reason (desks.rota.rules)."""
+        return self.overridden_by_id is not None
 
     @property
     def is_served(self):

@@ -1,26 +1,52 @@
 """The duty rota: slots made from the opening hours, and the rules for putting workers on them.
 
 Every change to who is on a slot goes through `assign` or `unassign`, so the
-invariants hold whichever screen or command makes the change:
+invariants hold whichever screen or command makes the change. The rules
+themselves live in desks.rota.rules (`why_not`); among them:
 
 - a worker is never on two overlapping slots (PostgreSQL also holds this with
   an exclusion constraint, see migration 0004);
 - a slot never has more workers than it needs;
-- a worker serves their own community unless a head of that community lends them.
+- a worker serves their own community unless a head of that community lends them;
+- nobody goes on duty on a day of leave, unavailability or approved comp leave, or
+  on a second slot the same day, unless a head overrides with a reason (recorded).
 """
 
 import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from desks.hours import DayHours, DayKind, OpeningHours
 from desks.models import Assignment, Community, DutySlot, SlotKind, SwapRequest, User
+from desks.rota.rules import (
+    ONLY_HEADS_OVERRIDE,
+    Problem,
+    cancelled_message,
+    may_override,
+    why_not,
+)
 
 
 class RotaError(ValidationError):
     """A change to the rota that would break one of its rules; the message says which."""
+
+
+class RulesBroken(RotaError):
+    """Putting a worker on a slot breaks the rules in `problems`; the message lists them.
+
+    `overridable`: a head may do it anyway, giving a reason.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(" ".join(problem.message for problem in problems))
+
+    @property
+    def overridable(self) -> bool:
+        return all(problem.overridable for problem in self.problems)
 
 
 def make_slots(community: Community, first: dt.date, last: dt.date) -> list[DutySlot]:
@@ -62,42 +88,51 @@ def slot_kind(day: DayHours) -> SlotKind:
 
 
 def check_assignable(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> None:
-    """Raise RotaError if `worker` cannot go on `slot`; write nothing.
+    """Raise RulesBroken if `worker` cannot go on `slot` without an override; write nothing.
 
-    Forms call this to give a message; `assign` calls it again under a lock.
+    Forms call this to give a message; `assign` checks again under a lock.
     """
-    if slot.is_cancelled:
-        raise RotaError(cancelled_message(slot))
-    if not worker.is_duty_worker:
-        raise RotaError(_("%(worker)s is not an active duty worker.") % {"worker": worker})
-    lent = lent_by is not None and lent_by.is_head_of(worker.community_id)
-    if worker.community_id != slot.community_id and not lent:
-        raise RotaError(
-            _("%(worker)s belongs to another community; only their head can lend them.")
-            % {"worker": worker}
-        )
-    if slot.assignments.filter(worker=worker).exists():
-        raise RotaError(_("%(worker)s is already on this slot.") % {"worker": worker})
-    if not slot.shortfall:
-        raise RotaError(
-            _("This slot already has the %(n)d workers it needs.") % {"n": slot.workers_needed}
-        )
-    clash = Assignment.objects.filter(
-        worker=worker, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at
-    ).select_related("slot__community")
-    if clash_with := clash.first():
-        raise RotaError(
-            _("%(worker)s is already on duty then: %(slot)s.")
-            % {"worker": worker, "slot": clash_with.slot}
-        )
+    if problems := why_not(worker, slot, lent_by=lent_by):
+        raise RulesBroken(problems)
 
 
 @transaction.atomic
-def assign(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> Assignment:
-    """Put `worker` on `slot`, or raise RotaError saying which rule stops it."""
+def assign(
+    slot: DutySlot,
+    worker: User,
+    *,
+    lent_by: User | None = None,
+    override_reason: str = "",
+    by: User | None = None,
+    now: dt.datetime | None = None,
+) -> Assignment:
+    """Put `worker` on `slot`, or raise RotaError saying which rules stop it.
+
+    With an `override_reason`, `by` (a head of the slot's community or its street
+    office: `rules.may_override`) puts them on despite the rules that may be overridden
+    (leave, another slot that day…); the assignment records who, when, why and what the
+    rules said. The hard rules hold whatever the reason.
+    """
     # Lock the slot: two people filling its last place at once cannot both succeed.
-    slot = DutySlot.objects.select_for_update().get(pk=slot.pk)
-    check_assignable(slot, worker, lent_by=lent_by)
+    slot = DutySlot.objects.select_for_update().select_related("community").get(pk=slot.pk)
+    # Lock the worker: two heads putting them on two slots of one day queue here, and
+    # the second sees the first's slot. Comp leave takes the same lock (comp_time).
+    User.objects.select_for_update().filter(pk=worker.pk).values_list("pk").get()
+    problems = why_not(worker, slot, lent_by=lent_by)
+    override_reason = override_reason.strip()
+    override = {}
+    if problems:
+        broken = RulesBroken(problems)
+        if not override_reason or not broken.overridable:
+            raise broken
+        if by is None or not may_override(by, slot):
+            raise RotaError(str(ONLY_HEADS_OVERRIDE))
+        override = {
+            "override_reason": override_reason,
+            "overridden_by": by,
+            "overridden_at": now or timezone.now(),
+            "overridden_rules": [problem.message for problem in problems],
+        }
     try:
         with transaction.atomic():
             return Assignment.objects.create(
@@ -106,6 +141,7 @@ def assign(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> Assi
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
                 lent_by=lent_by if worker.community_id != slot.community_id else None,
+                **override,
             )
     except IntegrityError as error:
         # PostgreSQL's exclusion constraint caught a booking made at the same moment.
@@ -116,13 +152,6 @@ def assign(slot: DutySlot, worker: User, *, lent_by: User | None = None) -> Assi
 
 def unassign(slot: DutySlot, worker: User) -> None:
     Assignment.objects.filter(slot=slot, worker=worker).delete()
-
-
-def cancelled_message(slot: DutySlot) -> str:
-    """Why nobody can serve, join or check in to a cancelled slot."""
-    if slot.cancel_reason:
-        return _("This slot was cancelled: %(reason)s.") % {"reason": slot.cancel_reason}
-    return _("This slot was cancelled: the opening hours changed.")
 
 
 # Check-in and serving ------------------------------------------------------
@@ -292,12 +321,16 @@ def _check_head(swap: SwapRequest, head: User) -> None:
 
 
 @transaction.atomic
-def approve_swap(swap: SwapRequest, head: User, now: dt.datetime) -> SwapRequest:
+def approve_swap(
+    swap: SwapRequest, head: User, now: dt.datetime, *, override_reason: str = ""
+) -> SwapRequest:
     """Make the swap, through `assign`, so that it obeys every rule of the rota.
 
     The head may approve before the colleague has answered: that is the head
     making the swap on their behalf. If any rule breaks, nothing changes and
-    RotaError says why.
+    RotaError says why; with an `override_reason` the head makes it despite the
+    rules that may be overridden (leave, another slot that day), recorded on the
+    new assignments.
     """
     # Lock the slots first, always in the same order (by pk), then the swap: two
     # swaps of one slot approved at once queue here, and the second then finds the
@@ -323,9 +356,10 @@ def approve_swap(swap: SwapRequest, head: User, now: dt.datetime) -> SwapRequest
     unassign(swap.slot, requester)
     if swap.other_slot:
         unassign(swap.other_slot, colleague)
-    assign(swap.slot, colleague)
+    override = {"override_reason": override_reason, "by": head, "now": now}
+    assign(swap.slot, colleague, **override)
     if swap.other_slot:
-        assign(swap.other_slot, requester)
+        assign(swap.other_slot, requester, **override)
     swap.status = SwapRequest.Status.APPROVED
     swap.decided_at, swap.decided_by = now, head
     swap.save(update_fields=["status", "decided_at", "decided_by"])

@@ -71,3 +71,13 @@ class RefusalForm(forms.Form):
     reason = MaskedCharField(
         label=_("Why"), max_length=SwapRequest._meta.get_field("refusal").max_length, required=False
     )
+
+
+class OverrideForm(forms.Form):
+    """A head approving a swap despite the rules that may be overridden (desks.rota.rules)."""
+
+    override_reason = MaskedCharField(
+        label=_("Reason to approve anyway"),
+        max_length=Assignment._meta.get_field("override_reason").max_length,
+        required=False,
+    )

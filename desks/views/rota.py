@@ -33,7 +33,7 @@ from desks.models import (
 )
 from desks.models.rota import SLOT_LIVE
 from desks.rota import comp_time, duty, duty_calendar, reconcile, wall
-from desks.rota.forms import CompLeaveForm, RefusalForm, SwapForm
+from desks.rota.forms import CompLeaveForm, OverrideForm, RefusalForm, SwapForm
 from residents.free_text import tell_if_masked
 
 ROTA_DAYS = 14
@@ -84,7 +84,10 @@ def _rota_context(user: User, now: dt.datetime, **extra) -> dict:
         .filter(date__lt=today + dt.timedelta(days=ROTA_DAYS))
         .with_staffing()
         .prefetch_related(
-            Prefetch("assignments", queryset=Assignment.objects.select_related("worker"))
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("worker", "overridden_by"),
+            )
         )
         .order_by("starts_at")
     )
@@ -281,19 +284,41 @@ def decide_swap(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     swaps = SwapRequest.objects.of_community(_community_headed_by(request.user))
     swap = get_object_or_404(swaps, pk=pk)
     now = timezone.now()
+    if decision == "approve":
+        return _approve_swap(request, swap, now)
+    form = RefusalForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        if decision == "approve":
-            duty.approve_swap(swap, request.user, now)
-            done = _("Swap approved; the rota has changed.")
-        else:
-            form = RefusalForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            duty.refuse_swap(swap, request.user, now, reason)
-            tell_if_masked(request, form)
-            done = _("Swap refused.")
+        duty.refuse_swap(swap, request.user, now, reason)
     except duty.RotaError as error:
         return _answer(request, "rota", "approvals", error=error.message)
-    return _answer(request, "rota", "approvals", ok=done)
+    tell_if_masked(request, form)
+    return _answer(request, "rota", "approvals", ok=_("Swap refused."))
+
+
+def _approve_swap(request: HttpRequest, swap: SwapRequest, now: dt.datetime) -> HttpResponse:
+    """Approve; when the only rules broken may be overridden, ask the head why (the field
+    shows on that swap), and approve when they say."""
+    form = OverrideForm(request.POST)
+    asking = {"override_form": form, "override_swap": swap.pk}
+    if not form.is_valid():
+        error = form.errors["override_reason"][0]
+        return _answer(request, "rota", "approvals", error=error, **asking)
+    try:
+        duty.approve_swap(
+            swap, request.user, now, override_reason=form.cleaned_data["override_reason"]
+        )
+    except duty.RulesBroken as broken:
+        if not broken.overridable:
+            return _answer(request, "rota", "approvals", error=broken.message)
+        error = _("%(rules)s To approve anyway, give the reason; it is recorded.") % {
+            "rules": broken.message
+        }
+        return _answer(request, "rota", "approvals", error=error, **asking)
+    except duty.RotaError as error:
+        return _answer(request, "rota", "approvals", error=error.message)
+    tell_if_masked(request, form)
+    return _answer(request, "rota", "approvals", ok=_("Swap approved; the rota has changed."))
 
 
 # Comp leave and served duty ------------------------------------------------

@@ -283,6 +283,7 @@ def test_every_masked_field_is_one_of_the_free_text_fields():
     }
     assert masked == {
         ("Absence", "reason"),
+        ("Assignment", "override_reason"),
         ("CallBack", "resolution"),
         ("CompLeave", "reason"),
         ("DutySlot", "handover_note"),

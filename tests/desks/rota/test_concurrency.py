@@ -176,3 +176,61 @@ def test_two_concurrent_approvals_cannot_take_more_than_the_balance():
 
     assert outcomes.count("done") == 1, outcomes
     assert comp_time.balance(worker).taken == 8
+
+
+# One slot a day, and leave, on every path (issue 18) ---------------------------------
+
+
+def afternoon_of(community, day):
+    """A second slot that day, 14:00–16:00: it does not overlap the evening."""
+    starts_at = dt.datetime(day.year, day.month, day.day, 14, tzinfo=ZoneInfo("Asia/Shanghai"))
+    return DutySlot.objects.create(
+        community=community,
+        date=day,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        kind="evening",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_two_heads_putting_one_worker_on_two_slots_of_a_day_at_once_get_one(round_):
+    """The slots differ, so their locks do not queue the two; the worker's row lock does."""
+    needs_postgresql()
+    here = make_community()
+    there = make_community(here.street_office)
+    worker = make_user(community=here)
+    head = make_user(Role.HEAD, community=here)
+    make_user(Role.HEAD, community=there)
+    evening = make_slots(here, SWAP_DAY, SWAP_DAY)[0]
+    afternoon = afternoon_of(there, SWAP_DAY)
+
+    outcomes = race(
+        partial(assign, evening, worker),
+        partial(assign, afternoon, worker, lent_by=head),
+    )
+
+    assert outcomes.count("done") == 1, outcomes
+    assert any("already has a slot that day" in outcome for outcome in outcomes), outcomes
+    assert Assignment.objects.filter(worker=worker).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_swap_approved_while_the_taker_is_put_on_another_slot_that_day_gives_one():
+    needs_postgresql()
+    community = make_community()
+    head = make_user(Role.HEAD, community=community)
+    requester, colleague = make_user(community=community), make_user(community=community)
+    evening = make_slots(community, SWAP_DAY, SWAP_DAY)[0]
+    afternoon = afternoon_of(community, SWAP_DAY)
+    assign(evening, requester)
+    swap = duty.ask_swap(requester, evening, colleague, NOW)
+
+    outcomes = race(
+        partial(duty.approve_swap, swap, head, NOW),
+        partial(assign, afternoon, colleague),
+    )
+
+    assert outcomes.count("done") == 1, outcomes
+    assert Assignment.objects.filter(worker=colleague).count() == 1

@@ -155,7 +155,9 @@ def test_a_move_that_would_double_book_a_worker_takes_them_off_and_the_head_sees
             community=neighbour, date=TOMORROW, start=dt.time(20), end=dt.time(21), reason="夜场"
         )
     late = make_slots(neighbour, TOMORROW, TOMORROW)[0]
-    assign(late, lent, lent_by=head)
+    # A second slot that day needs an override (desks.rota.rules): the street office's.
+    office = make_user(Role.OFFICE, street_office=neighbour.street_office)
+    assign(late, lent, lent_by=head, override_reason="夜场缺人", by=office)
 
     with committed():
         DateOverride.objects.create(
