@@ -178,9 +178,19 @@ class Builder:
                 "holiday_rule",
                 "comp_ratio_weekend",
                 "comp_ratio_evening",
+                "working_weekend_rule",
             ],
             (
-                (str(o), f"街道{o:03d}", f"office-{o}", "027-86780000", "closed", "1.0", "1.0")
+                (
+                    str(o),
+                    f"街道{o:03d}",
+                    f"office-{o}",
+                    "027-86780000",
+                    "closed",
+                    "1.0",
+                    "1.0",
+                    "weekday",
+                )
                 for o in range(1, self.offices + 1)
             ),
         )
@@ -292,6 +302,9 @@ class Builder:
                         kind,
                         "2",
                         "",
+                        "",
+                        "[]",
+                        "0",
                     )
                 )
                 if recent <= day <= self.today:
@@ -321,6 +334,9 @@ class Builder:
                 "kind",
                 "workers_needed",
                 "handover_note",
+                "cancel_reason",
+                "clashes",
+                "sequence",
             ],
             rows,
         )

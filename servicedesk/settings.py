@@ -312,3 +312,7 @@ LOGGING = {
 
 # The demo data (seed_demo) signs everyone in with this password.
 DEMO_PASSWORD = "demo-2026"
+
+# How long the rota planner searches one community's month (desks.rota.solver), in
+# CP-SAT's deterministic time (about seconds); then it keeps the best plan found.
+ROTA_SOLVER_SECONDS = _from_env("ROTA_SOLVER_SECONDS", env.float, default=2.0)

@@ -34,6 +34,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _short_rota_search(settings):
+    """The planner searches each month briefly: seeding the demo plans dozens of months.
+    Tests of the plan's quality pass their own `seconds`."""
+    settings.ROTA_SOLVER_SECONDS = 0.1
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request to /en/ leaves English active in the thread; each test starts in Chinese."""
     translation.activate("zh-hans")

@@ -297,6 +297,16 @@ class RotaMonth(models.Model):
         editable=False,
         help_text=_("Slots the last generation could not fill, and why."),
     )
+    figures = models.JSONField(
+        _("plan figures"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "How the last generation planned: hours per worker and their spread, "
+            "slots missing a service category, how often each pair works together."
+        ),
+    )
 
     objects = RotaMonthQuerySet.as_manager()
 

@@ -1,13 +1,14 @@
 """Planning a month's rota: generate the draft and publish it (the wall's copy: desks.rota.wall).
 
-Generation is a greedy pass over the month's slots in time order: each slot
-takes the free workers with the fewest hours so far *in that kind of slot*
-(weekend/holiday hours and weekday-evening hours are balanced separately),
-then, among equals, the one who adds the most service categories the slot
-does not cover yet, then the lowest pk. Hours so far are those served this
-year before the month (checked in, or confirmed by the head) plus those
-already given in the month being planned. Nothing is random, so the same
-inputs give the same rota.
+Generation plans a month as an optimisation (`desks.rota.solver`, OR-Tools
+CP-SAT): hard rules first (places needed, leave, one slot a day, own community,
+served and started duty kept, published months untouched), then balanced hours
+(per kind of slot and in total, counting this year's served hours), coverage of
+the categories each window's residents come for, pairs that rotate and mix new
+with experienced workers, and a stable draft. The greedy pass (fewest hours in
+the slot's kind, then most new categories, then lowest pk) is its starting point
+and its fallback. The solver runs deterministically, so the same inputs give the
+same rota; the figures of the plan are kept on the RotaMonth (`figures`).
 
 Only planned workers (`User.objects.planned_workers`: active, Role.WORKER) are
 planned: heads approve swaps and comp leave and stand in by hand, so they are not
@@ -18,7 +19,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,9 +34,13 @@ from desks.models import (
     CompLeave,
     DutySlot,
     RotaMonth,
+    ServiceCategory,
+    ServiceRequest,
     User,
 )
+from desks.rota import solver
 from desks.rota.duty import RotaError, assign, make_slots
+from desks.rota.solver import MonthProblem, SlotNeed, WorkerInfo
 
 
 def shortfall_reason(entry: dict) -> str:
@@ -57,21 +64,11 @@ class GeneratedMonth:
     slots: list[DutySlot]
     assigned: int = 0
     shortfalls: list[dict] = field(default_factory=list)
+    figures: dict = field(default_factory=dict)
 
     @property
     def reasons(self) -> list[str]:
         return [shortfall_reason(entry) for entry in self.shortfalls]
-
-
-@dataclass
-class _Tally:
-    """What the planner knows about one worker while it fills the month."""
-
-    worker: User
-    categories: frozenset[int]
-    hours: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    busy_days: set[dt.date] = field(default_factory=set)
-    absent_days: set[dt.date] = field(default_factory=set)
 
 
 def _dates(first: dt.date, last: dt.date):
@@ -81,9 +78,141 @@ def _dates(first: dt.date, last: dt.date):
         day += dt.timedelta(days=1)
 
 
+def _quarters(starts_at: dt.datetime, ends_at: dt.datetime) -> int:
+    return round((ends_at - starts_at) / solver.QUARTER)
+
+
+# How far back the mix of requests of a window is read, for coverage.
+DEMAND_HISTORY = dt.timedelta(days=183)
+
+
+def window_demand(community: Community, slots: list[DutySlot], month: dt.date) -> dict:
+    """The service categories residents come for in each slot, from past months' requests.
+
+    A slot's window is its weekday and local start time; a window without history
+    takes the mix of its kind of slot, then of the whole community, then every category.
+    """
+    rows = (
+        ServiceRequest.objects.filter(
+            community=community,
+            slot__date__lt=month,
+            slot__date__gte=month - DEMAND_HISTORY,
+        )
+        .values_list("slot__date", "slot__starts_at", "slot__kind", "service_item__category")
+        .distinct()
+    )
+    by_window, by_kind, anywhere = defaultdict(set), defaultdict(set), set()
+    for day, starts_at, kind, category in rows:
+        by_window[day.weekday(), timezone.localtime(starts_at).time()].add(category)
+        by_kind[kind].add(category)
+        anywhere.add(category)
+    every = anywhere or set(ServiceCategory.objects.values_list("pk", flat=True))
+    return {
+        slot.pk: frozenset(
+            by_window.get((slot.date.weekday(), timezone.localtime(slot.starts_at).time()))
+            or by_kind.get(slot.kind)
+            or every
+        )
+        for slot in slots
+    }
+
+
+def month_problem(community, month, last, slots, now, draft) -> tuple[MonthProblem, dict]:
+    """Read what the planner needs to know about `community`'s month from the database.
+
+    `draft` are the assignments generation may replace (pk, slot, worker); every
+    other assignment stays and is fixed. Returns the problem and the planned workers.
+    """
+    workers = {
+        worker.pk: worker
+        for worker in User.objects.planned_workers(community)
+        .order_by("pk")
+        .prefetch_related("trained_categories")
+    }
+    infos = {
+        pk: WorkerInfo(pk, frozenset(c.pk for c in worker.trained_categories.all()))
+        for pk, worker in workers.items()
+    }
+    month_start, month_end = Month.containing(month).bounds()
+    year_start = Month(month.year, 1).bounds()[0]
+    draft_pks = [pk for pk, _slot, _worker in draft]
+    served_before = (
+        Assignment.objects.served()
+        .filter(worker__in=infos, starts_at__gte=year_start, starts_at__lt=month_start)
+        .values_list("worker", "slot__kind", "starts_at", "ends_at")
+    )
+    for worker_id, kind, starts_at, ends_at in served_before:
+        infos[worker_id].quarters[kind] += _quarters(starts_at, ends_at)
+    experience = (
+        Assignment.objects.served()
+        .filter(worker__in=infos, starts_at__lt=month_start)
+        .values("worker")
+        .annotate(n=Count("pk"))
+        .values_list("worker", "n")
+    )
+    for worker_id, served in experience:
+        infos[worker_id].served_slots = served
+
+    in_month = (
+        Assignment.objects.live()
+        .filter(worker__in=infos, starts_at__gte=month_start, starts_at__lt=month_end)
+        .exclude(pk__in=draft_pks)
+        .values_list("worker", "slot__kind", "starts_at", "ends_at")
+    )
+    for worker_id, kind, starts_at, ends_at in in_month:
+        infos[worker_id].quarters[kind] += _quarters(starts_at, ends_at)
+        infos[worker_id].busy_days.add(timezone.localdate(starts_at))
+    # Everyone who stays on the month's slots, heads and lent workers included.
+    fixed = defaultdict(list)
+    staying = (
+        Assignment.objects.filter(slot__in=slots)
+        .exclude(pk__in=draft_pks)
+        .order_by("pk")
+        .values_list("slot", "worker")
+    )
+    for slot_id, worker_id in staying:
+        fixed[slot_id].append(worker_id)
+
+    for absence in Absence.objects.filter(worker__in=infos).covering(month, last):
+        days = _dates(max(absence.first_day, month), min(absence.last_day, last))
+        infos[absence.worker_id].absent_days.update(days)
+    comp_days = CompLeave.objects.filter(
+        worker__in=infos, status=CompLeave.Status.APPROVED, date__range=(month, last)
+    ).values_list("worker", "date")
+    for worker_id, day in comp_days:
+        infos[worker_id].absent_days.add(day)
+
+    demand = window_demand(community, slots, month)
+    needs = [
+        SlotNeed(
+            id=slot.pk,
+            date=slot.date,
+            kind=slot.kind,
+            quarters=_quarters(slot.starts_at, slot.ends_at),
+            fixed=tuple(fixed[slot.pk]),
+            open=0 if slot.starts_at <= now else slot.shortfall_with(len(fixed[slot.pk])),
+            demand=demand[slot.pk],
+        )
+        for slot in slots
+    ]
+    drafted = defaultdict(set)
+    for _pk, slot_id, worker_id in draft:
+        if worker_id in infos:
+            drafted[slot_id].add(worker_id)
+    problem = MonthProblem(needs, infos, {k: frozenset(v) for k, v in drafted.items()})
+    return problem, workers
+
+
 @transaction.atomic
-def generate_month(community: Community, month: dt.date, now: dt.datetime) -> GeneratedMonth:
-    """Fill `community`'s slots in `month` (a draft), replacing the draft's future assignments.
+def generate_month(
+    community: Community, month: dt.date, now: dt.datetime, *, seconds: float | None = None
+) -> GeneratedMonth:
+    """Plan `community`'s slots in `month` (a draft), replacing the draft's future assignments.
+
+    The plan is CP-SAT's (`desks.rota.solver`), started from the greedy plan (or the
+    previous draft) and given `seconds` (default `ROTA_SOLVER_SECONDS`); when it
+    finds nothing in time the greedy plan is kept, and the figures say so. Places of
+    the previous draft that the new plan keeps are not touched.
 
     Raises RotaError for a published month: that changes only by swaps or by the head.
     """
@@ -100,100 +229,71 @@ def generate_month(community: Community, month: dt.date, now: dt.datetime) -> Ge
     # A slot cancelled because its window went away (desks.rota.reconcile) is not filled.
     slots = [slot for slot in make_slots(community, month, last) if not slot.is_cancelled]
     # Replacing the draft keeps what already happened: started or served duty stays.
-    Assignment.objects.unserved().filter(
-        slot__community=community, slot__date__range=(month, last), starts_at__gt=now
+    draft = list(
+        Assignment.objects.unserved()
+        .filter(slot__community=community, slot__date__range=(month, last), starts_at__gt=now)
+        .values_list("pk", "slot", "worker")
+    )
+    problem, workers = month_problem(community, month, last, slots, now, draft)
+    fallback = solver.greedy(problem)
+    hint = fallback
+    if problem.draft:
+        hint = {s.id: tuple(sorted(problem.draft.get(s.id, ()))) for s in problem.slots if s.open}
+    if seconds is None:
+        seconds = settings.ROTA_SOLVER_SECONDS
+    previous = rota_month.figures
+    if previous.get("inputs") == solver.fingerprint(problem) and previous.get(
+        "plan"
+    ) == solver.plan_digest(problem.draft):
+        # Nothing changed since the last plan, so the plan stands (a longer search
+        # might find a better one, but a regeneration should not move anyone for it).
+        outcome = solver.Outcome(hint, previous["planner"], "unchanged", 0.0)
+    else:
+        outcome = solver.solve(problem, hint, seconds)
+        if outcome.planner == "greedy":
+            outcome.plan = fallback
+
+    wanted = {(slot_id, w) for slot_id, chosen in outcome.plan.items() for w in chosen}
+    Assignment.objects.filter(
+        pk__in=[pk for pk, slot_id, w in draft if (slot_id, w) not in wanted]
     ).delete()
-
-    workers = User.objects.planned_workers(community)
-    tallies = {
-        worker.pk: _Tally(worker, frozenset(c.pk for c in worker.trained_categories.all()))
-        for worker in workers.order_by("pk").prefetch_related("trained_categories")
-    }
-    month_start, month_end = Month.containing(month).bounds()
-    year_start = Month(month.year, 1).bounds()[0]
-    served_before = (
-        Assignment.objects.served()
-        .filter(worker__in=tallies, starts_at__gte=year_start, starts_at__lt=month_start)
-        .values_list("worker", "slot__kind", "starts_at", "ends_at")
-    )
-    for worker_id, kind, starts_at, ends_at in served_before:
-        tallies[worker_id].hours[kind] += (ends_at - starts_at).total_seconds() / 3600
-
-    on_slot = defaultdict(list)
-    in_month = (
-        Assignment.objects.live()
-        .filter(worker__in=tallies, starts_at__gte=month_start, starts_at__lt=month_end)
-        .values_list("worker", "slot", "slot__kind", "starts_at", "ends_at")
-    )
-    for worker_id, slot_id, kind, starts_at, ends_at in in_month:
-        tally = tallies[worker_id]
-        tally.hours[kind] += (ends_at - starts_at).total_seconds() / 3600
-        tally.busy_days.add(timezone.localdate(starts_at))
-        on_slot[slot_id].append(worker_id)
-
-    for absence in Absence.objects.filter(worker__in=tallies).covering(month, last):
-        days = _dates(max(absence.first_day, month), min(absence.last_day, last))
-        tallies[absence.worker_id].absent_days.update(days)
-    comp_days = CompLeave.objects.filter(
-        worker__in=tallies, status=CompLeave.Status.APPROVED, date__range=(month, last)
-    ).values_list("worker", "date")
-    for worker_id, day in comp_days:
-        tallies[worker_id].absent_days.add(day)
-
+    kept = {(slot_id, w) for _pk, slot_id, w in draft if (slot_id, w) in wanted}
     result = GeneratedMonth(rota_month, slots)
+    planned_days = defaultdict(set)
     for slot in slots:
-        taken = on_slot[slot.pk]
-        covered = set().union(*(tallies[pk].categories for pk in taken if pk in tallies))
-        missing = slot.shortfall_with(len(taken))
-        if not missing:
-            continue
-        if slot.starts_at <= now:
-            result.shortfalls.append(_shortfall(slot, taken, tallies, started=True))
-            continue
-        free = [
-            tally
-            for tally in tallies.values()
-            if tally.worker.pk not in taken
-            and slot.date not in tally.absent_days
-            and slot.date not in tally.busy_days
-        ]
-        for _place in range(missing):
-            if not free:
-                break
-            chosen = min(
-                free,
-                key=lambda t: (
-                    t.hours[slot.kind],
-                    -len(t.categories - covered),
-                    t.worker.pk,
-                ),
-            )
-            free.remove(chosen)
-            assign(slot, chosen.worker)
-            chosen.hours[slot.kind] += slot.hours
-            chosen.busy_days.add(slot.date)
-            covered |= chosen.categories
-            taken.append(chosen.worker.pk)
+        for w in outcome.plan.get(slot.pk, ()):
+            planned_days[w].add(slot.date)
+            if (slot.pk, w) not in kept:
+                assign(slot, workers[w])
             result.assigned += 1
+    for slot, need in zip(slots, problem.slots, strict=True):
+        taken = [*need.fixed, *outcome.plan.get(slot.pk, ())]
         if slot.shortfall_with(len(taken)):
-            result.shortfalls.append(_shortfall(slot, taken, tallies))
+            started = slot.starts_at <= now
+            result.shortfalls.append(_shortfall(slot, taken, problem, planned_days, started))
 
+    result.figures = solver.figures(problem, outcome)
     rota_month.generated_at = now
     rota_month.shortfalls = result.shortfalls
-    rota_month.save(update_fields=["generated_at", "shortfalls"])
+    rota_month.figures = result.figures
+    rota_month.save(update_fields=["generated_at", "shortfalls", "figures"])
     return result
 
 
-def _shortfall(slot, taken, tallies, started=False) -> dict:
-    others = [t for t in tallies.values() if t.worker.pk not in taken]
-    absent = sum(slot.date in t.absent_days for t in others)
-    busy = sum(slot.date in t.busy_days and slot.date not in t.absent_days for t in others)
+def _shortfall(slot, taken, problem, planned_days, started=False) -> dict:
+    others = [w for w in problem.workers.values() if w.id not in taken]
+    absent = sum(slot.date in w.absent_days for w in others)
+    busy = sum(
+        slot.date not in w.absent_days
+        and (slot.date in w.busy_days or slot.date in planned_days[w.id])
+        for w in others
+    )
     return {
         "slot": str(slot),
         "slot_id": slot.pk,
         "needed": slot.workers_needed,
         "filled": len(taken),
-        "workers": len(tallies),
+        "workers": len(problem.workers),
         "absent": absent,
         "busy": busy,
         "started": started,

@@ -1,3 +1,5 @@
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -24,20 +26,42 @@ def communities_argument(slug):
     return found
 
 
+def describe(figures):
+    """One line of the plan's figures (desks.rota.solver.figures), for the console."""
+    spread = ", ".join(f"{kind} {hours:g} h" for kind, hours in figures["spread"].items())
+    pairs = figures["pairs"]
+    return (
+        f"planner {figures['planner']} ({figures['status']}, {figures['seconds']:g} s); "
+        f"hours spread {spread}; "
+        f"{len(figures['uncovered'])} of {figures['slots']} slots miss a category; "
+        f"busiest pair {pairs['most']} slots (even rotation {pairs['even']}); "
+        f"{figures['moved']} places moved"
+    )
+
+
 class Command(BaseCommand):
     help = "Generate the draft duty rota of a month, for one community or all of them."
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
         parser.add_argument("--community", help="a community's slug (default: every community)")
+        parser.add_argument(
+            "--seconds",
+            type=float,
+            help="how long the planner searches each community (default: ROTA_SOLVER_SECONDS)",
+        )
 
-    def handle(self, *args, month, community=None, **options):
+    def handle(self, *args, month, community=None, seconds=None, **options):
         first = month_argument(month)
+        if seconds is not None and seconds < 0:
+            raise CommandError("--seconds cannot be negative.")
         now = timezone.now()
         failed = False
-        for centre in communities_argument(community):
+        centres = communities_argument(community)
+        started = time.monotonic()
+        for done, centre in enumerate(centres, 1):
             try:
-                result = generate_month(centre, first, now)
+                result = generate_month(centre, first, now, seconds=seconds)
             except RotaError as error:
                 self.stderr.write(f"{centre.slug}: {error.message}")
                 failed = True
@@ -46,6 +70,13 @@ class Command(BaseCommand):
                 f"{centre.slug} {first:%Y-%m}: {len(result.slots)} slots, "
                 f"{result.assigned} assignments made, {len(result.shortfalls)} slots short."
             )
+            self.stdout.write(f"  {describe(result.figures)}")
+            if len(centres) > 1:
+                elapsed = time.monotonic() - started
+                left = elapsed / done * (len(centres) - done)
+                self.stderr.write(
+                    f"[{done}/{len(centres)}] {elapsed:.0f} s so far, about {left:.0f} s left"
+                )
             for reason in result.reasons:
                 self.stdout.write(self.style.WARNING(f"  short: {reason}"))
         if failed:

@@ -30,6 +30,7 @@ def run(*args):
 def test_generate_rota_fills_a_month_and_says_what_it_did(community):
     out, _ = run("generate_rota", "--month", "2027-03", "--community", "heping")
     assert "heping 2027-03:" in out and "0 slots short" in out
+    assert "planner cp-sat" in out and "hours spread" in out and "busiest pair" in out
     assert Assignment.objects.filter(slot__date__month=3).exists()
     assert not RotaMonth.objects.get().is_published
 
@@ -45,6 +46,17 @@ def test_generate_rota_refuses_a_bad_month_or_community(community):
         run("generate_rota", "--month", "March")
     with pytest.raises(CommandError, match="nowhere"):
         run("generate_rota", "--month", "2027-03", "--community", "nowhere")
+
+
+def test_generate_rota_refuses_a_negative_time_limit(community):
+    with pytest.raises(CommandError, match="negative"):
+        run("generate_rota", "--month", "2027-03", "--seconds", "-1")
+    assert not Assignment.objects.exists()
+
+
+def test_generate_rota_shows_its_progress_over_several_communities(community, neighbour):
+    _, err = run("generate_rota", "--month", "2027-03", "--seconds", "0.1")
+    assert "[1/2]" in err and "[2/2]" in err
 
 
 def test_generate_rota_leaves_a_published_month_alone(community):

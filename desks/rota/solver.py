@@ -1,0 +1,442 @@
+"""Planning one community's month as an optimisation problem (OR-Tools CP-SAT).
+
+This module is pure: `desks.rota.planning.generate_month` reads the database into a
+`MonthProblem`, asks `greedy` and `solve` for a `Plan`, writes the plan back and
+stores `figures` on the RotaMonth. The benchmark compares both planners on the
+same problems.
+
+Hard rules (never broken by either planner): a slot gets at most the workers it
+still needs; nobody on leave, unavailable or already on duty that day (in any
+community) is planned; nobody gets two slots on one day (so no overlap); only the
+community's planned workers are planned (lending stays a head's hand-made choice);
+duty that started or was served, and published months, are not in the problem.
+
+Soft terms, in this order of weight (`WEIGHTS`):
+
+1. fill every place (a short slot only when nobody is free);
+2. balanced hours: the spread (most minus fewest) of each worker's hours in each
+   kind of slot and in total, counting the hours served this year before the month
+   and the month's duty already fixed;
+3. coverage: each slot's workers between them cover the service categories its
+   residents come for (the past months' mix of requests in that window);
+4. pairs that rotate (the most any two workers share a slot, and the shares above
+   an even rotation) and that mix new workers with experienced ones;
+5. stable drafts: each place of the previous draft that changes hands costs a little.
+"""
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import math
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+# Hours are counted in quarter-hours so that the model stays in integers.
+QUARTER = dt.timedelta(minutes=15)
+
+WEIGHTS = {
+    "unfilled": 1_000_000,  # per place left empty
+    "spread": 1_000,  # per quarter-hour of spread in one kind of slot
+    "spread_total": 300,  # per quarter-hour of spread of all hours
+    "uncovered": 500,  # per category a slot's residents come for that its workers lack
+    "pair_max": 40,  # per shared slot of the pair that shares the most
+    "pair_excess": 10,  # per shared slot above an even rotation, for each pair
+    "new_pair": 20,  # per slot with two new workers together
+    "moved": 1,  # per place of the previous draft given to someone else
+}
+
+# The wall clock stops the search only on a machine this many times slower than usual
+# (deterministic time counts work done, so it is the limit that keeps runs identical).
+WALL_CAP = 5
+
+# A worker with fewer served slots than this (ever, before the month) is new.
+NEW_WORKER_SLOTS = 8
+
+
+@dataclass(frozen=True)
+class SlotNeed:
+    """One live slot of the month, as the planner sees it."""
+
+    id: int
+    date: dt.date
+    kind: str
+    quarters: int
+    fixed: tuple[int, ...]  # workers on it who stay (served, started, not planned)
+    open: int  # places to plan now (0 once it started, or when full)
+    demand: frozenset[int]  # service categories its residents come for
+
+
+@dataclass
+class WorkerInfo:
+    id: int
+    categories: frozenset[int]
+    quarters: dict[str, int] = field(default_factory=Counter)  # served this year + fixed
+    busy_days: set[dt.date] = field(default_factory=set)
+    absent_days: set[dt.date] = field(default_factory=set)
+    served_slots: int = 0
+
+    @property
+    def is_new(self) -> bool:
+        return self.served_slots < NEW_WORKER_SLOTS
+
+
+@dataclass
+class MonthProblem:
+    slots: list[SlotNeed]  # in time order
+    workers: dict[int, WorkerInfo]  # the community's planned workers
+    draft: dict[int, frozenset[int]] = field(default_factory=dict)  # previous draft, by slot
+
+    def free(self, slot: SlotNeed) -> list[int]:
+        """Who may be planned on `slot`: not on leave, not on duty that day, not on it."""
+        return [
+            worker.id
+            for worker in self.workers.values()
+            if worker.id not in slot.fixed
+            and slot.date not in worker.absent_days
+            and slot.date not in worker.busy_days
+        ]
+
+
+Plan = dict[int, tuple[int, ...]]  # slot id -> workers planned on it now, in choice order
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    planner: str  # "cp-sat" or "greedy"
+    status: str  # the solver's status, or why the greedy plan was kept
+    seconds: float
+
+
+def greedy(problem: MonthProblem) -> Plan:
+    """The first-fit plan: each slot in time order takes the free workers with the fewest
+    hours in its kind, then the one adding most uncovered categories, then the lowest id.
+    """
+    quarters = {w.id: Counter(w.quarters) for w in problem.workers.values()}
+    busy = {w.id: set() for w in problem.workers.values()}
+    plan = {}
+    for slot in problem.slots:
+        if not slot.open:
+            continue
+        covered = set().union(
+            *(problem.workers[w].categories for w in slot.fixed if w in problem.workers)
+        )
+        free = [w for w in problem.free(slot) if slot.date not in busy[w]]
+        chosen = []
+        for _place in range(slot.open):
+            if not free:
+                break
+            best = min(
+                free,
+                key=lambda w: (
+                    quarters[w][slot.kind],
+                    -len(problem.workers[w].categories - covered),
+                    w,
+                ),
+            )
+            free.remove(best)
+            chosen.append(best)
+            quarters[best][slot.kind] += slot.quarters
+            busy[best].add(slot.date)
+            covered |= problem.workers[best].categories
+        plan[slot.id] = tuple(chosen)
+    return plan
+
+
+def solve(problem: MonthProblem, hint: Plan, seconds: float) -> Outcome:
+    """The best plan CP-SAT finds within `seconds` of deterministic time, else `hint`.
+
+    Deterministic: one search worker, a fixed seed, and a limit in the solver's
+    deterministic time (work done, not the wall clock); the wall clock only caps a
+    machine far slower than usual (`WALL_CAP × seconds`), which would make runs differ.
+    """
+    started = time.perf_counter()
+    model = _Model(problem, hint)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_deterministic_time = seconds
+    solver.parameters.max_time_in_seconds = WALL_CAP * seconds
+    status = solver.solve(model.model)
+    elapsed = time.perf_counter() - started
+    name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Outcome(hint, "greedy", name, elapsed)
+    return Outcome(model.plan(solver), "cp-sat", name, elapsed)
+
+
+class _Model:
+    def __init__(self, problem: MonthProblem, hint: Plan):
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        m = self.model
+        self.x = {}  # (slot id, worker id) -> BoolVar
+        cost = []
+        slots = [slot for slot in problem.slots if slot.open]
+        workers = sorted(problem.workers)
+        for slot in slots:
+            for w in problem.free(slot):
+                self.x[slot.id, w] = m.new_bool_var(f"x{slot.id}_{w}")
+        self.by_slot = by_slot = defaultdict(dict)  # slot id -> {worker id: BoolVar}
+        by_day = defaultdict(list)
+        for (slot_id, w), var in self.x.items():
+            by_slot[slot_id][w] = var
+        for slot in slots:
+            for w in problem.free(slot):
+                by_day[w, slot.date].append(self.x[slot.id, w])
+            placed = sum(by_slot[slot.id].values())
+            m.add(placed <= slot.open)
+            cost.append(WEIGHTS["unfilled"] * (slot.open - placed))
+        for day_vars in by_day.values():
+            if len(day_vars) > 1:
+                m.add_at_most_one(day_vars)
+
+        cost += self._hours(slots, workers)
+        cost += self._coverage(slots)
+        cost += self._pairs(slots, workers)
+        for slot_id, drafted in sorted(self.problem.draft.items()):
+            for w in sorted(drafted):
+                if (slot_id, w) in self.x:
+                    cost.append(WEIGHTS["moved"] * (1 - self.x[slot_id, w]))
+        m.minimize(sum(cost))
+
+        self._hint(hint)
+
+    def _hint(self, hint: Plan):
+        """Start the search from `hint`, with every other variable set to match it.
+
+        A hint of the choices alone leaves the solver to complete the rest, which it
+        does poorly; so the model is first solved with the choices fixed (quick: the
+        rest follows from them), and that whole solution becomes the hint.
+        """
+        hinted = {(slot_id, w) for slot_id, chosen in hint.items() for w in chosen}
+        fixed = self.model.clone()
+        for key, var in self.x.items():
+            fixed.add(fixed.get_bool_var_from_proto_index(var.index) == (key in hinted))
+        completion = cp_model.CpSolver()
+        completion.parameters.num_workers = 1
+        completion.parameters.max_deterministic_time = 1.0
+        if completion.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = completion.response_proto.solution
+            for index, value in enumerate(values):
+                self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
+        else:
+            for key, var in sorted(self.x.items()):
+                self.model.add_hint(var, key in hinted)
+
+    def _spread(self, values, bound, name, weight):
+        m = self.model
+        high, low = m.new_int_var(0, bound, f"max_{name}"), m.new_int_var(0, bound, f"min_{name}")
+        m.add_max_equality(high, values)
+        m.add_min_equality(low, values)
+        return weight * (high - low)
+
+    def _hours(self, slots, workers):
+        kinds = sorted({slot.kind for slot in slots})
+        if not workers or not kinds:
+            return []
+        totals = {w: [] for w in workers}
+        cost = []
+        bound = sum(slot.quarters for slot in slots) + max(
+            sum(self.problem.workers[w].quarters.values()) for w in workers
+        )
+        for kind in kinds:
+            per_worker = []
+            for w in workers:
+                planned = sum(
+                    slot.quarters * self.x[slot.id, w]
+                    for slot in slots
+                    if slot.kind == kind and (slot.id, w) in self.x
+                )
+                per_worker.append(self.problem.workers[w].quarters.get(kind, 0) + planned)
+                totals[w].append(planned)
+            cost.append(self._spread(per_worker, bound, kind, WEIGHTS["spread"]))
+        total = [sum(self.problem.workers[w].quarters.values()) + sum(totals[w]) for w in workers]
+        cost.append(self._spread(total, bound, "total", WEIGHTS["spread_total"]))
+        return cost
+
+    def _coverage(self, slots):
+        cost = []
+        for slot in slots:
+            covered = set().union(
+                *(
+                    self.problem.workers[w].categories
+                    for w in slot.fixed
+                    if w in self.problem.workers
+                )
+            )
+            for category in sorted(slot.demand - covered):
+                able = [
+                    var
+                    for w, var in self.by_slot[slot.id].items()
+                    if category in self.problem.workers[w].categories
+                ]
+                if not able:
+                    continue  # nobody free can cover it: a constant, leave it out
+                covers = self.model.new_bool_var(f"c{slot.id}_{category}")
+                self.model.add(covers <= sum(able))
+                cost.append(WEIGHTS["uncovered"] * (1 - covers))
+        return cost
+
+    def _pairs(self, slots, workers):
+        m = self.model
+        counts = defaultdict(list)  # pair -> terms
+        constant = Counter()
+        new_pairs = []
+        for slot in self.problem.slots:
+            fixed = sorted(w for w in slot.fixed if w in self.problem.workers)
+            for pair in itertools.combinations(fixed, 2):
+                constant[pair] += 1
+        for slot in slots:
+            fixed = [w for w in slot.fixed if w in self.problem.workers]
+            free = sorted(w for w in workers if (slot.id, w) in self.x)
+            for a, b in itertools.combinations(free, 2):
+                together = m.new_bool_var(f"p{slot.id}_{a}_{b}")
+                m.add(together >= self.x[slot.id, a] + self.x[slot.id, b] - 1)
+                counts[a, b].append(together)
+                if self.problem.workers[a].is_new and self.problem.workers[b].is_new:
+                    new_pairs.append(together)
+            for f in fixed:
+                for w in free:
+                    counts[min(f, w), max(f, w)].append(self.x[slot.id, w])
+                    if self.problem.workers[f].is_new and self.problem.workers[w].is_new:
+                        new_pairs.append(self.x[slot.id, w])
+        pairs = sorted(set(counts) | set(constant))
+        if not pairs:
+            return []
+        target = pair_target(self.problem, len(workers))
+        most = m.new_int_var(0, len(self.problem.slots), "pair_max")
+        cost = [WEIGHTS["pair_max"] * most, WEIGHTS["new_pair"] * sum(new_pairs)]
+        for pair in pairs:
+            shared = constant[pair] + sum(counts[pair])
+            m.add(most >= shared)
+            excess = m.new_int_var(0, len(self.problem.slots), f"e{pair[0]}_{pair[1]}")
+            m.add(excess >= shared - target)
+            cost.append(WEIGHTS["pair_excess"] * excess)
+        return cost
+
+    def plan(self, solver) -> Plan:
+        plan = defaultdict(list)
+        for (slot_id, w), var in sorted(self.x.items()):
+            if solver.boolean_value(var):
+                plan[slot_id].append(w)
+        return {slot.id: tuple(plan[slot.id]) for slot in self.problem.slots if slot.open}
+
+
+def fingerprint(problem: MonthProblem) -> str:
+    """A digest of everything the plan depends on but the previous draft."""
+    slots = [
+        [s.id, s.date.isoformat(), str(s.kind), s.quarters, list(s.fixed), s.open, sorted(s.demand)]
+        for s in problem.slots
+    ]
+    workers = [
+        [
+            w.id,
+            sorted(w.categories),
+            sorted((str(kind), q) for kind, q in w.quarters.items()),
+            sorted(day.isoformat() for day in w.busy_days),
+            sorted(day.isoformat() for day in w.absent_days),
+            w.served_slots,
+        ]
+        for w in sorted(problem.workers.values(), key=lambda w: w.id)
+    ]
+    text = json.dumps([slots, workers, WEIGHTS, NEW_WORKER_SLOTS])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_digest(plan: dict) -> str:
+    places = sorted([slot_id, w] for slot_id, chosen in plan.items() for w in chosen)
+    return hashlib.sha256(json.dumps(places).encode()).hexdigest()
+
+
+def pair_target(problem: MonthProblem, workers: int) -> int:
+    """An even rotation: the month's shared slot-places spread over every possible pair.
+
+    A slot of n workers holds n(n-1)/2 pairs; with W workers there are W(W-1)/2
+    pairs, so the pair that shares most shares at least ceil(held / possible).
+    """
+    possible = workers * (workers - 1) // 2
+    if not possible:
+        return 0
+    held = sum(
+        math.comb(len(slot.fixed) + slot.open, 2)
+        for slot in problem.slots
+        if slot.fixed or slot.open
+    )
+    return math.ceil(held / possible)
+
+
+def hours(problem: MonthProblem, plan: Plan) -> dict[int, dict[str, float]]:
+    """Each worker's hours by kind and in total: served this year, fixed and planned."""
+    quarters = {w.id: Counter(w.quarters) for w in problem.workers.values()}
+    for slot in problem.slots:
+        for w in plan.get(slot.id, ()):
+            quarters[w][slot.kind] += slot.quarters
+    per_quarter = QUARTER / dt.timedelta(hours=1)
+    return {
+        w: {kind: q * per_quarter for kind, q in sorted(counts.items())}
+        | {"total": counts.total() * per_quarter}
+        for w, counts in quarters.items()
+    }
+
+
+def figures(problem: MonthProblem, outcome: Outcome) -> dict:
+    """What the head is shown about a plan, and why it chose whom (JSON-ready).
+
+    `hours`: each worker's hours (the term balanced first); `spread`: most minus
+    fewest hours per kind and in total; `uncovered`: slots whose workers lack a
+    category its residents come for (with those categories); `pairs`: how often
+    each pair shares a slot, the most, and the even rotation (`pair_target`);
+    `moved`: places of the previous draft given to someone else.
+    """
+    plan = outcome.plan
+    per_worker = hours(problem, plan)
+    kinds = sorted({slot.kind for slot in problem.slots} | {"total"})
+    spread = {
+        kind: round(
+            max((h.get(kind, 0.0) for h in per_worker.values()), default=0.0)
+            - min((h.get(kind, 0.0) for h in per_worker.values()), default=0.0),
+            2,
+        )
+        for kind in kinds
+    }
+    uncovered = []
+    pairs = Counter()
+    for slot in problem.slots:
+        on_it = [w for w in (*slot.fixed, *plan.get(slot.id, ())) if w in problem.workers]
+        covered = set().union(*(problem.workers[w].categories for w in on_it))
+        if missing := slot.demand - covered:
+            uncovered.append({"slot_id": slot.id, "categories": sorted(missing)})
+        pairs.update(itertools.combinations(sorted(on_it), 2))
+    moved = sum(
+        len(drafted - set(plan.get(slot_id, ()))) for slot_id, drafted in problem.draft.items()
+    )
+    return {
+        "planner": outcome.planner,
+        "status": outcome.status,
+        "seconds": round(outcome.seconds, 3),
+        "hours": {str(w): h for w, h in sorted(per_worker.items())},
+        "spread": spread,
+        "slots": len(problem.slots),
+        "uncovered": uncovered,
+        "pairs": {
+            "most": max(pairs.values(), default=0),
+            "even": pair_target(problem, len(problem.workers)),
+            "counts": [[a, b, n] for (a, b), n in sorted(pairs.items())],
+        },
+        "new_pairs": sum(
+            1
+            for slot in problem.slots
+            for a, b in itertools.combinations(
+                [w for w in (*slot.fixed, *plan.get(slot.id, ())) if w in problem.workers], 2
+            )
+            if problem.workers[a].is_new and problem.workers[b].is_new
+        ),
+        "moved": moved,
+        "inputs": fingerprint(problem),
+        "plan": plan_digest(plan),
+    }
