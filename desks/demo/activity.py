@@ -137,7 +137,9 @@ def rota(now):
             # Planned the day before the month begins, as a head would; next month's
             # draft is being planned now, not on a day still to come.
             planned_at = min(Month.containing(month).bounds()[0] - dt.timedelta(days=1), now)
-            result = generate_month(community, month, planned_at)
+            # The months gone by are history: the quick greedy pass plans them, so the
+            # demo seeds in seconds; next month's draft gets the planner's full search.
+            result = generate_month(community, month, planned_at, seconds=0 if published else None)
             created += 1 + result.assigned
             if published:
                 publish(result.rota_month, head, planned_at)

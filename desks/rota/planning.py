@@ -28,17 +28,15 @@ from django.utils.translation import gettext_lazy
 
 from desks.core.dates import Month, first_of_month
 from desks.models import (
-    Absence,
     Assignment,
     Community,
-    CompLeave,
     DutySlot,
     RotaMonth,
     ServiceCategory,
     ServiceRequest,
     User,
 )
-from desks.rota import solver
+from desks.rota import rules, solver
 from desks.rota.duty import RotaError, assign, make_slots
 from desks.rota.solver import MonthProblem, SlotNeed, WorkerInfo
 
@@ -173,14 +171,13 @@ def month_problem(community, month, last, slots, now, draft) -> tuple[MonthProbl
     for slot_id, worker_id in staying:
         fixed[slot_id].append(worker_id)
 
-    for absence in Absence.objects.filter(worker__in=infos).covering(month, last):
-        days = _dates(max(absence.first_day, month), min(absence.last_day, last))
-        infos[absence.worker_id].absent_days.update(days)
-    comp_days = CompLeave.objects.filter(
-        worker__in=infos, status=CompLeave.Status.APPROVED, date__range=(month, last)
-    ).values_list("worker", "date")
-    for worker_id, day in comp_days:
-        infos[worker_id].absent_days.add(day)
+    # Leave, unavailability and approved comp leave: the rota's rules say (desks.rota.rules),
+    # as they do for a head's hand assignment and a swap.
+    checker = rules.Checker(workers.values(), slots)
+    for worker in workers.values():
+        for slot in slots:
+            if any(problem.rule in rules.AWAY for problem in checker.why_not(worker, slot)):
+                infos[worker.pk].absent_days.add(slot.date)
 
     demand = window_demand(community, slots, month)
     needs = [

@@ -44,6 +44,8 @@ LEAVE = "leave"
 UNAVAILABLE = "unavailable"
 COMP_LEAVE = "comp_leave"
 SAME_DAY = "same_day"
+# The rules that keep a worker away for the whole day, whichever slot.
+AWAY = frozenset({LEAVE, UNAVAILABLE, COMP_LEAVE})
 
 
 def cancelled_message(slot: DutySlot) -> str:
