@@ -298,6 +298,9 @@ def log_request(
             or timezone.localdate(served_at) + dt.timedelta(days=FOLLOW_UP_DAYS),
             created_at=now,
         )
+    else:
+        # A request stored a moment ago has no follow-up: its row need not ask the database.
+        ServiceRequest.follow_up.related.set_cached_value(request, None)
     return request, True
 
 
