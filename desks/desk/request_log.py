@@ -231,7 +231,6 @@ def logged_with_key(idempotency_key: uuid.UUID, community_id: int) -> ServiceReq
     return request
 
 
-@transaction.atomic
 def log_request(
     *,
     community_id: int,
@@ -247,16 +246,21 @@ def log_request(
     """Store a request served at `served_at` (`served_time`); return it and whether it is new.
 
     The same form key twice (a double click, a retried POST, an entry the desk kept while
-    offline) returns the first request instead of storing a second: the key is reserved
-    by inserting the request, before anything else is stored, so a concurrent copy waits
-    for this one's transaction and then finds its request. A `new_resident` (name, phone,
-    consent) is registered next (residents.directory.register); if that is refused with a
-    ValidationError, nothing is stored. A key of another community's request raises
+    offline) returns the first request instead of storing a second. The key is not looked
+    up first: the request is inserted, as the first statement of its transaction, and the
+    unique key refuses a repeat (a concurrent copy waits for this one's transaction, then
+    is refused), which is then answered with the stored request. A `new_resident` (name,
+    phone, consent) is registered next (residents.directory.register); if that is refused
+    with a ValidationError, nothing is stored. A key of another community's request raises
     KeyOfAnotherCommunity.
     """
-    if existing := logged_with_key(idempotency_key, community_id):
-        return existing, False
-    served_at = served_time(served_at, now)
+    try:
+        served_at = served_time(served_at, now)
+    except ValidationError:
+        # A retry that arrives too late for its time may still find its first copy stored.
+        if existing := logged_with_key(idempotency_key, community_id):
+            return existing, False
+        raise
     request = ServiceRequest(
         community_id=community_id,
         logged_by=logged_by,
@@ -267,13 +271,21 @@ def log_request(
         **fields,
     )
     try:
-        with transaction.atomic():
-            request.save()
+        _store(request, now, ip_address=ip_address, new_resident=new_resident, follow_up=follow_up)
     except IntegrityError:
-        # The same key, stored a moment ago by a concurrent copy of this POST.
+        # The key was taken: by an earlier copy of this form, or by a concurrent one.
         if existing := logged_with_key(idempotency_key, community_id):
             return existing, False
         raise
+    return request, True
+
+
+@transaction.atomic
+def _store(request: ServiceRequest, now: dt.datetime, *, ip_address, new_resident, follow_up):
+    """log_request's writes, in one transaction whose first statement reserves the form key:
+    a repeated key rolls back the whole of it, with nothing else stored yet."""
+    request.save()
+    community_id, logged_by = request.community_id, request.logged_by
     if new_resident:
         # Refused (ValidationError) if the phone was registered meanwhile: nothing is logged.
         request.resident = directory.register(
@@ -295,13 +307,12 @@ def log_request(
             owner=follow_up.get("owner")
             or default_follow_up_owner(request.service_item, community_id, logged_by),
             due_on=follow_up.get("due_on")
-            or timezone.localdate(served_at) + dt.timedelta(days=FOLLOW_UP_DAYS),
+            or timezone.localdate(request.logged_at) + dt.timedelta(days=FOLLOW_UP_DAYS),
             created_at=now,
         )
     else:
         # A request stored a moment ago has no follow-up: its row need not ask the database.
         ServiceRequest.follow_up.related.set_cached_value(request, None)
-    return request, True
 
 
 def can_change(request: ServiceRequest, user: User, now: dt.datetime) -> bool:

@@ -7,6 +7,7 @@ import threading
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -218,6 +219,25 @@ def test_a_repeat_answers_the_first_even_if_the_rest_of_the_form_changed(
     replay = log(client, {**data, "count": "0", "new_resident_name": "别人"})
     assert replay.status_code == 200
     assert ServiceRequest.objects.get().count == 1 and Resident.objects.get().name == "于海燕"
+
+
+def test_a_retry_too_late_for_its_served_time_still_finds_its_first_copy(worker, item):
+    """The key is not looked up before inserting; a time refused as too old still is."""
+    key, served = uuid.uuid4(), at(2026, 11, 24, 19, 0)
+    fields = {"community_id": worker.community_id, "logged_by": worker, "service_item": item}
+    first, created = request_log.log_request(
+        now=served, idempotency_key=key, served_at=served, outcome=Outcome.ANSWERED, **fields
+    )
+    next_day = served + request_log.SERVED_AT_MAX_AGE + dt.timedelta(minutes=1)
+    again, created_again = request_log.log_request(
+        now=next_day, idempotency_key=key, served_at=served, outcome=Outcome.DONE, **fields
+    )
+    assert created and not created_again and again == first
+    assert ServiceRequest.objects.get().outcome == Outcome.ANSWERED
+    with pytest.raises(ValidationError):
+        request_log.log_request(
+            now=next_day, idempotency_key=uuid.uuid4(), served_at=served, **fields
+        )
 
 
 def test_a_key_of_another_communitys_request_stores_nothing_and_says_why(
