@@ -270,8 +270,14 @@ def log_request(
         idempotency_key=idempotency_key,
         **fields,
     )
+    more_to_store = new_resident or follow_up or request.resident_id
     try:
-        _store(request, now, ip_address=ip_address, new_resident=new_resident, follow_up=follow_up)
+        if more_to_store or not transaction.get_autocommit():
+            _store(request, now, ip_address, new_resident=new_resident, follow_up=follow_up)
+        else:
+            # The commonest save is the INSERT alone: it commits by itself, without the
+            # two round trips of BEGIN and COMMIT.
+            _insert(request)
     except IntegrityError:
         # The key was taken: by an earlier copy of this form, or by a concurrent one.
         if existing := logged_with_key(idempotency_key, community_id):
@@ -281,10 +287,10 @@ def log_request(
 
 
 @transaction.atomic
-def _store(request: ServiceRequest, now: dt.datetime, *, ip_address, new_resident, follow_up):
+def _store(request: ServiceRequest, now: dt.datetime, ip_address, *, new_resident, follow_up):
     """log_request's writes, in one transaction whose first statement reserves the form key:
     a repeated key rolls back the whole of it, with nothing else stored yet."""
-    request.save()
+    _insert(request)
     community_id, logged_by = request.community_id, request.logged_by
     if new_resident:
         # Refused (ValidationError) if the phone was registered meanwhile: nothing is logged.
@@ -309,10 +315,14 @@ def _store(request: ServiceRequest, now: dt.datetime, *, ip_address, new_residen
             due_on=follow_up.get("due_on")
             or timezone.localdate(request.logged_at) + dt.timedelta(days=FOLLOW_UP_DAYS),
             created_at=now,
-        )
-    else:
-        # A request stored a moment ago has no follow-up: its row need not ask the database.
-        ServiceRequest.follow_up.related.set_cached_value(request, None)
+        )  # and now cached as the request's follow-up
+
+
+def _insert(request: ServiceRequest) -> None:
+    request.save(force_insert=True)
+    # A request stored a moment ago has no follow-up (until _store makes one): its row
+    # need not ask the database.
+    ServiceRequest.follow_up.related.set_cached_value(request, None)
 
 
 def can_change(request: ServiceRequest, user: User, now: dt.datetime) -> bool:
