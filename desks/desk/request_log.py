@@ -158,19 +158,50 @@ def default_follow_up_owner(item: ServiceItem, community_id: int, logged_by: Use
     return candidates.first() or logged_by
 
 
-def slot_for(community_id: int, served_at: dt.datetime) -> DutySlot | None:
+def slot_for(
+    community_id: int, served_at: dt.datetime, *, among: list[DutySlot] | None = None
+) -> DutySlot | None:
     """The duty slot a walk-in served at `served_at` counts for, or None (regular hours).
 
     The slot in progress; else a slot that ended at most LATE_ENTRY_GRACE before (a late
     entry, 补录: `ServiceRequest.is_late_entry`). The extended-hours figures count a
     request by its slot (`ServiceRequest.extended_hours_condition`), so they follow this.
+    `among`: the slots `nearby_slots` found, when the caller has them (no query then).
     """
-    slots = DutySlot.objects.live().filter(
-        community_id=community_id,
-        starts_at__lte=served_at,
-        ends_at__gt=served_at - LATE_ENTRY_GRACE,
+    if among is None:
+        among = _live_slots(community_id, served_at, served_at)
+    return next(
+        (slot for slot in among if slot.starts_at <= served_at < slot.ends_at + LATE_ENTRY_GRACE),
+        None,
     )
-    return slots.order_by("-ends_at").first()
+
+
+def nearby_slots(community_id: int, now: dt.datetime) -> list[DutySlot]:
+    """The live slots that a walk-in the desk may send at `now` can count for: served now,
+    or up to SERVED_AT_MAX_AGE before (`served_time`). One query answers `slot_for` and
+    `entry_timing` for every moment a save may carry."""
+    return _live_slots(community_id, now - SERVED_AT_MAX_AGE, now)
+
+
+# A slot is one window of one date: it never lasts a day. Bounding where it may start lets
+# the lookup read the few slots around the moment through (community, starts_at) instead
+# of every slot the community has had.
+SLOT_MAX_LENGTH = dt.timedelta(days=1)
+
+
+def _live_slots(community_id: int, earliest: dt.datetime, latest: dt.datetime) -> list[DutySlot]:
+    """The live slots a walk-in served between `earliest` and `latest` may count for, the
+    latest ending first (the one slot_for takes when two qualify)."""
+    return list(
+        DutySlot.objects.live()
+        .filter(
+            community_id=community_id,
+            starts_at__lte=latest,
+            starts_at__gt=earliest - LATE_ENTRY_GRACE - SLOT_MAX_LENGTH,
+            ends_at__gt=earliest - LATE_ENTRY_GRACE,
+        )
+        .order_by("-ends_at")
+    )
 
 
 class EntryTiming(NamedTuple):
@@ -180,8 +211,10 @@ class EntryTiming(NamedTuple):
     late_until: dt.datetime | None  # after the slot ended: when its grace ends (补录)
 
 
-def entry_timing(community_id: int, moment: dt.datetime) -> EntryTiming:
-    slot = slot_for(community_id, moment)
+def entry_timing(
+    community_id: int, moment: dt.datetime, *, among: list[DutySlot] | None = None
+) -> EntryTiming:
+    slot = slot_for(community_id, moment, among=among)
     if slot is not None and moment >= slot.ends_at:
         return EntryTiming(slot, slot.ends_at + LATE_ENTRY_GRACE)
     return EntryTiming(slot, None)
@@ -241,6 +274,7 @@ def log_request(
     ip_address: str | None = None,
     new_resident: dict | None = None,
     follow_up: dict | None = None,
+    slots: list[DutySlot] | None = None,
     **fields,
 ) -> tuple[ServiceRequest, bool]:
     """Store a request served at `served_at` (`served_time`); return it and whether it is new.
@@ -252,7 +286,7 @@ def log_request(
     is refused), which is then answered with the stored request. A `new_resident` (name,
     phone, consent) is registered next (residents.directory.register); if that is refused
     with a ValidationError, nothing is stored. A key of another community's request raises
-    KeyOfAnotherCommunity.
+    KeyOfAnotherCommunity. `slots`: the community's `nearby_slots`, if the caller has them.
     """
     try:
         served_at = served_time(served_at, now)
@@ -266,7 +300,7 @@ def log_request(
         logged_by=logged_by,
         logged_at=served_at,
         synced_at=now if now - served_at > SYNCED_LATE_AFTER else None,
-        slot=slot_for(community_id, served_at),
+        slot=slot_for(community_id, served_at, among=slots),
         idempotency_key=idempotency_key,
         **fields,
     )

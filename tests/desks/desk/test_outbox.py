@@ -82,6 +82,18 @@ def test_an_entry_sent_late_counts_when_it_was_served(client, clock, worker, slo
     assert "synced late, 11/24 21:17" in page and "regular hours</span>" not in page
 
 
+def test_an_entry_sent_the_next_morning_counts_for_its_slot_and_the_note_is_for_now(
+    client, clock, worker, slot, item
+):
+    """The save's slot and the next entry's note come from one lookup of nearby slots."""
+    clock.stop_at(at(2026, 11, 25, 7, 50))  # 11 h 55 min after it was served
+    client.force_login(worker)
+    response = log(client, post_data(item, served_at="2026-11-24T19:55:00+08:00"), "/en")
+    assert response.status_code == 200
+    assert ServiceRequest.objects.get().slot == slot
+    assert "counts as regular hours" in response.text  # the note: nothing in progress now
+
+
 def test_an_entry_sent_at_once_is_not_flagged(client, clock, worker, slot, item):
     clock.stop_at(at(2026, 11, 24, 19, 30))
     client.force_login(worker)
