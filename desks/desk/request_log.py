@@ -38,6 +38,10 @@ MOST_USED_PERIOD = dt.timedelta(days=90)
 # A walk-in served this long after its slot ended still counts for the slot (补录): the
 # worker finishes typing after closing the door.
 LATE_ENTRY_GRACE = dt.timedelta(minutes=30)
+# A slot is one window of one date: it never lasts a day. Bounding where it may start lets
+# the lookup read the few slots around the moment through (community, starts_at) instead
+# of every slot the community has had.
+SLOT_MAX_LENGTH = dt.timedelta(days=1)
 # A device's clock may run this far ahead of the server's.
 CLOCK_SKEW = dt.timedelta(minutes=2)
 # An entry the desk kept while offline is taken with the time it was served for this long:
@@ -181,12 +185,6 @@ def nearby_slots(community_id: int, now: dt.datetime) -> list[DutySlot]:
     or up to SERVED_AT_MAX_AGE before (`served_time`). One query answers `slot_for` and
     `entry_timing` for every moment a save may carry."""
     return _live_slots(community_id, now - SERVED_AT_MAX_AGE, now)
-
-
-# A slot is one window of one date: it never lasts a day. Bounding where it may start lets
-# the lookup read the few slots around the moment through (community, starts_at) instead
-# of every slot the community has had.
-SLOT_MAX_LENGTH = dt.timedelta(days=1)
 
 
 def _live_slots(community_id: int, earliest: dt.datetime, latest: dt.datetime) -> list[DutySlot]:
