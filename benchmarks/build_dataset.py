@@ -16,6 +16,7 @@ community is `w<community>-1`, the office staff `office<office>-1`.
 import argparse
 import datetime as dt
 import io
+import json
 import os
 import random
 import subprocess
@@ -100,11 +101,19 @@ class Builder:
         return self.counts
 
     def copy(self, table, columns, rows):
-        """COPY rows (tuples of already-formatted text) into table, in chunks."""
+        """COPY rows (tuples of already-formatted text) into table, in chunks.
+
+        Columns the rows leave out get their model field's default, so a field added
+        with a default later does not break the build.
+        """
+        defaults = _defaults_of(table, columns)
+        columns = [*columns, *(field.column for field in defaults)]
         n = 0
         with self.cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             buffer = io.StringIO()
             for row in rows:
+                if defaults:
+                    row = (*row, *(_copy_text(field.get_default()) for field in defaults))
                 buffer.write("\t".join(row))
                 buffer.write("\n")
                 n += 1
@@ -454,6 +463,27 @@ class Builder:
             ],
             follow_ups,
         )
+
+
+def _defaults_of(table, columns):
+    """The fields of `table`'s model that `columns` leave out and that have a value by default."""
+    from django.apps import apps
+
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if field.column not in columns and field.get_default() is not None
+    ]
+
+
+def _copy_text(value):
+    """A default value as COPY's text format reads it."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, list | dict):
+        value = json.dumps(value)
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
 if __name__ == "__main__":

@@ -125,6 +125,12 @@ class RequestForm(forms.ModelForm):
             return self.fields["resident"].queryset.filter(pk=pk).first()
         return None
 
+    def _get_validation_exclusions(self):
+        """The item and resident fields fetched their rows from narrower querysets (active
+        items, this community's residents): the model asking the database again whether
+        each row exists was one more query per save."""
+        return super()._get_validation_exclusions() | {"service_item", "resident"}
+
     def validate_constraints(self):
         """The fields above already hold every check constraint of ServiceRequest (count
         1–200, the channel and outcome choices), and the database enforces them: Django

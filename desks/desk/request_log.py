@@ -38,6 +38,10 @@ MOST_USED_PERIOD = dt.timedelta(days=90)
 # A walk-in served this long after its slot ended still counts for the slot (补录): the
 # worker finishes typing after closing the door.
 LATE_ENTRY_GRACE = dt.timedelta(minutes=30)
+# A slot is one window of one date: it never lasts a day. Bounding where it may start lets
+# the lookup read the few slots around the moment through (community, starts_at) instead
+# of every slot the community has had.
+SLOT_MAX_LENGTH = dt.timedelta(days=1)
 # A device's clock may run this far ahead of the server's.
 CLOCK_SKEW = dt.timedelta(minutes=2)
 # An entry the desk kept while offline is taken with the time it was served for this long:
@@ -158,19 +162,44 @@ def default_follow_up_owner(item: ServiceItem, community_id: int, logged_by: Use
     return candidates.first() or logged_by
 
 
-def slot_for(community_id: int, served_at: dt.datetime) -> DutySlot | None:
+def slot_for(
+    community_id: int, served_at: dt.datetime, *, among: list[DutySlot] | None = None
+) -> DutySlot | None:
     """The duty slot a walk-in served at `served_at` counts for, or None (regular hours).
 
     The slot in progress; else a slot that ended at most LATE_ENTRY_GRACE before (a late
     entry, 补录: `ServiceRequest.is_late_entry`). The extended-hours figures count a
     request by its slot (`ServiceRequest.extended_hours_condition`), so they follow this.
+    `among`: the slots `nearby_slots` found, when the caller has them (no query then).
     """
-    slots = DutySlot.objects.live().filter(
-        community_id=community_id,
-        starts_at__lte=served_at,
-        ends_at__gt=served_at - LATE_ENTRY_GRACE,
+    if among is None:
+        among = _live_slots(community_id, served_at, served_at)
+    return next(
+        (slot for slot in among if slot.starts_at <= served_at < slot.ends_at + LATE_ENTRY_GRACE),
+        None,
     )
-    return slots.order_by("-ends_at").first()
+
+
+def nearby_slots(community_id: int, now: dt.datetime) -> list[DutySlot]:
+    """The live slots that a walk-in the desk may send at `now` can count for: served now,
+    or up to SERVED_AT_MAX_AGE before (`served_time`). One query answers `slot_for` and
+    `entry_timing` for every moment a save may carry."""
+    return _live_slots(community_id, now - SERVED_AT_MAX_AGE, now)
+
+
+def _live_slots(community_id: int, earliest: dt.datetime, latest: dt.datetime) -> list[DutySlot]:
+    """The live slots a walk-in served between `earliest` and `latest` may count for, the
+    latest ending first (the one slot_for takes when two qualify)."""
+    return list(
+        DutySlot.objects.live()
+        .filter(
+            community_id=community_id,
+            starts_at__lte=latest,
+            starts_at__gt=earliest - LATE_ENTRY_GRACE - SLOT_MAX_LENGTH,
+            ends_at__gt=earliest - LATE_ENTRY_GRACE,
+        )
+        .order_by("-ends_at")
+    )
 
 
 class EntryTiming(NamedTuple):
@@ -180,8 +209,10 @@ class EntryTiming(NamedTuple):
     late_until: dt.datetime | None  # after the slot ended: when its grace ends (补录)
 
 
-def entry_timing(community_id: int, moment: dt.datetime) -> EntryTiming:
-    slot = slot_for(community_id, moment)
+def entry_timing(
+    community_id: int, moment: dt.datetime, *, among: list[DutySlot] | None = None
+) -> EntryTiming:
+    slot = slot_for(community_id, moment, among=among)
     if slot is not None and moment >= slot.ends_at:
         return EntryTiming(slot, slot.ends_at + LATE_ENTRY_GRACE)
     return EntryTiming(slot, None)
@@ -231,7 +262,6 @@ def logged_with_key(idempotency_key: uuid.UUID, community_id: int) -> ServiceReq
     return request
 
 
-@transaction.atomic
 def log_request(
     *,
     community_id: int,
@@ -242,38 +272,58 @@ def log_request(
     ip_address: str | None = None,
     new_resident: dict | None = None,
     follow_up: dict | None = None,
+    slots: list[DutySlot] | None = None,
     **fields,
 ) -> tuple[ServiceRequest, bool]:
     """Store a request served at `served_at` (`served_time`); return it and whether it is new.
 
     The same form key twice (a double click, a retried POST, an entry the desk kept while
-    offline) returns the first request instead of storing a second: the key is reserved
-    by inserting the request, before anything else is stored, so a concurrent copy waits
-    for this one's transaction and then finds its request. A `new_resident` (name, phone,
-    consent) is registered next (residents.directory.register); if that is refused with a
-    ValidationError, nothing is stored. A key of another community's request raises
-    KeyOfAnotherCommunity.
+    offline) returns the first request instead of storing a second. The key is not looked
+    up first: the request is inserted, as the first statement of its transaction, and the
+    unique key refuses a repeat (a concurrent copy waits for this one's transaction, then
+    is refused), which is then answered with the stored request. A `new_resident` (name,
+    phone, consent) is registered next (residents.directory.register); if that is refused
+    with a ValidationError, nothing is stored. A key of another community's request raises
+    KeyOfAnotherCommunity. `slots`: the community's `nearby_slots`, if the caller has them.
     """
-    if existing := logged_with_key(idempotency_key, community_id):
-        return existing, False
-    served_at = served_time(served_at, now)
+    try:
+        served_at = served_time(served_at, now)
+    except ValidationError:
+        # A retry that arrives too late for its time may still find its first copy stored.
+        if existing := logged_with_key(idempotency_key, community_id):
+            return existing, False
+        raise
     request = ServiceRequest(
         community_id=community_id,
         logged_by=logged_by,
         logged_at=served_at,
         synced_at=now if now - served_at > SYNCED_LATE_AFTER else None,
-        slot=slot_for(community_id, served_at),
+        slot=slot_for(community_id, served_at, among=slots),
         idempotency_key=idempotency_key,
         **fields,
     )
+    more_to_store = new_resident or follow_up or request.resident_id
     try:
-        with transaction.atomic():
-            request.save()
+        if more_to_store or not transaction.get_autocommit():
+            _store(request, now, ip_address, new_resident=new_resident, follow_up=follow_up)
+        else:
+            # The commonest save is the INSERT alone: it commits by itself, without the
+            # two round trips of BEGIN and COMMIT.
+            _insert(request)
     except IntegrityError:
-        # The same key, stored a moment ago by a concurrent copy of this POST.
+        # The key was taken: by an earlier copy of this form, or by a concurrent one.
         if existing := logged_with_key(idempotency_key, community_id):
             return existing, False
         raise
+    return request, True
+
+
+@transaction.atomic
+def _store(request: ServiceRequest, now: dt.datetime, ip_address, *, new_resident, follow_up):
+    """log_request's writes, in one transaction whose first statement reserves the form key:
+    a repeated key rolls back the whole of it, with nothing else stored yet."""
+    _insert(request)
+    community_id, logged_by = request.community_id, request.logged_by
     if new_resident:
         # Refused (ValidationError) if the phone was registered meanwhile: nothing is logged.
         request.resident = directory.register(
@@ -295,10 +345,16 @@ def log_request(
             owner=follow_up.get("owner")
             or default_follow_up_owner(request.service_item, community_id, logged_by),
             due_on=follow_up.get("due_on")
-            or timezone.localdate(served_at) + dt.timedelta(days=FOLLOW_UP_DAYS),
+            or timezone.localdate(request.logged_at) + dt.timedelta(days=FOLLOW_UP_DAYS),
             created_at=now,
-        )
-    return request, True
+        )  # and now cached as the request's follow-up
+
+
+def _insert(request: ServiceRequest) -> None:
+    request.save(force_insert=True)
+    # A request stored a moment ago has no follow-up (until _store makes one): its row
+    # need not ask the database.
+    ServiceRequest.follow_up.related.set_cached_value(request, None)
 
 
 def can_change(request: ServiceRequest, user: User, now: dt.datetime) -> bool:

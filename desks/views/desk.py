@@ -84,10 +84,13 @@ def log(request: HttpRequest) -> HttpResponse:
     community_id = request.user.community_id
     form = LogRequestForm(request.POST, community_id=community_id, now=now)
     one_tap = "one_tap" in request.POST  # a tile: it answers with the tile, not the form
-    logged = None
+    logged = slots = None
     try:
         if form.is_valid():
+            # One query: the slot this entry counts for, and the note for the next one.
+            slots = request_log.nearby_slots(community_id, now)
             logged, _created = request_log.log_request(
+                slots=slots,
                 community_id=community_id,
                 logged_by=request.user,
                 now=now,
@@ -132,7 +135,7 @@ def log(request: HttpRequest) -> HttpResponse:
     context = {
         "logged": request_log.mark_changeable([logged], request.user, now)[0],
         "tonight_count": request_log.tonight(community_id, now).count(),
-        "entry_timing": request_log.entry_timing(community_id, now),
+        "entry_timing": request_log.entry_timing(community_id, now, among=slots),
         # A repeated key (a retry whose first answer was lost) is confirmed all the same.
         "status_message": _with_masked_notice(_saved_message(logged), form),
     }

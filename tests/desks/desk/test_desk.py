@@ -173,6 +173,22 @@ def test_a_request_outside_any_window_is_kept_as_regular_hours(client, clock, wo
     assert logged.slot is None and not logged.in_extended_hours
 
 
+def test_the_new_row_shows_its_follow_up_only_when_one_was_asked_for(
+    client, worker, slot, item, community
+):
+    trained = make_user(community=community, last_name="周", first_name="敏")
+    trained.trained_categories.add(item.category)
+    client.force_login(worker)
+    url = reverse("desks:log")
+    without = client.post(url, post_data(item), headers={"HX-Request": "true"})
+    assert without.status_code == 200 and 'class="follow-up-line"' not in without.text
+    data = post_data(item, outcome="accepted", needs_follow_up="on")
+    with_one = client.post(url, data, headers={"HX-Request": "true"})
+    assert with_one.status_code == 200
+    assert re.search(r'class="follow-up-line">[^<]*周敏', with_one.text)
+    assert FollowUp.objects.get().owner == trained
+
+
 def test_the_same_form_posted_twice_makes_one_record(client, worker, slot, item):
     """The repeat answers with the stored row, as the first did: a retry whose first answer
     was lost learns that its entry arrived (static/js/outbox.js)."""

@@ -7,6 +7,7 @@ import threading
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
@@ -79,6 +80,18 @@ def test_an_entry_sent_late_counts_when_it_was_served(client, clock, worker, slo
     assert logged.synced_late and logged.synced_at == at(2026, 11, 24, 21, 17)
     page = client.get("/en" + reverse("desks:home")).text
     assert "synced late, 11/24 21:17" in page and "regular hours</span>" not in page
+
+
+def test_an_entry_sent_the_next_morning_counts_for_its_slot_and_the_note_is_for_now(
+    client, clock, worker, slot, item
+):
+    """The save's slot and the next entry's note come from one lookup of nearby slots."""
+    clock.stop_at(at(2026, 11, 25, 7, 50))  # 11 h 55 min after it was served
+    client.force_login(worker)
+    response = log(client, post_data(item, served_at="2026-11-24T19:55:00+08:00"), "/en")
+    assert response.status_code == 200
+    assert ServiceRequest.objects.get().slot == slot
+    assert "counts as regular hours" in response.text  # the note: nothing in progress now
 
 
 def test_an_entry_sent_at_once_is_not_flagged(client, clock, worker, slot, item):
@@ -218,6 +231,25 @@ def test_a_repeat_answers_the_first_even_if_the_rest_of_the_form_changed(
     replay = log(client, {**data, "count": "0", "new_resident_name": "别人"})
     assert replay.status_code == 200
     assert ServiceRequest.objects.get().count == 1 and Resident.objects.get().name == "于海燕"
+
+
+def test_a_retry_too_late_for_its_served_time_still_finds_its_first_copy(worker, item):
+    """The key is not looked up before inserting; a time refused as too old still is."""
+    key, served = uuid.uuid4(), at(2026, 11, 24, 19, 0)
+    fields = {"community_id": worker.community_id, "logged_by": worker, "service_item": item}
+    first, created = request_log.log_request(
+        now=served, idempotency_key=key, served_at=served, outcome=Outcome.ANSWERED, **fields
+    )
+    next_day = served + request_log.SERVED_AT_MAX_AGE + dt.timedelta(minutes=1)
+    again, created_again = request_log.log_request(
+        now=next_day, idempotency_key=key, served_at=served, outcome=Outcome.DONE, **fields
+    )
+    assert created and not created_again and again == first
+    assert ServiceRequest.objects.get().outcome == Outcome.ANSWERED
+    with pytest.raises(ValidationError):
+        request_log.log_request(
+            now=next_day, idempotency_key=uuid.uuid4(), served_at=served, **fields
+        )
 
 
 def test_a_key_of_another_communitys_request_stores_nothing_and_says_why(
