@@ -40,6 +40,7 @@ from desks.rota.duty import (
     unassign,
 )
 from desks.rota.planning import PUBLISHING_MEANS, generate_month, publish, shortfall_reason
+from desks.rota.quality import quality
 from desks.rota.rules import ONLY_HEADS_OVERRIDE, may_override
 
 
@@ -180,6 +181,7 @@ class RotaMonthAdmin(admin.ModelAdmin):
             and not rota_month.is_published
             and self._may_publish(request, rota_month),
             "publishing_means": PUBLISHING_MEANS,
+            "quality": rota_month and quality(rota_month),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
