@@ -582,6 +582,8 @@ class CompLeaveAdmin(WorkerChoiceAdmin):
                     raise forms.ValidationError(error.message) from None
                 return day
 
+        if "hours" in CompLeaveForm.base_fields:  # as the desk's own comp-leave form says
+            CompLeaveForm.base_fields["hours"].label = _("Hours of leave")
         return CompLeaveForm
 
     @admin.action(description=_("Approve the selected comp leave"))

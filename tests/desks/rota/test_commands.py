@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from desks.models import Assignment, DutySlot, Role, RotaMonth
+from desks.models import Assignment, DutySlot, ExportRecord, Role, RotaMonth
 from desks.rota.planning import generate_month, publish
 from tests.clock import TUESDAY_MORNING as NOW
 from tests.factories import make_community, make_user
@@ -70,7 +70,7 @@ def test_generate_rota_leaves_a_published_month_alone(community):
 
 def test_export_rota_writes_the_wall_csv_with_names_and_the_state(community):
     generate_month(community, dt.date(2027, 3, 1), NOW)
-    out, err = run("export_rota", "--month", "2027-03", "--community", "heping")
+    out, err = run("export_rota", "--by", "wang", "--month", "2027-03", "--community", "heping")
     assert out.startswith("\ufeffCommunity,Date,Weekday,Start,End,On duty,Note,State\r\n")
     rows = [line.split(",") for line in out.lstrip("\ufeff").splitlines()[1:]]
     assert len(rows) == DutySlot.objects.count()
@@ -79,19 +79,33 @@ def test_export_rota_writes_the_wall_csv_with_names_and_the_state(community):
     assert names == {worker.display_name for worker in community.staff.all()}
     assert {row[7] for row in rows} == {"draft"}
     assert "is a draft" in err
+    record = ExportRecord.objects.get()
+    assert (record.user.username, record.file_format, record.ip_address) == ("wang", "csv", None)
+    assert "2027-03" in record.what
+
+
+def test_export_rota_names_who_takes_it_and_nothing_is_recorded_otherwise(community):
+    generate_month(community, dt.date(2027, 3, 1), NOW)
+    with pytest.raises(CommandError):  # --by is required
+        run("export_rota", "--month", "2027-03")
+    with pytest.raises(CommandError, match="No active user"):
+        run("export_rota", "--by", "nobody", "--month", "2027-03")
+    assert not ExportRecord.objects.exists()
 
 
 def test_export_rota_writes_xlsx_to_a_file(community, tmp_path):
     generate_month(community, dt.date(2027, 3, 1), NOW)
     target = tmp_path / "rota.xlsx"
-    _out, err = run("export_rota", "--month", "2027-03", "--format", "xlsx", "--output", target)
+    _out, err = run(
+        "export_rota", "--by", "wang", "--month", "2027-03", "--format", "xlsx", "--output", target
+    )
     assert load_workbook(target).sheetnames == [f"{community.name} 2027-03"]
     assert "Wrote" in err
     with pytest.raises(CommandError, match="--output"):
-        run("export_rota", "--month", "2027-03", "--format", "xlsx")
+        run("export_rota", "--by", "wang", "--month", "2027-03", "--format", "xlsx")
 
 
 def test_export_rota_of_a_month_without_a_rota_is_just_the_header(community):
-    out, err = run("export_rota", "--month", "2027-04")
+    out, err = run("export_rota", "--by", "wang", "--month", "2027-04")
     assert out == "\ufeffCommunity,Date,Weekday,Start,End,On duty,Note,State\r\n"
     assert "heping has no rota for 2027-04" in err
