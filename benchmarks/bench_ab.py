@@ -23,12 +23,15 @@ from server import wait_until_up
 PAGES = ["/", "/api/hours/", "/c/community-1/"]
 
 
-def serve(stack: ExitStack, root: Path, database: str, port: int) -> str:
+def serve(
+    stack: ExitStack, root: Path, database: str, port: int, cache_url: str = "locmemcache://"
+) -> str:
+    """The checkout at `root` on gunicorn with production settings and gunicorn.conf.py."""
     env = {
         **os.environ,
         **PRODUCTION_ENV,
         "DATABASE_URL": database_url(database),
-        "CACHE_URL": "locmemcache://",
+        "CACHE_URL": cache_url,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": "",
     }

@@ -30,9 +30,10 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench_ab import serve
 from bench_desk import CSRF, sessions_for
-from django_setup import PRODUCTION_ENV, database_url, setup
-from server import gunicorn, wait_until_up
+from django_setup import database_url, setup
+from server import gunicorn
 
 TARGET_MS = 5
 TARGET_QUERIES = 5
@@ -126,28 +127,6 @@ def queries_of_one_save(cookie: str, item_id: int) -> list[str]:
     return [query["sql"] for query in captured.captured_queries]
 
 
-def serve_before(stack: ExitStack, root: Path, database: str, redis: str, port: int) -> str:
-    """An older checkout of the app on gunicorn, configured as `server.gunicorn` does."""
-    env = {
-        **os.environ,
-        **PRODUCTION_ENV,
-        "DATABASE_URL": database_url(database),
-        "CACHE_URL": redis,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_ACCESS_LOG": "",
-    }
-    process = subprocess.Popen(
-        [str(root / ".venv/bin/gunicorn"), "--config", "gunicorn.conf.py", "servicedesk.wsgi"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    stack.callback(process.wait, timeout=30)
-    stack.callback(process.terminate)
-    return wait_until_up(f"http://127.0.0.1:{port}")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="servicedesk_bench_s001")
@@ -198,7 +177,7 @@ def main():
         stack.callback(bare.forget)
         savers = {"save": save}
         if args.before:
-            before = serve_before(stack, args.before.resolve(), args.database, args.redis, 8733)
+            before = serve(stack, args.before.resolve(), args.database, 8733, cache_url=args.redis)
             savers["before"] = Poster(before, cookie)
         for _ in range(20):
             trivial.post(item_id), bare.insert()
