@@ -6,7 +6,6 @@ import uuid
 
 from django.utils import timezone
 
-from desks import hours
 from desks.core.dates import Month
 from desks.demo import COMMUNITIES, DEMO_NAMESPACE
 from desks.models import (
@@ -125,15 +124,13 @@ def ratings(rng):
                 rated_at=request.logged_at + dt.timedelta(hours=1),
             )
             ratings.append(rating)
-            if level <= Level.DISSATISFIED:
+            if rating.needs_call_back:
                 done = timezone.localdate(rating.rated_at) < today - dt.timedelta(days=7)
                 call_backs.append(
                     CallBack(
                         rating=rating,
                         owner=head,
-                        due_on=hours.working_days_after(
-                            timezone.localdate(rating.rated_at), feedback.CALL_BACK_WORKING_DAYS
-                        ),
+                        due_on=feedback.call_back_due(timezone.localdate(rating.rated_at)),
                         created_at=rating.rated_at,
                         closed_at=rating.rated_at + dt.timedelta(days=2) if done else None,
                         closed_by=head if done else None,

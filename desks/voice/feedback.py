@@ -289,10 +289,16 @@ def rate(invitation: RatingInvitation, level: int, comment: str, now: dt.datetim
         CallBack.objects.create(
             rating=rating,
             owner=call_back_owner(request),
-            due_on=hours.working_days_after(timezone.localdate(now), CALL_BACK_WORKING_DAYS),
+            due_on=call_back_due(timezone.localdate(now)),
             created_at=now,
         )
     return rating
+
+
+def call_back_due(rated_on: dt.date) -> dt.date:
+    """When a call-back for a rating given on `rated_on` is due: CALL_BACK_WORKING_DAYS
+    working days of the street office later (the statutory calendar)."""
+    return hours.working_days_after(rated_on, CALL_BACK_WORKING_DAYS)
 
 
 def call_back_owner(request: ServiceRequest) -> User:
