@@ -33,8 +33,6 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
 # Hours are counted in quarter-hours so that the model stays in integers.
 QUARTER = dt.timedelta(minutes=15)
 
@@ -154,6 +152,8 @@ def solve(problem: MonthProblem, hint: Plan, seconds: float) -> Outcome:
     deterministic time (work done, not the wall clock); the wall clock only caps a
     machine far slower than usual (`WALL_CAP × seconds`), which would make runs differ.
     """
+    from ortools.sat.python import cp_model  # numpy, pandas: only where a month is planned
+
     started = time.perf_counter()
     model = _Model(problem, hint)
     solver = cp_model.CpSolver()
@@ -171,6 +171,8 @@ def solve(problem: MonthProblem, hint: Plan, seconds: float) -> Outcome:
 
 class _Model:
     def __init__(self, problem: MonthProblem, hint: Plan):
+        from ortools.sat.python import cp_model
+
         self.problem = problem
         self.model = cp_model.CpModel()
         m = self.model
@@ -213,6 +215,8 @@ class _Model:
         does poorly; so the model is first solved with the choices fixed (quick: the
         rest follows from them), and that whole solution becomes the hint.
         """
+        from ortools.sat.python import cp_model
+
         hinted = {(slot_id, w) for slot_id, chosen in hint.items() for w in chosen}
         fixed = self.model.clone()
         for key, var in self.x.items():
