@@ -391,11 +391,20 @@ def figures(problem: MonthProblem, outcome: Outcome) -> dict:
     }
     uncovered = []
     pairs = Counter()
+    days = _planned_days(problem, plan)
     for slot in problem.slots:
         on_it = [w for w in (*slot.fixed, *plan.get(slot.id, ())) if w in problem.workers]
         covered = set().union(*(problem.workers[w].categories for w in on_it))
         if missing := slot.demand - covered:
-            uncovered.append({"slot_id": slot.id, "categories": sorted(missing)})
+            others = [w for w in problem.free(slot) if w not in on_it and slot.date not in days[w]]
+            known = set().union(*(problem.workers[w].categories for w in others))
+            uncovered.append(
+                {
+                    "slot_id": slot.id,
+                    "categories": sorted(missing),
+                    "free_knew": sorted(missing & known),
+                }
+            )
         pairs.update(itertools.combinations(sorted(on_it), 2))
     moved = sum(
         len(drafted - set(plan.get(slot_id, ()))) for slot_id, drafted in problem.draft.items()
@@ -422,6 +431,114 @@ def figures(problem: MonthProblem, outcome: Outcome) -> dict:
             if problem.workers[a].is_new and problem.workers[b].is_new
         ),
         "moved": moved,
+        "why": reasons(problem, plan),
         "inputs": fingerprint(problem),
         "plan": plan_digest(plan),
+    }
+
+
+def _planned_days(problem: MonthProblem, plan: Plan) -> dict[int, set[dt.date]]:
+    days = {w: set() for w in problem.workers}
+    for slot in problem.slots:
+        for w in plan.get(slot.id, ()):
+            days[w].add(slot.date)
+    return days
+
+
+# How many runners-up `reasons` keeps for each place.
+RUNNERS_UP = 2
+
+
+def reasons(problem: MonthProblem, plan: Plan) -> dict[str, list]:
+    """Why each planned worker rather than another: the terms that decided.
+
+    For each place the plan filled (keyed "slot id:worker id"), the free workers who
+    came closest (`RUNNERS_UP`), each with what putting them there instead would have
+    changed, term by term as the planner weighs them (only the terms that change):
+    `spread` and `spread_total` (hours, kind and all, of the most minus the fewest),
+    `uncovered` (the slot's categories lacking), `pair_most` (the busiest pair's
+    shared slots), `new_pair` and `moved`. Positive is worse. An empty list: nobody
+    else was free that day.
+    """
+    if not problem.workers:
+        return {}
+    quarters = {w.id: Counter(w.quarters) for w in problem.workers.values()}
+    pairs = Counter()
+    for slot in problem.slots:
+        for w in plan.get(slot.id, ()):
+            quarters[w][slot.kind] += slot.quarters
+        on_it = sorted(w for w in (*slot.fixed, *plan.get(slot.id, ())) if w in problem.workers)
+        pairs.update(itertools.combinations(on_it, 2))
+    days = _planned_days(problem, plan)
+    per_hour = dt.timedelta(hours=1) / QUARTER
+
+    def spreads(counts):
+        kinds = {slot.kind for slot in problem.slots}
+        spread = {
+            kind: max(c[kind] for c in counts.values()) - min(c[kind] for c in counts.values())
+            for kind in kinds
+        }
+        totals = [c.total() for c in counts.values()]
+        return spread, max(totals) - min(totals)
+
+    base_spread, base_total = spreads(quarters)
+    base_most = max(pairs.values(), default=0)
+    why = {}
+    for slot in problem.slots:
+        team = plan.get(slot.id, ())
+        on_it = [w for w in (*slot.fixed, *team) if w in problem.workers]
+        for chosen in team:
+            rest = [w for w in on_it if w != chosen]
+            runners = []
+            for other in problem.free(slot):
+                if other in on_it or slot.date in days[other]:
+                    continue
+                delta = _swap(problem, slot, chosen, other, rest, quarters, pairs, spreads)
+                delta = {
+                    "spread": (delta["spread"] - base_spread[slot.kind]) / per_hour,
+                    "spread_total": (delta["spread_total"] - base_total) / per_hour,
+                    "uncovered": delta["uncovered"],
+                    "pair_most": delta["pair_most"] - base_most,
+                    "new_pair": delta["new_pair"],
+                    "moved": delta["moved"],
+                }
+                cost = (
+                    WEIGHTS["spread"] * delta["spread"] * per_hour
+                    + WEIGHTS["spread_total"] * delta["spread_total"] * per_hour
+                    + WEIGHTS["uncovered"] * delta["uncovered"]
+                    + WEIGHTS["pair_max"] * delta["pair_most"]
+                    + WEIGHTS["new_pair"] * delta["new_pair"]
+                    + WEIGHTS["moved"] * delta["moved"]
+                )
+                runners.append((cost, other, {k: v for k, v in delta.items() if v}))
+            runners.sort(key=lambda runner: (runner[0], runner[1]))
+            closest = runners[:RUNNERS_UP]
+            why[f"{slot.id}:{chosen}"] = [[other, terms] for _cost, other, terms in closest]
+    return why
+
+
+def _swap(problem, slot, chosen, other, rest, quarters, pairs, spreads) -> dict:
+    """The plan's terms with `other` on `slot` in place of `chosen` (nothing is changed)."""
+    workers = problem.workers
+    quarters = dict(quarters)
+    quarters[chosen] = quarters[chosen] - Counter({slot.kind: slot.quarters})
+    quarters[other] = quarters[other] + Counter({slot.kind: slot.quarters})
+    spread, total = spreads(quarters)
+    covers = set().union(*(workers[w].categories for w in rest))
+    before = slot.demand - covers - workers[chosen].categories
+    after = slot.demand - covers - workers[other].categories
+    changed = Counter()
+    for w in rest:
+        changed[min(w, chosen), max(w, chosen)] -= 1
+        changed[min(w, other), max(w, other)] += 1
+    most = max((pairs[pair] + changed[pair] for pair in set(pairs) | set(changed)), default=0)
+    new = sum(workers[w].is_new for w in rest)
+    drafted = problem.draft.get(slot.id, frozenset())
+    return {
+        "spread": spread[slot.kind],
+        "spread_total": total,
+        "uncovered": len(after) - len(before),
+        "pair_most": most,
+        "new_pair": new * (workers[other].is_new - workers[chosen].is_new),
+        "moved": (chosen in drafted) - (other in drafted),
     }
