@@ -33,7 +33,9 @@ def describe(figures):
     return (
         f"planner {figures['planner']} ({figures['status']}, {figures['seconds']:g} s); "
         f"hours spread {spread}; "
-        f"{len(figures['uncovered'])} of {figures['slots']} slots miss a category; "
+        f"{len(figures['uncovered'])} of {figures['slots']} slots miss a category "
+        f"({sum(bool(gap.get('free_knew')) for gap in figures['uncovered'])} of them one that "
+        "a worker free that day knows); "
         f"busiest pair {pairs['most']} slots (even rotation {pairs['even']}); "
         f"{figures['moved']} places moved"
     )

@@ -31,6 +31,7 @@ def test_generate_rota_fills_a_month_and_says_what_it_did(community):
     out, _ = run("generate_rota", "--month", "2027-03", "--community", "heping")
     assert "heping 2027-03:" in out and "0 slots short" in out
     assert "planner cp-sat" in out and "hours spread" in out and "busiest pair" in out
+    assert "slots miss a category (" in out and "a worker free that day knows" in out
     assert Assignment.objects.filter(slot__date__month=3).exists()
     assert not RotaMonth.objects.get().is_published
 
