@@ -112,7 +112,8 @@ def city(communities, month, now, seconds):
             elapsed = time.perf_counter() - started
             print(
                 f"[{done}/{len(communities)}] {elapsed:.0f} s, about "
-                f"{elapsed / done * (len(communities) - done):.0f} s left",
+                f"{elapsed / done * (len(communities) - done):.0f} s left; "
+                f"CPU {time.process_time() - cpu:.0f} s",
                 flush=True,
             )
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
