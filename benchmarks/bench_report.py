@@ -10,6 +10,13 @@ taken) for this month and the one before, requests per day and the hour × weekd
 heat map. The hand-written side is what a DBA would write: one pass per subject
 with conditional aggregates and GROUPING SETS. The script checks both agree on
 every figure they share before timing them.
+
+The report reads the request figures of a month that has ended from what it kept
+(desks.reports.rollup): the script times it both ways, with both months kept and
+with both forgotten just before (computed from the requests, then kept), taking
+turns with the SQL (kept, SQL, computed, kept, SQL, computed…), so that a change of
+load on the shared machine moves every side alike. It prints the medians, the
+queries, this process's CPU time and the load average.
 """
 
 import argparse
@@ -351,12 +358,20 @@ def main():
 
     # Taking turns, so a change of load moves every side alike.
     times = {"kept": [], "computed": [], "sql": []}
+    cpu = {"kept": [], "computed": [], "sql": []}
+
+    def timed_once(key, function):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        function()
+        times[key].append((time.perf_counter() - started) * 1000)
+        cpu[key].append((time.process_time() - cpu_started) * 1000)
+
     with connection.cursor() as cursor:
         for _ in range(args.repeat):
-            times["kept"].append(timed_once(lambda: orm(scope, month)))
-            times["sql"].append(timed_once(lambda: hand_written(cursor, args.office, month)))
+            timed_once("kept", lambda: orm(scope, month))
+            timed_once("sql", lambda: hand_written(cursor, args.office, month))
             forget_office(scope, month)
-            times["computed"].append(timed_once(lambda: orm(scope, month)))
+            timed_once("computed", lambda: orm(scope, month))
     kept, computed, sql = (statistics.median(times[key]) for key in ("kept", "computed", "sql"))
     rounds = f"median of {args.repeat}, interleaved"
     print(f"ORM report, months kept:     {kept:7.1f} ms {rounds}, {len(kept_queries)} queries")
@@ -367,6 +382,12 @@ def main():
     print(f"hand-written SQL:            {sql:7.1f} ms {rounds}, {len(sql_queries)} queries")
     print(f"ratio ORM kept / SQL:        {kept / sql:7.2f}  (target ≤ 1.2)")
     print(f"ratio ORM computed / SQL:    {computed / sql:7.2f}")
+    print(
+        "Python CPU of this process, medians: kept {:.1f} ms, computed {:.1f} ms, "
+        "SQL {:.1f} ms (the rest of each wall time is PostgreSQL, and waiting for a core)".format(
+            *(statistics.median(cpu[key]) for key in ("kept", "computed", "sql"))
+        )
+    )
     load_after = os.getloadavg()
     print(
         "load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(
@@ -374,12 +395,6 @@ def main():
         )
     )
     print(f"measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
-
-
-def timed_once(function) -> float:
-    started = time.perf_counter()
-    function()
-    return (time.perf_counter() - started) * 1000
 
 
 def commit() -> str:
