@@ -24,7 +24,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.formats import get_format
-from django.utils.html import format_html
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -107,29 +108,28 @@ def number_text(value, decimal_separator: str) -> str:
     return str(value) if isinstance(value, int) else str(value).replace(".", decimal_separator)
 
 
-def shown_figures(row: Row, decimal_separator: str, words: dict[str, str]) -> str:
+def shown_figures(row: Row, decimal_separator: str, words: dict[str, str]) -> SafeString:
     """A row's figure cells as the page prints them: this month, last month, and the change
-    (coloured by `Row.trend`, with an arrow and `words[trend]`). Made once in Python: the
-    report has hundreds of rows, and templates formatting each figure and deciding each
-    arrow were a third of the page's time (benchmarks/RESULTS.md)."""
+    (coloured by `Row.trend`, with an arrow and `words[trend]`, already escaped). Made once
+    in Python: the report has hundreds of rows, and templates formatting each figure and
+    deciding each arrow were a third of the page's time (benchmarks/RESULTS.md). Only
+    numbers, the trend's own name and the escaped words go in, so nothing needs escaping
+    here (format_html, escaping each, was itself a tenth of the page)."""
     change = row.change
     arrow = "▲" if change > 0 else "▼" if change < 0 else ""
     # As floatformat:"-1": a whole change without its ".0".
     change_text = (
         str(int(change)) if change == int(change) else number_text(change, decimal_separator)
     )
-    return format_html(
-        '<td class="num">{}</td><td class="num">{}</td>\n'
-        '              <td class="num change trend-{}">{}{}{}{}</td>',
-        number_text(row.current, decimal_separator),
-        number_text(row.previous, decimal_separator),
-        row.trend,
-        "+" if change > 0 else "",
-        change_text,
-        format_html(' <span aria-hidden="true">{}</span>', arrow) if arrow else "",
-        format_html(' <span class="trend-word">{}</span>', words[row.trend])
-        if row.trend in words
-        else "",
+    sign = "+" if change > 0 else ""
+    arrow_html = f' <span aria-hidden="true">{arrow}</span>' if arrow else ""
+    word = words.get(row.trend)
+    word_html = f' <span class="trend-word">{word}</span>' if word else ""
+    return mark_safe(
+        f'<td class="num">{number_text(row.current, decimal_separator)}</td>'
+        f'<td class="num">{number_text(row.previous, decimal_separator)}</td>\n'
+        f'              <td class="num change trend-{row.trend}">'
+        f"{sign}{change_text}{arrow_html}{word_html}</td>"
     )
 
 
@@ -149,8 +149,8 @@ class Table:
         """(row, its figure cells as printed: `shown_figures`) for the page."""
         separator = get_format("DECIMAL_SEPARATOR")
         words = {
-            "better": pgettext("change against last month", "better"),
-            "worse": pgettext("change against last month", "worse"),
+            "better": escape(pgettext("change against last month", "better")),
+            "worse": escape(pgettext("change against last month", "worse")),
         }
         return [(row, shown_figures(row, separator, words)) for row in self.rows]
 
