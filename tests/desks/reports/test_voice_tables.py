@@ -3,13 +3,15 @@
 import datetime as dt
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 
 from desks.core.dates import Month
 from desks.core.scope import scope_for
 from desks.models import CallBack, FollowUp, Rating, Role, ServiceCategory, Vote, VotingRound
 from desks.reports.monthly import MonthlyReport
-from desks.reports.voice_tables import Rates
+from desks.reports.voice_tables import RateRow, Rates
 from tests.clock import at
 from tests.factories import (
     make_community,
@@ -164,3 +166,15 @@ def test_the_report_page_shows_them(client, office):
     assert "66.7" in text and "秋季点单" in text
     votes = text[text.index('id="table-votes"') :]
     assert '<caption class="unit">' in votes  # what it counts: votes, and registrations
+
+
+def test_a_rate_rows_cells_print_as_the_template_printed_them():
+    row = RateRow("x", Rates(3, 2, 1, 1, 1, 0, 0), Rates(7, 0, 7, 0, 0, 0, 0))
+    template = Template(
+        '{% for current, previous in row.cells %}\n  <td class="num">'
+        '{{ current|default_if_none:"—" }}</td><td class="num">'
+        '{{ previous|default_if_none:"—" }}</td>{% endfor %}'
+    )
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            assert row.shown_cells() == template.render(Context({"row": row}))
