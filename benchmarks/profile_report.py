@@ -61,15 +61,16 @@ def main():
     # closing its connection, which empties the latter's log.
     with connection.execute_wrapper(count):
         page()
-    times = []
+    times, cpu = [], []
     for _ in range(args.repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         page()
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     print(
         f"{url} office {args.office}: {statistics.median(times):.1f} ms median of "
-        f"{args.repeat}, {len(queries)} queries, {size:,} bytes; load average "
-        "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+        f"{args.repeat} ({statistics.median(cpu):.1f} ms of CPU), {len(queries)} queries, "
+        f"{size:,} bytes; load average " + "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     )
     profiler = Profiler(interval=0.0005)
     profiler.start()
