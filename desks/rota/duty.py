@@ -23,6 +23,7 @@ from desks.hours import DayHours, DayKind, OpeningHours
 from desks.models import Assignment, Community, DutySlot, SlotKind, SwapRequest, User
 from desks.rota.rules import (
     ONLY_HEADS_OVERRIDE,
+    Checker,
     Problem,
     cancelled_message,
     may_override,
@@ -148,6 +149,38 @@ def assign(
         raise RotaError(
             _("%(worker)s was just booked onto an overlapping slot.") % {"worker": worker}
         ) from error
+
+
+@transaction.atomic
+def assign_many(placements: list[tuple[DutySlot, User]]) -> list[Assignment]:
+    """Put each worker on its slot, all or none: `assign`'s rules and locks, without
+    overrides, in a fixed number of queries however many placements (generation).
+
+    Raises RulesBroken at the first placement the rules refuse, counting the ones before.
+    """
+    if not placements:
+        return []
+    # The same locks as `assign`, slots then workers, each in pk order.
+    locked = DutySlot.objects.select_for_update().select_related("community").order_by("pk")
+    slots = {slot.pk: slot for slot in locked.filter(pk__in={s.pk for s, _w in placements})}
+    workers = {worker.pk: worker for _slot, worker in placements}
+    list(User.objects.select_for_update().filter(pk__in=workers).order_by("pk").values_list("pk"))
+    checker = Checker(workers.values(), slots.values())
+    made = []
+    for slot, worker in placements:
+        slot = slots[slot.pk]
+        if problems := checker.why_not(worker, slot):
+            raise RulesBroken(problems)
+        checker.add(worker, slot)
+        made.append(
+            Assignment(slot=slot, worker=worker, starts_at=slot.starts_at, ends_at=slot.ends_at)
+        )
+    try:
+        with transaction.atomic():
+            return Assignment.objects.bulk_create(made)
+    except IntegrityError as error:
+        # PostgreSQL's exclusion constraint caught a booking made at the same moment.
+        raise RotaError(_("A worker was just booked onto an overlapping slot.")) from error
 
 
 def unassign(slot: DutySlot, worker: User) -> None:

@@ -39,7 +39,7 @@ from desks.models import (
     User,
 )
 from desks.rota import rules, solver
-from desks.rota.duty import RotaError, assign, make_slots
+from desks.rota.duty import RotaError, assign_many, make_slots
 from desks.rota.solver import MonthProblem, SlotNeed, WorkerInfo
 
 
@@ -259,12 +259,14 @@ def generate_month(
     kept = {(slot_id, w) for _pk, slot_id, w in draft if (slot_id, w) in wanted}
     result = GeneratedMonth(rota_month, slots)
     planned_days = defaultdict(set)
+    placements = []
     for slot in slots:
         for w in outcome.plan.get(slot.pk, ()):
             planned_days[w].add(slot.date)
             if (slot.pk, w) not in kept:
-                assign(slot, workers[w])
+                placements.append((slot, workers[w]))
             result.assigned += 1
+    assign_many(placements)
     for slot, need in zip(slots, problem.slots, strict=True):
         taken = [*need.fixed, *outcome.plan.get(slot.pk, ())]
         if slot.shortfall_with(len(taken)):

@@ -9,11 +9,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from desks.models import Absence, Assignment, CompLeave, DutySlot, Role, SlotKind
 from desks.rota import rules
-from desks.rota.duty import RotaError, RulesBroken, assign, make_slots
+from desks.rota.duty import RotaError, RulesBroken, assign, assign_many, make_slots
 from desks.rota.rules import Checker, why_not
 from tests.clock import TUESDAY_MORNING as NOW
 from tests.clock import at
@@ -235,3 +236,37 @@ def test_the_checker_counts_placements_made_while_it_fills(community, worker):
     assert checker.why_not(worker, evening) == []
     checker.add(worker, afternoon)
     assert rules_of(checker.why_not(worker, evening)) == [(rules.SAME_DAY, True)]
+
+
+def test_many_placements_at_once_keep_the_rules_and_store_all_or_nothing(
+    community, worker, colleague
+):
+    week = make_slots(community, MONDAY, MONDAY + dt.timedelta(days=4))
+    Absence.objects.create(
+        worker=colleague,
+        first_day=MONDAY + dt.timedelta(days=2),
+        last_day=MONDAY + dt.timedelta(days=2),
+        kind=Absence.Kind.LEAVE,
+        reason="病假",
+    )
+    fine = [(slot, worker) for slot in week]
+    with pytest.raises(RulesBroken) as refused:
+        assign_many([*fine, *[(slot, colleague) for slot in week]])
+    assert [problem.rule for problem in refused.value.problems] == [rules.LEAVE]
+    assert not Assignment.objects.exists()
+
+    assert len(assign_many(fine)) == len(week)
+    with pytest.raises(RulesBroken) as refused:
+        assign_many([(week[0], worker)])
+    assert rules.ALREADY_ON_SLOT in [problem.rule for problem in refused.value.problems]
+
+
+def test_many_placements_cost_the_queries_of_one(
+    community, worker, colleague, django_assert_num_queries
+):
+    week = make_slots(community, MONDAY, MONDAY + dt.timedelta(days=4))
+    with CaptureQueriesContext(connection) as one:
+        assign_many([(week[0], worker)])
+    with django_assert_num_queries(len(one.captured_queries)):
+        assign_many([(slot, colleague) for slot in week] + [(slot, worker) for slot in week[1:]])
+    assert Assignment.objects.count() == 2 * len(week)
