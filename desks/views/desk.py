@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap
 
 from desks import hours
+from desks.booking import bookings
 from desks.core.access import desk_worker
 from desks.core.client import client_ip
 from desks.core.dates import day_bounds
@@ -69,8 +70,9 @@ def desk_home(request: HttpRequest) -> HttpResponse:
         now=now,
         initial={"service_item": item} if item else {},
     )
-    context = _desk_context(request.user, now, form)
+    context = _desk_context(request.user, now, form) | bookings.desk_context(request.user, now)
     _record_residents_shown(request, context["tonight"])
+    bookings.record_shown(context["desk_bookings"], request.user, client_ip(request))
     return render(request, "desk/home.html", context)
 
 
@@ -85,6 +87,7 @@ def log(request: HttpRequest) -> HttpResponse:
     form = LogRequestForm(request.POST, community_id=community_id, now=now)
     one_tap = "one_tap" in request.POST  # a tile: it answers with the tile, not the form
     logged = slots = None
+    _created = False
     try:
         if form.is_valid():
             # One query: the slot this entry counts for, and the note for the next one.
@@ -128,6 +131,8 @@ def log(request: HttpRequest) -> HttpResponse:
         response.status_code = 422
         return response
 
+    if _created:
+        bookings.honour(logged)
     if not request.htmx:
         messages.success(request, _saved_message(logged))
         tell_if_masked(request, form)
