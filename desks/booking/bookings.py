@@ -466,8 +466,9 @@ class ArrivalRefused(BookingRefused):
 def arrive(booking: Booking, user: User, now: dt.datetime, ip_address: str | None) -> Resident:
     """到了: the booked resident is at the desk. Records the arrival (once), and finds the
     resident by phone in the community, or registers them with the consent they gave when
-    booking (residents.directory.register: the desk's rules). Returns the resident."""
-    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    booking (residents.directory.register: the desk's rules). Returns the resident; `booking`
+    is updated to match."""
+    shown, booking = booking, Booking.objects.select_for_update().get(pk=booking.pk)
     if booking.cancelled_at is not None:
         raise ArrivalRefused(_("This booking was cancelled."), 409)
     if timezone.localdate(now) != booking.day:
@@ -499,6 +500,7 @@ def arrive(booking: Booking, user: User, now: dt.datetime, ip_address: str | Non
         booking.arrived_at = now
         fields.append("arrived_at")
     booking.save(update_fields=fields)
+    shown.resident, shown.arrived_at = resident, booking.arrived_at
     return resident
 
 

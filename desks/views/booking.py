@@ -176,7 +176,9 @@ def _booking_page(request, booking, token, now, status=200, refusal=None) -> Htt
         status=status,
     )
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token never leaves in a Referer to another site; "no-referrer" would also make
+    # the cancel form's Origin "null", which Django's CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

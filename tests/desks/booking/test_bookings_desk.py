@@ -76,6 +76,7 @@ def test_arrived_fills_the_form_with_the_item_and_the_resident(client, worker, c
     assert f'name="service_item" value="{item.pk}" checked' in text
     assert f'name="resident" value="{resident.pk}" checked' in text
     assert 'id="guide"' in text and "身份证原件" in text
+    assert f'id="booking-{booking.pk}" class="booking-row status-arrived' in text
     booking.refresh_from_db()
     assert booking.arrived_at == EVENING and booking.resident == resident
 

@@ -75,6 +75,9 @@ def test_it_books_and_the_private_link_shows_the_code_and_materials(
     assert "13912345678" not in text
     assert page["Cache-Control"].startswith("no-store") or "no-store" in page["Cache-Control"]
     assert booking.name == "张三" and booking.phone == "13912345678"
+    # Same-origin only: the token never reaches another site, and the cancel form's
+    # Origin stays one the CSRF check accepts.
+    assert page["Referrer-Policy"] == "same-origin"
 
 
 def test_the_link_holds_no_personal_data(client, community, item, staffed):
