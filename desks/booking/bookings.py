@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import secrets
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -52,6 +52,10 @@ BOOKINGS_PER_ADDRESS_PER_DAY = 30
 DEVICE_COOKIE = "booking_device"
 DEVICE_COOKIE_AGE = 400 * 24 * 60 * 60
 TOKEN_BYTES = 32
+# A booking's name and phone are kept this long after its window; then `forget_past`
+# clears them (manage.py forget_bookings, daily). The resident's own record, if the
+# booking made or found one, follows the residents' retention.
+PERSONAL_DATA_KEPT = dt.timedelta(days=90)
 CODE_TRIES = 8
 
 
@@ -527,5 +531,9 @@ def honour(logged: ServiceRequest) -> int:
     return Booking.objects.filter(pk__in=Subquery(waiting)).update(request=logged)
 
 
-def status_counts(bookings, now: dt.datetime) -> Counter:
-    return Counter(booking.status_at(now) for booking in bookings)
+def forget_past(now: dt.datetime) -> int:
+    """Clear the name and phone of bookings whose window ended PERSONAL_DATA_KEPT ago; the
+    rows stay for the report. Returns how many were cleared."""
+    return Booking.objects.filter(
+        ends_at__lt=now - PERSONAL_DATA_KEPT, anonymised_at__isnull=True
+    ).update(name="", phone="", anonymised_at=now)

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import re
+import runpy
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -278,3 +280,12 @@ def test_the_link_page_costs_a_fixed_number_of_queries(
     token = _token(_post(client, community, item))
     with django_assert_max_num_queries(6):
         assert client.get(f"/b/{token}/").status_code == 200
+
+
+def test_gunicorns_access_log_keeps_no_booking_token():
+    conf = runpy.run_path(str(Path(__file__).resolve().parents[3] / "gunicorn.conf.py"))
+    hide = conf["without_calendar_secret"]
+    line = 'GET /b/AbC-123_x/cancel/ HTTP/1.1 "https://example.org/en/b/AbC-123_x/"'
+    assert "AbC-123_x" not in hide(line)
+    assert hide("/desk/me/s3cret.ics") == "/desk/me/….ics"
+    assert hide("/c/heping/book/") == "/c/heping/book/"

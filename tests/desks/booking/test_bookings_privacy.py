@@ -2,9 +2,11 @@
 resident clears them; two residents taking the last place at once: one wins."""
 
 import datetime as dt
+import io
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 from django.urls import reverse
 
@@ -115,3 +117,17 @@ def test_two_residents_taking_the_last_place_at_once_one_wins(clock):
         thread.join()
     assert sorted(outcomes) == ["booked", "refused"]
     assert Booking.objects.filter(community=community).count() == 1
+
+
+def test_forget_bookings_clears_names_and_phones_after_ninety_days(booked, clock):
+    clock.stop_at(TONIGHT + dt.timedelta(hours=2) + bookings.PERSONAL_DATA_KEPT)
+    call_command("forget_bookings", stdout=io.StringIO())
+    booked.refresh_from_db()
+    assert booked.name == "张三"  # not yet: the window ended exactly 90 days ago
+    clock.stop_at(TONIGHT + dt.timedelta(days=91))
+    out = io.StringIO()
+    call_command("forget_bookings", stdout=out)
+    booked.refresh_from_db()
+    assert (booked.name, booked.phone) == ("", "")
+    assert booked.anonymised_at is not None
+    assert "1 bookings cleared" in out.getvalue()
