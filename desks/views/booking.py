@@ -75,7 +75,8 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         "booking_days": bookings.BOOKING_DAYS,
     }
     if context["per_window"] <= 0:
-        return render(request, "booking/book.html", {**context, "items": []})
+        status = 409 if request.method == "POST" else 200
+        return render(request, "booking/book.html", {**context, "items": []}, status=status)
     data = request.POST if request.method == "POST" else request.GET
     item = next((i for i in items if i.pk == _int(data.get("service_item"))), None)
     if item is None:
@@ -86,10 +87,14 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     window = bookings.find_window(days, data.get("window", ""))
     context |= {"item": item, "days": days, "window": window}
     if request.method != "POST":
-        if window is None:
-            status = 200 if not data.get("window") else 422
-            if data.get("window"):
-                context["refusal"] = bookings.NOT_OFFERED
+        if not data.get("window"):
+            return render(request, "booking/book.html", context)
+        if window is None or window.is_full:
+            # A link kept from before: the time went, or filled up. Choose again.
+            refusal, status = (
+                (bookings.NOT_OFFERED, 422) if window is None else (bookings.FULL, 409)
+            )
+            context |= {"refusal": refusal, "window": None}
             return render(request, "booking/book.html", context, status=status)
         form = BookingForm(initial={"service_item": item.pk, "window": window.key})
         return render(request, "booking/book.html", {**context, "form": form})
@@ -116,7 +121,8 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except bookings.BookingRefused as refused:
         bookings.give_back_allowance(**who, now=now)
-        context |= {"form": form, "refusal": refused.message, "window": window}
+        # Back to the list of times, with why this one could not be booked.
+        context |= {"form": form, "refusal": refused.message, "window": None}
         return render(request, "booking/book.html", context, status=refused.status)
     response = redirect("desks:booking", token=made.token)
     response.set_cookie(

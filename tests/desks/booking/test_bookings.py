@@ -9,7 +9,7 @@ from desks.booking import bookings
 from desks.models import Booking, DateOverride, RotaMonth, ServiceItem
 from residents.models import AccessLog, Resident
 from tests.clock import at
-from tests.desks.booking.conftest import NOW, TOMORROW_EVENING, TONIGHT
+from tests.desks.booking.conftest import NOW, TOMORROW_EVENING, TONIGHT, staff
 from tests.factories import make_request, make_resident, make_service_item
 
 pytestmark = pytest.mark.usefixtures("now")
@@ -252,3 +252,13 @@ def test_the_calendar_file_has_the_window_address_and_materials(community, item,
     assert community.address in text
     assert "身份证原件" in text
     assert made.booking.code in text
+
+
+def test_a_provisional_day_is_not_offered(community, item, worker, colleague, head, clock):
+    # Nobody knows 2030's holiday arrangement yet: its days may still move.
+    monday = at(2030, 3, 4, 10)
+    clock.stop_at(monday)
+    staff(community, dt.date(2030, 3, 4), dt.date(2030, 3, 17), [worker, colleague], head)
+    assert bookings.offered_days(community, item, monday) == []
+    with pytest.raises(bookings.BookingRefused):
+        _book(community, item, starts_at=at(2030, 3, 4, 18), now=monday)

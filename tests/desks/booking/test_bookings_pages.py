@@ -289,3 +289,19 @@ def test_gunicorns_access_log_keeps_no_booking_token():
     assert "AbC-123_x" not in hide(line)
     assert hide("/desk/me/s3cret.ics") == "/desk/me/….ics"
     assert hide("/c/heping/book/") == "/c/heping/book/"
+
+
+def test_a_kept_link_to_a_full_window_says_so(client, community, item, staffed):
+    BookingCapacity.objects.create(community=community, per_window=1)
+    _token(_post(client, community, item, phone="13900000001"))
+    response = client.get(
+        f"/c/{community.slug}/book/", {"service_item": item.pk, "window": TONIGHT_KEY}
+    )
+    assert response.status_code == 409
+    assert 'name="phone"' not in response.content.decode()
+
+
+def test_a_centre_that_takes_no_bookings_refuses_a_post(client, community, item, staffed):
+    BookingCapacity.objects.create(community=community, per_window=0)
+    assert _post(client, community, item).status_code == 409
+    assert not Booking.objects.exists()
