@@ -70,7 +70,7 @@ def desk_home(request: HttpRequest) -> HttpResponse:
         now=now,
         initial={"service_item": item} if item else {},
     )
-    context = _desk_context(request.user, now, form) | bookings.desk_context(request.user, now)
+    context = _desk_context(request.user, now, form)
     _record_residents_shown(request, context["tonight"])
     bookings.record_shown(context["desk_bookings"], request.user, client_ip(request))
     return render(request, "desk/home.html", context)
@@ -127,6 +127,7 @@ def log(request: HttpRequest) -> HttpResponse:
         else:
             context = _desk_context(request.user, now, form)
             _record_residents_shown(request, context["tonight"])
+            bookings.record_shown(context["desk_bookings"], request.user, client_ip(request))
             response = render(request, "desk/home.html", context)
         response.status_code = 422
         return response
@@ -594,6 +595,7 @@ def _desk_context(user, now, form) -> dict:
     tonight = request_log.tonight(user.community_id, now)
     return {
         **_duty_context(user, now),
+        **bookings.desk_context(user, now),
         **_form_context(user, now),
         "form": form,
         # The latest ones only: a busy day must not make every desk page slower.

@@ -196,3 +196,13 @@ def test_the_desk_page_costs_the_same_queries_with_few_or_many_bookings(
         response = client.get(reverse("desks:home"))
     assert response.content.decode().count('class="booking-row') == 6
     assert len(many) == len(few)
+
+
+def test_a_refused_save_without_javascript_still_shows_the_bookings(
+    client, worker, community, item
+):
+    booking = _book(community, item)
+    client.force_login(worker)
+    response = client.post(reverse("desks:log"), {"idempotency_key": str(uuid.uuid4())})
+    assert response.status_code == 422
+    assert booking.code in response.content.decode()
