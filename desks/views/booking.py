@@ -260,7 +260,7 @@ def arrived(request: HttpRequest, pk: int) -> HttpResponse:
         "booking/booking_arrived.html",
         {
             "form": form,
-            "found_residents": [],
+            "found_residents": [resident],
             "booked": found,
             "chosen_resident": resident,
             "oob": True,

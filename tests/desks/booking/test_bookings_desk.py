@@ -74,7 +74,7 @@ def test_arrived_fills_the_form_with_the_item_and_the_resident(client, worker, c
     text = response.content.decode()
     resident = Resident.objects.get(phone="13912345678")
     assert f'name="service_item" value="{item.pk}" checked' in text
-    assert f'name="resident" value="{resident.pk}" checked' in text
+    assert f'name="resident" value="{resident.pk}" checked> 张三' in text
     assert 'id="guide"' in text and "身份证原件" in text
     assert f'id="booking-{booking.pk}" class="booking-row status-arrived' in text
     booking.refresh_from_db()
