@@ -444,8 +444,16 @@ def at_desk(community_id: int, now: dt.datetime) -> list[Booking]:
 
 
 def desk_context(user: User, now: dt.datetime) -> dict:
-    """What the desk's booking panel (templates/booking/_desk_bookings.html) shows."""
-    return {"desk_bookings": at_desk(user.community_id, now)}
+    """What the desk's booking panel (templates/booking/_desk_bookings.html) shows: today's
+    bookings, and for the head how many later ones a change of hours affected."""
+    context = {"desk_bookings": at_desk(user.community_id, now)}
+    if user.is_head_of(user.community_id):
+        context["affected_later"] = [
+            booking
+            for booking in affected_upcoming([user.community_id], now)
+            if booking.day > timezone.localdate(now)
+        ]
+    return context
 
 
 def record_shown(rows, user: User, ip_address: str | None) -> None:

@@ -206,3 +206,15 @@ def test_a_refused_save_without_javascript_still_shows_the_bookings(
     response = client.post(reverse("desks:log"), {"idempotency_key": str(uuid.uuid4())})
     assert response.status_code == 422
     assert booking.code in response.content.decode()
+
+
+def test_the_head_is_told_of_later_bookings_a_closure_affected(
+    client, head, worker, community, item
+):
+    _book(community, item, starts_at=TOMORROW_EVENING)
+    DateOverride.objects.create(community=community, date=dt.date(2026, 11, 25), reason="停电")
+    client.force_login(head)
+    page = client.get(reverse("desks:home")).content.decode()
+    assert "/admin/desks/booking/?affected=yes" in page
+    client.force_login(worker)
+    assert "?affected=yes" not in client.get(reverse("desks:home")).content.decode()
