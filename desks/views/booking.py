@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -243,9 +244,13 @@ def arrived(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         resident = bookings.arrive(found, request.user, now, client_ip(request))
     except bookings.BookingRefused as refused:
-        response = HttpResponse(refused.message, status=refused.status)
-        response["HX-Trigger"] = json.dumps({"desk-refused": str(refused.message)})
-        return response
+        return _refused_at_desk(refused.message, refused.status)
+    except ValidationError as error:
+        # The booking's name or phone cannot register a resident (the desk's rules).
+        message = _("The resident cannot be registered from this booking: %(why)s") % {
+            "why": " ".join(error.messages)
+        }
+        return _refused_at_desk(message, 422)
     if not request.htmx:
         return redirect(f"{reverse('desks:home')}?item={found.service_item_id}#log-form")
     form = LogRequestForm(
@@ -266,3 +271,10 @@ def arrived(request: HttpRequest, pk: int) -> HttpResponse:
             "oob": True,
         },
     )
+
+
+def _refused_at_desk(message: str, status: int) -> HttpResponse:
+    """As the desk's refusals: the reason as text, and for htmx in the desk's status line."""
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    response["HX-Trigger"] = json.dumps({"desk-refused": str(message)})
+    return response

@@ -218,3 +218,13 @@ def test_the_head_is_told_of_later_bookings_a_closure_affected(
     assert "/admin/desks/booking/?affected=yes" in page
     client.force_login(worker)
     assert "?affected=yes" not in client.get(reverse("desks:home")).content.decode()
+
+
+def test_arrived_with_a_booking_that_cannot_register_is_422(client, worker, community, item):
+    booking = _book(community, item)
+    Booking.objects.filter(pk=booking.pk).update(name="")  # e.g. cleared by an admin
+    client.force_login(worker)
+    response = _arrive(client, booking)
+    assert response.status_code == 422
+    assert not Resident.objects.exists()
+    assert Booking.objects.get().arrived_at is None
