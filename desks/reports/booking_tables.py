@@ -11,7 +11,7 @@ import statistics
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,34 +53,37 @@ class BookingTables:
         self.community_ids = report.community_ids
         self.now = report.now
 
-    def _bookings(self, month: Month):
+    def _bookings(self, first: Month, last: Month):
+        """Bookings for a day from the first day of `first` to the last day of `last`."""
         return Booking.objects.filter(
             community_id__in=self.community_ids,
-            day__gte=month.first_day,
-            day__lt=month.next.first_day,
+            day__gte=first.first_day,
+            day__lt=last.next.first_day,
         )
 
+    def _in(self, month: Month) -> Q:
+        return Q(day__gte=month.first_day, day__lt=month.next.first_day)
+
     def counts(self) -> list[CountRow]:
-        """Bookings made, served, cancelled and no-shows, this month against last: one query
-        per month."""
+        """Bookings made, served, cancelled and no-shows, this month against last (one
+        query), and residents with a second visit (one more)."""
         ended = Q(ends_at__lte=self.now)
+        live = Q(cancelled_at__isnull=True)
         figures = {
-            "made": Count("pk"),
-            "honoured": Count("pk", filter=Q(request__isnull=False)),
-            "cancelled": Count("pk", filter=Q(cancelled_at__isnull=False)),
-            "no_show": Count(
-                "pk",
-                filter=Q(cancelled_at__isnull=True, arrived_at__isnull=True) & ended,
-            ),
-            "arrived_not_logged": Count(
-                "pk",
-                filter=Q(cancelled_at__isnull=True, arrived_at__isnull=False, request__isnull=True)
-                & ended,
-            ),
+            "made": Q(),
+            "honoured": Q(request__isnull=False),
+            "cancelled": Q(cancelled_at__isnull=False),
+            "no_show": live & Q(arrived_at__isnull=True) & ended,
+            "arrived_not_logged": live & Q(arrived_at__isnull=False, request__isnull=True) & ended,
         }
-        current = self._bookings(self.month).aggregate(**figures)
-        previous = self._bookings(self.month.previous).aggregate(**figures)
-        second = self.second_visits()
+        months = {"current": self.month, "previous": self.month.previous}
+        counted = self._bookings(self.month.previous, self.month).aggregate(
+            **{
+                f"{name}_{when}": Count("pk", filter=condition & self._in(month))
+                for name, condition in figures.items()
+                for when, month in months.items()
+            }
+        )
         labels = {
             "made": (_("Bookings made"), _("Bookings for a day of the month, cancelled included.")),
             "honoured": (
@@ -98,9 +101,10 @@ class BookingTables:
             ),
         }
         rows = [
-            CountRow(label, current[name], previous[name], definition)
+            CountRow(label, counted[f"{name}_current"], counted[f"{name}_previous"], definition)
             for name, (label, definition) in labels.items()
         ]
+        second = self.second_visits()
         rows.append(
             CountRow(
                 _("Residents with a second visit for the same matter"),
@@ -114,8 +118,11 @@ class BookingTables:
         )
         return rows
 
-    def _second_visits(self, month: Month) -> int:
-        start, end = month.bounds()
+    def second_visits(self) -> tuple[int, int]:
+        """Residents (this month, last month) with alive requests for the same service item
+        on two or more different local days of the month. One query for both months."""
+        zone = timezone.get_current_timezone()
+        start, end = self.month.previous.bounds()[0], self.month.bounds()[1]
         pairs = (
             ServiceRequest.objects.alive()
             .filter(
@@ -124,21 +131,28 @@ class BookingTables:
                 logged_at__lt=end,
                 resident__isnull=False,
             )
-            .annotate(day=TruncDate("logged_at", tzinfo=timezone.get_current_timezone()))
-            .values("resident", "service_item")
+            .annotate(
+                month=TruncMonth("logged_at", tzinfo=zone),
+                day=TruncDate("logged_at", tzinfo=zone),
+            )
+            .values("month", "resident", "service_item")
             .annotate(days=Count("day", distinct=True))
             .filter(days__gte=2)
-            .values_list("resident", flat=True)
+            .values_list("month", "resident")
         )
-        return len(set(pairs))
-
-    def second_visits(self) -> tuple[int, int]:
-        return self._second_visits(self.month), self._second_visits(self.month.previous)
+        residents = {self.month.first_day: set(), self.month.previous.first_day: set()}
+        for month, resident in pairs:
+            first_day = month.date() if isinstance(month, dt.datetime) else month
+            residents[first_day].add(resident)
+        return (
+            len(residents[self.month.first_day]),
+            len(residents[self.month.previous.first_day]),
+        )
 
     def _waits(self) -> list[tuple[str, str, float]]:
         """(window, item, minutes waited) of each booking served this month."""
         served = (
-            self._bookings(self.month)
+            self._bookings(self.month, self.month)
             .filter(request__isnull=False, arrived_at__isnull=False)
             .values_list(
                 "starts_at", "ends_at", "arrived_at", "request__logged_at", "service_item__name"
