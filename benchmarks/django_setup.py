@@ -22,8 +22,9 @@ def database_url(name: str) -> str:
     return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
-def setup(database: str, **env) -> None:
-    sys.path.insert(0, str(ROOT))
+def setup(database: str, root: Path = ROOT, **env) -> None:
+    """Django on `database`, running the code of `root` (this checkout, or another)."""
+    sys.path.insert(0, str(root))
     os.environ.update(PRODUCTION_ENV)
     os.environ.update(env)
     os.environ["DATABASE_URL"] = database_url(database)

@@ -13,6 +13,7 @@ class DesksConfig(AppConfig):
         from desks.core import client, public_cache
         from desks.core.roles import sync_role_groups, sync_user_groups
         from desks.desk.anonymisation import forget_resident
+        from desks.models import reports
         from desks.rota import reconcile
         from desks.voice import feedback
         from residents.signals import resident_anonymised
@@ -21,6 +22,7 @@ class DesksConfig(AppConfig):
         checks.register(client.check_proxy_settings, checks.Tags.security, deploy=True)
         checks.register(feedback.check_shared_cache, checks.Tags.caches, deploy=True)
         reconcile.connect_receivers()
+        reports.connect_receivers()
 
         post_migrate.connect(sync_role_groups, dispatch_uid="desks.sync_role_groups")
         post_save.connect(

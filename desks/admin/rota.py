@@ -554,6 +554,26 @@ class AbsenceAdmin(WorkerChoiceAdmin):
     list_select_related = ("worker",)
     date_hierarchy = "first_day"
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Leave recorded after the rota was made: say which duty it touches, now.
+        on_duty = (
+            Assignment.objects.live()
+            .filter(worker=obj.worker, slot__date__range=(obj.first_day, obj.last_day))
+            .filter(ends_at__gt=timezone.now(), overridden_by__isnull=True)
+            .select_related("slot")
+            .order_by("starts_at")
+        )
+        for assignment in on_duty:
+            messages.warning(
+                request,
+                _(
+                    "%(worker)s is on the rota on %(slot)s: find a stand-in, or keep them "
+                    "with a reason. The rota's conflicts page lists it until then."
+                )
+                % {"worker": obj.worker.display_name, "slot": assignment.slot},
+            )
+
 
 @admin.register(CompLeave)
 class CompLeaveAdmin(WorkerChoiceAdmin):

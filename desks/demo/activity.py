@@ -15,6 +15,7 @@ from desks.models import (
     Community,
     CompLeave,
     FollowUp,
+    MonthFigures,
     Outcome,
     RotaMonth,
     ServiceItem,
@@ -113,6 +114,8 @@ def request_history(rng):
         if request.outcome == Outcome.ACCEPTED
     ]
     FollowUp.objects.bulk_create(follow_ups)
+    # bulk_create sends no post_save: months the report keeps may have changed.
+    MonthFigures.forget((request.community_id, request.logged_at) for request in new)
     return len(new) + len(follow_ups)
 
 

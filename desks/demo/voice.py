@@ -12,6 +12,7 @@ from desks.models import (
     CallBack,
     Community,
     Level,
+    MonthFigures,
     Rating,
     ServiceItem,
     ServiceRequest,
@@ -141,4 +142,8 @@ def ratings(rng):
     for call_back in call_backs:
         call_back.rating_id = call_back.rating.pk
     CallBack.objects.bulk_create(call_backs)
+    # bulk_create sends no post_save: months the report keeps may have changed.
+    MonthFigures.forget(
+        (rating.request.community_id, rating.request.logged_at) for rating in ratings
+    )
     return len(ratings) + len(call_backs)

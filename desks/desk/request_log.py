@@ -19,6 +19,7 @@ from desks.models import (
     Channel,
     DutySlot,
     FollowUp,
+    MonthFigures,
     Outcome,
     RequestChange,
     ServiceItem,
@@ -450,6 +451,8 @@ def add_person(request: ServiceRequest, user: User, now: dt.datetime, count_was:
     request.refresh_from_db(fields=["count"])
     if not added:
         return False
+    # An UPDATE sends no post_save: the people figure of a closed month moves here.
+    MonthFigures.forget([(request.community_id, request.logged_at)], now)
     RequestChange.objects.create(
         request=request,
         action=RequestChange.Action.EDITED,

@@ -178,6 +178,7 @@ class NationalCalendar:
         self.corrections = {day.date: day for day in corrections}
         self.confirmed_years = set(confirmed_years)
         self.language = "en_US" if translation.get_language() == "en" else "zh_CN"
+        self._holiday_names: dict[dt.date, str | None] = {}
 
     def is_provisional(self, day: dt.date) -> bool:
         """Whether `day`'s hours may still change with its year's official arrangement.
@@ -201,6 +202,12 @@ class NationalCalendar:
         return library.get(day)
 
     def holiday_name(self, day: dt.date) -> str | None:
+        # Asked once per community and day (a report asks 1,200 days), answered per day.
+        if day not in self._holiday_names:
+            self._holiday_names[day] = self._holiday_name(day)
+        return self._holiday_names[day]
+
+    def _holiday_name(self, day: dt.date) -> str | None:
         """If `day` is in a holiday block, the block's name, else None.
 
         A block is a run of days off (statutory holidays, days swapped off, and the

@@ -19,7 +19,7 @@ from desks.models.organisation import (
     WorkingWeekendRule,
     centre_phone_validator,
 )
-from desks.models.reports import ExportRecord
+from desks.models.reports import ExportRecord, MonthFigures
 from desks.models.requests import (
     Channel,
     FollowUp,
@@ -66,6 +66,7 @@ __all__ = [
     "HolidayRule",
     "Level",
     "MenuItem",
+    "MonthFigures",
     "Outcome",
     "Rating",
     "RatingInvitation",

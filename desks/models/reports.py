@@ -1,6 +1,13 @@
+import datetime as dt
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from desks.models.organisation import Community
+from desks.models.requests import FIGURE_FIELDS, FollowUp, ServiceRequest
 
 
 class ExportRecord(models.Model):
@@ -26,3 +33,138 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.exported_at:%Y-%m-%d %H:%M} {self.user} {self.what} ({self.file_format})"
+
+
+# A late entry (补录) or an edit may reach a month back this far for the report's repeat
+# visits: a request counts as a repeat when the same resident came for the same item
+# within this window before it (desks.reports.monthly).
+REPEAT_WINDOW = dt.timedelta(days=30)
+
+# A month's figures are kept once it has been over this long: a change that began
+# while the month was still open has committed by then (see MonthFigures).
+KEEP_AFTER = dt.timedelta(hours=1)
+
+
+def first_of_local_month(moment: dt.datetime) -> dt.date:
+    """The first day of the local month of an aware `moment`."""
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def month_has_ended(first_day: dt.date, moment: dt.datetime) -> bool:
+    """Whether the local month starting on `first_day` ended at or before `moment`."""
+    return first_of_local_month(moment) > first_day
+
+
+class MonthFigures(models.Model):
+    """One community's request figures for one closed month, so the report reads them
+    instead of scanning the month's requests again (desks.reports.rollup computes them).
+
+    A closed month still changes: a late entry, an edit, a deletion, a rating or a
+    follow-up closed later. Every save or delete of a request, follow-up, rating or
+    call-back that touches a month that has ended calls `forget`, in the same
+    transaction: it bumps `generation` and empties `figures`. The report stores what it
+    computed only if the generation it read is still the stored one, so figures
+    computed from data older than a change committed meanwhile are never kept.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # its first day
+    generation = models.PositiveIntegerField(default=0)
+    figures = models.JSONField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "month"], name="month_figures_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.community_id} {self.month:%Y-%m}"
+
+    @classmethod
+    def forget(cls, touched, now: dt.datetime | None = None) -> None:
+        """Forget the kept figures of each (community id, moment) in `touched` whose month
+        has ended. One statement, nothing when every moment is in an open month (the
+        desk's saves of tonight)."""
+        now = now or timezone.now()
+        months = {
+            (community_id, first_of_local_month(moment))
+            for community_id, moment in touched
+            if community_id is not None and moment is not None
+        }
+        months = sorted((c, m) for c, m in months if month_has_ended(m, now))
+        if not months:
+            return
+        table = connection.ops.quote_name(cls._meta.db_table)
+        rows = ", ".join(["(%s, %s, 1)"] * len(months))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (community_id, month, generation) VALUES {rows} "
+                "ON CONFLICT (community_id, month) DO UPDATE "
+                f"SET generation = {table}.generation + 1, figures = NULL",
+                [value for pair in months for value in pair],
+            )
+
+
+def _touched_by_request(request) -> set[tuple[int, dt.datetime]]:
+    """The (community, moment) pairs whose figures a change of `request` may move: its
+    month before and after the change, and the later visits of its resident for its item
+    within REPEAT_WINDOW (whether they are repeats depends on it)."""
+    now = timezone.now()
+    loaded = {name: request.__dict__[name] for name in FIGURE_FIELDS if name in request.__dict__}
+    if len(loaded) < len(FIGURE_FIELDS):  # saved with deferred fields: ask once
+        loaded = ServiceRequest.objects.filter(pk=request.pk).values(*FIGURE_FIELDS).first() or {}
+    states = [loaded, getattr(request, "figure_fields_were", {})]
+    touched = {(state.get("community_id"), state.get("logged_at")) for state in states}
+    for state in states:
+        moment, resident_id = state.get("logged_at"), state.get("resident_id")
+        # Later visits are in a month that has ended only if this one's has.
+        if resident_id is None or moment is None:
+            continue
+        if not month_has_ended(first_of_local_month(moment), now):
+            continue
+        touched |= set(
+            ServiceRequest.objects.filter(
+                resident_id=resident_id,
+                service_item_id=state.get("service_item_id"),
+                logged_at__gt=moment,
+                logged_at__lte=moment + REPEAT_WINDOW,
+            ).values_list("community_id", "logged_at")
+        )
+    return touched
+
+
+def _request_changed(sender, instance, **kwargs):
+    MonthFigures.forget(_touched_by_request(instance))
+    instance.remember_figure_fields()
+
+
+def _request_of(instance) -> set[tuple[int, dt.datetime]]:
+    """(community, logged_at) of the request behind a follow-up, rating or call-back:
+    from memory when it is loaded (a follow-up saved with its new request), else one query."""
+    from desks.models.voice import CallBack, Rating
+
+    if isinstance(instance, CallBack):
+        rating = instance.rating if CallBack.rating.is_cached(instance) else None
+        if rating is not None and Rating.request.is_cached(rating):
+            request = rating.request
+            return {(request.community_id, request.logged_at)}
+        requests = ServiceRequest.objects.filter(rating__pk=instance.rating_id)
+    elif type(instance).request.is_cached(instance):
+        return {(instance.request.community_id, instance.request.logged_at)}
+    else:
+        requests = ServiceRequest.objects.filter(pk=instance.request_id)
+    return set(requests.values_list("community_id", "logged_at"))
+
+
+def _work_changed(sender, instance, **kwargs):
+    MonthFigures.forget(_request_of(instance))
+
+
+def connect_receivers() -> None:
+    """Called once from DesksConfig.ready."""
+    from desks.models.voice import CallBack, Rating
+
+    for signal in (post_save, post_delete):
+        signal.connect(_request_changed, sender=ServiceRequest, dispatch_uid="figures.request")
+        for model in (FollowUp, Rating, CallBack):
+            signal.connect(_work_changed, sender=model, dispatch_uid=f"figures.{model.__name__}")

@@ -35,6 +35,12 @@ class Outcome(models.TextChoices):
 DEFAULT_OUTCOME = Outcome.ANSWERED
 
 
+# The fields that place a request in the monthly report's kept figures (a community's
+# month, and its repeat visits): remembered as loaded, so a change that moves a request
+# also forgets the figures of where it was (desks.models.reports.MonthFigures).
+FIGURE_FIELDS = ("community_id", "logged_at", "resident_id", "service_item_id")
+
+
 class ServiceRequestQuerySet(models.QuerySet):
     def alive(self):
         """Requests that count (see ServiceRequest.alive_condition)."""
@@ -150,6 +156,21 @@ class ServiceRequest(models.Model):
 
     def __str__(self):
         return f"{self.service_item} · {self.logged_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        instance = super().from_db(db, field_names, values, **kwargs)
+        loaded = dict(zip(field_names, values, strict=True))
+        instance.figure_fields_were = {
+            name: loaded[name] for name in FIGURE_FIELDS if name in loaded
+        }
+        return instance
+
+    def remember_figure_fields(self) -> None:
+        """After a save: the values the monthly report's kept figures now reflect."""
+        self.figure_fields_were = {
+            name: self.__dict__[name] for name in FIGURE_FIELDS if name in self.__dict__
+        }
 
     @staticmethod
     def alive_condition(through: str = "") -> Q:

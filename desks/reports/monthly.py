@@ -22,9 +22,12 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from desks import hours
 from desks.core.dates import Month
@@ -41,18 +44,14 @@ from desks.models import (
     SlotKind,
     User,
 )
+from desks.models.reports import REPEAT_WINDOW
+from desks.reports import rollup
 from desks.reports.medians import TIME_TO_CLOSE, PercentileCont, median_days_to_close
 from desks.reports.voice_tables import ResidentsVoiceTables
 
-# The report's grouped tables, by what they count requests per (category comes from item).
-GROUPINGS = {
-    "community": "community_id",
-    "item": "service_item_id",
-    "outcome": "outcome",
-    "channel": "channel",
-    "worker": "logged_by_id",
-}
-REPEAT_WINDOW = dt.timedelta(days=30)
+# The report's grouped tables, by what they count requests per (category comes from item):
+# attributes of rollup.Totals.
+GROUPINGS = ("community", "item", "outcome", "channel", "worker")
 SLOT_LENGTH = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
 WORKER_FIELDS = ("worker__username", "worker__last_name", "worker__first_name")
 
@@ -103,6 +102,37 @@ class Row:
         return "better" if (self.change > 0) == (self.better == UP) else "worse"
 
 
+def number_text(value, decimal_separator: str) -> str:
+    """What a template prints for a report figure (`{{ value }}`: a whole number, or one
+    rounded to DECIMALS), without Django's settings lookups for each number."""
+    return str(value) if isinstance(value, int) else str(value).replace(".", decimal_separator)
+
+
+def shown_figures(row: Row, decimal_separator: str, words: dict[str, str]) -> SafeString:
+    """A row's figure cells as the page prints them: this month, last month, and the change
+    (coloured by `Row.trend`, with an arrow and `words[trend]`, already escaped). Made once
+    in Python: the report has hundreds of rows, and templates formatting each figure and
+    deciding each arrow were a third of the page's time (benchmarks/RESULTS.md). Only
+    numbers, the trend's own name and the escaped words go in, so nothing needs escaping
+    here (format_html, escaping each, was itself a tenth of the page)."""
+    change = row.change
+    arrow = "▲" if change > 0 else "▼" if change < 0 else ""
+    # As floatformat:"-1": a whole change without its ".0".
+    change_text = (
+        str(int(change)) if change == int(change) else number_text(change, decimal_separator)
+    )
+    sign = "+" if change > 0 else ""
+    arrow_html = f' <span aria-hidden="true">{arrow}</span>' if arrow else ""
+    word = words.get(row.trend)
+    word_html = f' <span class="trend-word">{word}</span>' if word else ""
+    return mark_safe(
+        f'<td class="num">{number_text(row.current, decimal_separator)}</td>'
+        f'<td class="num">{number_text(row.previous, decimal_separator)}</td>\n'
+        f'              <td class="num change trend-{row.trend}">'
+        f"{sign}{change_text}{arrow_html}{word_html}</td>"
+    )
+
+
 @dataclass
 class Table:
     key: str
@@ -114,6 +144,15 @@ class Table:
     @property
     def has_definitions(self) -> bool:
         return any(row.definition for row in self.rows)
+
+    def shown_rows(self) -> list[tuple[Row, str]]:
+        """(row, its figure cells as printed: `shown_figures`) for the page."""
+        separator = get_format("DECIMAL_SEPARATOR")
+        words = {
+            "better": escape(pgettext("change against last month", "better")),
+            "worse": escape(pgettext("change against last month", "worse")),
+        }
+        return [(row, shown_figures(row, separator, words)) for row in self.rows]
 
     def total(self) -> Row:
         return Row(
@@ -142,13 +181,15 @@ class MonthlyReport(ResidentsVoiceTables):
             community_id__in=self.community_ids, logged_at__gte=start, logged_at__lt=end
         )
 
-    def requests_in_both(self):
-        """This month's and last month's requests, for one query that counts each apart."""
-        start = self.month.previous.bounds()[0]
-        end = self.month.bounds()[1]
-        return ServiceRequest.objects.alive().filter(
-            community_id__in=self.community_ids, logged_at__gte=start, logged_at__lt=end
-        )
+    @functools.cached_property
+    def _totals(self) -> dict[str, rollup.Totals]:
+        """Both months' request figures, "current" and "previous" (desks.reports.rollup):
+        a month that has ended is read as kept, the month in progress counted in one scan."""
+        found = rollup.figures(self.community_ids, [self.month, self.month.previous], self.now)
+        return {
+            "current": rollup.Totals.of(found[self.month]),
+            "previous": rollup.Totals.of(found[self.month.previous]),
+        }
 
     def per_month(self, field: str, *, dates: bool = False, **figures) -> dict:
         """Each figure twice, as `<name>_current` and `<name>_previous`, in one aggregate.
@@ -206,24 +247,13 @@ class MonthlyReport(ResidentsVoiceTables):
 
     @functools.cached_property
     def _counts(self) -> dict:
-        """Every count of the summary, for both months, in three aggregate queries."""
-        earlier_visit = ServiceRequest.objects.alive().filter(
-            resident_id=OuterRef("resident_id"),
-            service_item_id=OuterRef("service_item_id"),
-            logged_at__lt=OuterRef("logged_at"),
-            logged_at__gte=OuterRef("logged_at") - REPEAT_WINDOW,
-        )
-        counts = self.requests_in_both().aggregate(
-            **self.per_month(
-                "logged_at",
-                total=(Count, "pk", None),
-                people=(Sum, "count", None),
-                extended=(Count, "pk", ServiceRequest.extended_hours_condition()),
-                regular=(Count, "pk", ~ServiceRequest.extended_hours_condition()),
-                with_resident=(Count, "pk", Q(resident__isnull=False)),
-                repeats=(Count, "pk", Q(Exists(earlier_visit), resident__isnull=False)),
-            )
-        )
+        """Every count of the summary, for both months: the requests' from `_totals`,
+        the slots' and the follow-ups' from a query each."""
+        counts = {
+            f"{name}_{key}": totals.counts[name]
+            for key, totals in self._totals.items()
+            for name in rollup.COUNTS
+        }
         counts |= self._slots
         since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
         follow_up_counts = {}
@@ -400,30 +430,15 @@ class MonthlyReport(ResidentsVoiceTables):
 
     @functools.cached_property
     def _request_groups(self) -> dict[str, list[tuple[object, int, int]]]:
-        """Both months' requests counted by each of GROUPINGS: (value, this month, last).
-
-        Django has no GROUPING SETS, so one query counts by all five at once and the
-        counts are added up per grouping here. Measured on an office's two months
-        (~2,900 groups): 27 ms, against 51 ms for a query per table and 50 ms for a
-        UNION ALL of five GROUP BYs (each scans the rows again).
-        """
-        fields = list(GROUPINGS.values())
-        rows = (
-            self.requests_in_both()
-            .values(*fields)
-            .annotate(**self.per_month("logged_at", n=(Count, "pk", None)))
-            .order_by()
-            .values_list(*fields, "n_current", "n_previous")
-        )
-        totals = collections.defaultdict(lambda: [0, 0])  # (grouping, value) → counts
-        for *values, current, previous in rows:
-            for grouping, value in zip(GROUPINGS, values, strict=True):
-                total = totals[grouping, value]
-                total[0] += current
-                total[1] += previous
-        groups = {grouping: [] for grouping in GROUPINGS}
-        for (grouping, value), (current, previous) in totals.items():
-            groups[grouping].append((value, current, previous))
+        """Both months' requests counted by each of GROUPINGS: (value, this month, last)."""
+        current, previous = self._totals["current"], self._totals["previous"]
+        groups = {}
+        for grouping in GROUPINGS:
+            now, before = getattr(current, grouping), getattr(previous, grouping)
+            groups[grouping] = [
+                (value, _requests(now.get(value, 0)), _requests(before.get(value, 0)))
+                for value in {**now, **before}
+            ]
         return groups
 
     @functools.cached_property
@@ -588,35 +603,27 @@ class MonthlyReport(ResidentsVoiceTables):
             _("Hours of approved comp leave on days of the month."),
         )
 
-    @functools.cached_property
-    def _per_day_and_hour(self) -> list[dict]:
-        """This month's requests per local day and hour: the daily line and the heat map
-        (the weekday follows from the day) in one query."""
-        return list(
-            self.requests(self.month)
-            .annotate(day=TruncDate("logged_at"), hour=ExtractHour("logged_at"))
-            .values("day", "hour")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-
     def heat_map(self) -> list[list[int]]:
         """Requests this month by hour of day (rows 0–23) and ISO weekday (columns Mon–Sun)."""
         grid = [[0] * 7 for _ in range(24)]
-        for cell in self._per_day_and_hour:
-            grid[cell["hour"]][cell["day"].isoweekday() - 1] += cell["n"]
+        first = self.month.first_day
+        for (day, hour), n in self._totals["current"].cells.items():
+            grid[hour][first.replace(day=day).weekday()] += n
         return grid
 
     def daily(self) -> list[tuple[dt.date, int]]:
         """Requests per day of this month, every day present (zeros included)."""
         counts = collections.Counter()
-        for cell in self._per_day_and_hour:
-            counts[cell["day"]] += cell["n"]
+        for (day, _hour), n in self._totals["current"].cells.items():
+            counts[day] += n
         days = (self.month.last_day - self.month.first_day).days + 1
-        return [
-            (day, counts[day])
-            for day in (self.month.first_day + dt.timedelta(days=n) for n in range(days))
-        ]
+        first = self.month.first_day
+        return [(first + dt.timedelta(days=n), counts[n + 1]) for n in range(days)]
+
+
+def _requests(figure) -> int:
+    """The number of requests in a group's figure: a count, or the Rates fields' first."""
+    return figure[0] if isinstance(figure, list) else figure
 
 
 def roll_up(counts: list[tuple[object, int, int]], label) -> list[Row]:

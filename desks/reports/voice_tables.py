@@ -1,22 +1,18 @@
 """The report's tables of residents' voice: ratings (好差评) and the evening menu vote (点单)."""
 
-from dataclasses import astuple, dataclass, field
+import functools
+from dataclasses import dataclass, field, fields
 
-from django.db.models import (
-    Count,
-    OuterRef,
-    Q,
-    Subquery,
-)
+from django.db.models import Count, OuterRef, Subquery
+from django.utils.formats import get_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from desks.models import (
-    CallBack,
     Outcome,
     Vote,
     VotingRound,
 )
-from desks.models.voice import SATISFIED_FROM
 from desks.voice.feedback import CALL_BACK_WORKING_DAYS
 
 # Resolved without more work: the matter was answered or done at the desk.
@@ -66,25 +62,33 @@ class Rates:
         return _percent(self.call_backs_on_time, self.call_backs)
 
     def __add__(self, other: "Rates") -> "Rates":
-        return Rates(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+        return Rates(*(getattr(self, name) + getattr(other, name) for name in COUNT_NAMES))
+
+
+COUNT_NAMES = tuple(count.name for count in fields(Rates))
+# The Rates properties the rate tables show, in the order of rate_columns().
+RATE_NAMES = (
+    "rated_share",
+    "satisfied_share",
+    "resolved_share",
+    "response_share",
+    "call_back_completion",
+)
 
 
 def rate_columns() -> list[tuple[str, str, str]]:
     """(Rates attribute, heading, definition) of each column of the rate tables, in order:
     the page and the exports both read them (docs/reports.md cites the rules)."""
-    return [
+    texts = [
         (
-            "rated_share",
             _("Rated (percent)"),
             _("Rated rate (评价率): rated registrations among all registrations."),
         ),
         (
-            "satisfied_share",
             _("Satisfied (percent)"),
             _("Satisfied rate (满意率): ratings of 满意 or 非常满意 among rated registrations."),
         ),
         (
-            "resolved_share",
             _("Resolved (percent)"),
             _(
                 "Resolved rate (解决率): registrations answered or done on the spot, or "
@@ -92,7 +96,6 @@ def rate_columns() -> list[tuple[str, str, str]]:
             ),
         ),
         (
-            "response_share",
             _("Responded on time (percent)"),
             _(
                 "Response rate (响应率): poor ratings (不满意, 非常不满意) whose call-back was "
@@ -102,7 +105,6 @@ def rate_columns() -> list[tuple[str, str, str]]:
             % {"days": CALL_BACK_WORKING_DAYS},
         ),
         (
-            "call_back_completion",
             _("Call-backs completed (percent)"),
             _(
                 "Rectification rate (整改率): poor ratings whose call-back is closed, "
@@ -110,6 +112,7 @@ def rate_columns() -> list[tuple[str, str, str]]:
             ),
         ),
     ]
+    return [(name, *pair) for name, pair in zip(RATE_NAMES, texts, strict=True)]
 
 
 @dataclass
@@ -120,10 +123,24 @@ class RateRow:
 
     def cells(self) -> list[tuple[float | None, float | None]]:
         """(this month, last month) for each of rate_columns()."""
-        return [
-            (getattr(self.current, name), getattr(self.previous, name))
-            for name, _heading, _definition in rate_columns()
+        return [(getattr(self.current, name), getattr(self.previous, name)) for name in RATE_NAMES]
+
+    def shown_cells(self) -> SafeString:
+        """The row's figure cells as the page prints them ("—" for a rate with nothing to
+        divide by), made in one go: a rate table has hundreds of cells, and a template
+        loop over them cost more than the rest of the table. Numbers only: nothing to
+        escape."""
+        separator = get_format("DECIMAL_SEPARATOR")  # as `{{ value }}` prints a rate
+        texts = [
+            "—" if value is None else str(value).replace(".", separator)
+            for value in (value for pair in self.cells() for value in pair)
         ]
+        return mark_safe(
+            "".join(
+                f'\n  <td class="num">{current}</td><td class="num">{previous}</td>'
+                for current, previous in zip(texts[::2], texts[1::2], strict=True)
+            )
+        )
 
 
 @dataclass
@@ -133,7 +150,7 @@ class RateTable:
     label_heading: str
     rows: list[RateRow]
 
-    @property
+    @functools.cached_property
     def columns(self) -> list[tuple[str, str, str]]:
         return rate_columns()
 
@@ -142,11 +159,15 @@ class RateTable:
         return _("Percentages of registrations (登记) and of their ratings and call-backs.")
 
     def total(self) -> RateRow:
-        return RateRow(
-            _("Total"),
-            sum((row.current for row in self.rows), Rates()),
-            sum((row.previous for row in self.rows), Rates()),
-        )
+        if self._total is None:  # the page asks once per cell
+            self._total = RateRow(
+                _("Total"),
+                sum((row.current for row in self.rows), Rates()),
+                sum((row.previous for row in self.rows), Rates()),
+            )
+        return self._total
+
+    _total: RateRow | None = field(default=None, init=False, repr=False, compare=False)
 
 
 @dataclass
@@ -164,79 +185,45 @@ class VoteTable:
 
 
 class ResidentsVoiceTables:
-    """MonthlyReport's voice tables; they use its `month`, `requests` and `per_month`."""
+    """MonthlyReport's voice tables; they use its `month`, `requests`, `_totals` and labels."""
 
     def rate_tables(self) -> list["RateTable"]:
-        """The four rates per community, worker and service item: this month against last."""
+        """The four rates per community, worker and service item: this month against last,
+        from the report's request figures (no query of their own)."""
         return [
             self._rates(
                 "rates-community",
                 _("Ratings by community"),
                 _("Community"),
-                ["community__name"],
-                lambda entry: entry["community__name"],
+                "community",
+                lambda pk: self.community_names[pk],
             ),
             self._rates(
                 "rates-worker",
                 _("Ratings by worker"),
                 _("Worker"),
-                ["logged_by__username", "logged_by__last_name", "logged_by__first_name"],
-                lambda entry: (
-                    f"{entry['logged_by__last_name']}{entry['logged_by__first_name']}"
-                    f" ({entry['logged_by__username']})"
-                ),
+                "worker",
+                lambda pk: self._worker_labels[pk],
             ),
             self._rates(
                 "rates-item",
                 _("Ratings by service item"),
                 _("Service item"),
-                ["service_item__name"],
-                lambda entry: entry["service_item__name"],
+                "item",
+                lambda pk: self._item_names[pk][1],
             ),
         ]
 
-    def _rates(self, key, title, heading, fields, label) -> "RateTable":
-        """Requests grouped by `fields` with their rating counts, both months in one query.
-
-        A request has at most one rating, follow-up and call-back, so the joins
-        never multiply rows.
-        """
-        figures = {
-            "requests": (Count, "pk", None),
-            "rated": (Count, "rating", None),
-            "resolved": (
-                Count,
-                "pk",
-                Q(outcome__in=RESOLVED_AT_THE_DESK) | Q(follow_up__closed_at__isnull=False),
-            ),
-            "satisfied": (Count, "pk", Q(rating__level__gte=SATISFIED_FROM)),
-            "call_backs": (Count, "rating__call_back", None),
-            "call_backs_closed": (
-                Count,
-                "rating__call_back",
-                Q(rating__call_back__closed_at__isnull=False),
-            ),
-            "call_backs_on_time": (
-                Count,
-                "rating__call_back",
-                CallBack.closed_on_time_condition("rating__call_back__"),
-            ),
-        }
-        entries = (
-            self.requests_in_both()
-            .values(*fields)
-            .annotate(**self.per_month("logged_at", **figures))
-            .order_by()
-        )
-        rows = [
-            RateRow(
-                label(entry),
-                Rates(**{name: entry[f"{name}_current"] for name in figures}),
-                Rates(**{name: entry[f"{name}_previous"] for name in figures}),
-            )
-            for entry in entries
-        ]
-        ordered = sorted(rows, key=lambda row: (-row.current.requests, row.label))
+    def _rates(self, key, title, heading, grouping, label) -> "RateTable":
+        """Both months' rate counts by `grouping` (desks.reports.rollup), named by
+        `label(id)`; groups that share a name make one row."""
+        rows: dict[str, RateRow] = {}
+        for month in ("current", "previous"):
+            for pk, counts in getattr(self._totals[month], grouping).items():
+                name = label(pk)
+                row = rows.setdefault(name, RateRow(name))
+                setattr(row, month, getattr(row, month) + Rates(*counts))
+        ordered = sorted(rows.values(), key=lambda row: (-row.current.requests, row.label))
         return RateTable(key, title, heading, ordered)
 
     def votes_against_requests(self) -> "VoteTable":

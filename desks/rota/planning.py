@@ -16,11 +16,13 @@ in the fairness count.
 """
 
 import datetime as dt
+import multiprocessing
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,3 +335,59 @@ def publish(rota_month: RotaMonth, head: User, now: dt.datetime) -> RotaMonth:
     current.save(update_fields=["published_at", "published_by"])
     rota_month.published_at, rota_month.published_by = now, head
     return current
+
+
+@dataclass
+class Planned:
+    """What generating one community's month did, as `generate_many` reports it."""
+
+    community: str  # its slug
+    slots: int = 0
+    assigned: int = 0
+    reasons: list[str] = field(default_factory=list)  # the slots left short, said for people
+    figures: dict = field(default_factory=dict)
+    error: str = ""  # why the month was not generated (a published month, say)
+
+
+def generate_many(communities, month: dt.date, now: dt.datetime, *, seconds=None, jobs=1):
+    """Generate `month` for each of `communities`, yielding a `Planned` as each is done.
+
+    With `jobs` > 1 that many processes plan at once, each with its own database
+    connection (PostgreSQL: SQLite takes one writer at a time, so it is refused); the
+    months are independent, so the plans are those one process would make, in the
+    order they finish.
+    """
+    pks = [community.pk for community in communities]
+    if jobs <= 1:
+        for pk in pks:
+            yield _generate_one(pk, month, now, seconds)
+        return
+    if connection.vendor == "sqlite":
+        raise RotaError(
+            _("Planning in several processes needs PostgreSQL; SQLite writes one at a time.")
+        )
+    # Each process opens its own connections: none, nor a pool's, may cross the fork.
+    for each in connections.all(initialized_only=True):
+        each.close()
+        if hasattr(each, "close_pool"):
+            each.close_pool()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        pending = [pool.submit(_generate_one, pk, month, now, seconds) for pk in pks]
+        for future in as_completed(pending):
+            yield future.result()
+
+
+def _generate_one(pk: int, month: dt.date, now: dt.datetime, seconds) -> Planned:
+    community = Community.objects.get(pk=pk)
+    try:
+        result = generate_month(community, month, now, seconds=seconds)
+    except RotaError as error:
+        return Planned(community.slug, error=str(error.message))
+    return Planned(
+        community.slug,
+        slots=len(result.slots),
+        assigned=result.assigned,
+        reasons=result.reasons,
+        figures=result.figures,
+    )

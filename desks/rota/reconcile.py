@@ -48,6 +48,7 @@ from desks.models import (
     User,
     WeeklyWindow,
 )
+from desks.rota import rules
 from desks.rota.duty import slot_kind
 from desks.rota.planning import generate_month
 
@@ -253,7 +254,8 @@ def reconcile(community: Community, first: dt.date, last: dt.date, now: dt.datet
 
 @dataclass(frozen=True)
 class Conflict:
-    """A difference between a community's rota and its hours that needs a person."""
+    """A difference between a community's rota and its hours, or a worker on it who is
+    away that day, that needs a person."""
 
     community: Community
     starts_at: dt.datetime
@@ -291,9 +293,11 @@ def conflicts(communities, now: dt.datetime) -> list[Conflict]:
     last = max(Month.containing(m).last_day for months in planned.values() for m in months)
     opening = OpeningHours(communities, today, last)
     by_day = defaultdict(list)
-    slots = DutySlot.objects.filter(
-        community__in=communities, date__range=(today, last)
-    ).prefetch_related("assignments")
+    slots = list(
+        DutySlot.objects.filter(
+            community__in=communities, date__range=(today, last)
+        ).prefetch_related("assignments__worker")
+    )
     for slot in slots:
         by_day[slot.community_id, slot.date].append(slot)
 
@@ -308,7 +312,30 @@ def conflicts(communities, now: dt.datetime) -> list[Conflict]:
                 if published:
                     found.extend(_short_after_change(community, by_day[community.pk, day]))
                 day += dt.timedelta(days=1)
+    found.extend(_away_conflicts({c.pk: c for c in communities}, slots, now))
     return sorted(found, key=lambda conflict: (conflict.starts_at, conflict.community.name))
+
+
+def _away_conflicts(communities, slots, now) -> list[Conflict]:
+    """Workers on the rota on a day they turned out to be away (leave, unavailability or
+    comp leave recorded after they were put on), unless a head kept them with a reason.
+    Asked of the rota's rules (desks.rota.rules), in three queries."""
+    coming = [slot for slot in slots if not slot.is_cancelled and slot.ends_at > now]
+    workers = {a.worker for slot in coming for a in slot.assignments.all()}
+    checker = rules.Checker(workers, coming)
+    found = []
+    for slot in coming:
+        for assignment in slot.assignments.all():
+            if assignment.is_override:
+                continue
+            for problem in checker.why_not(assignment.worker, slot):
+                if problem.rule in rules.AWAY:
+                    said = _("%(problem)s Find a stand-in, or keep them with a reason.") % {
+                        "problem": problem.message
+                    }
+                    community = communities[slot.community_id]
+                    found.append(Conflict(community, slot.starts_at, slot.ends_at, said, slot))
+    return found
 
 
 def _day_conflicts(community, hours: DayHours, wanted, slots) -> list[Conflict]:

@@ -170,67 +170,83 @@ def solve(problem: MonthProblem, hint: Plan, seconds: float) -> Outcome:
 
 
 class _Model:
+    """The month as a choice of one team per slot.
+
+    Each slot chooses exactly one team among the teams its free workers can form (of
+    its open places or fewer, a short team costing its empty places). Coverage, new
+    pairs and empty places are then constants of a team, and how often two workers
+    share a slot is a sum of team choices: a formulation whose linear relaxation is
+    tight, so the search proves and improves plans far sooner than with one variable
+    per worker and slot linked to pairs afterwards.
+    """
+
     def __init__(self, problem: MonthProblem, hint: Plan):
         from ortools.sat.python import cp_model
 
         self.problem = problem
         self.model = cp_model.CpModel()
         m = self.model
-        self.x = {}  # (slot id, worker id) -> BoolVar
+        self.teams = {}  # (slot id, team) -> BoolVar; a team is a sorted tuple of worker ids
+        self.x = defaultdict(list)  # (slot id, worker id) -> the team choices that include them
         cost = []
         slots = [slot for slot in problem.slots if slot.open]
         workers = sorted(problem.workers)
+        self.slots = slots
+        self._date = {slot.id: slot.date for slot in slots}
+        self._fixed = {slot.id: slot.fixed for slot in slots}
         for slot in slots:
-            for w in problem.free(slot):
-                self.x[slot.id, w] = m.new_bool_var(f"x{slot.id}_{w}")
-        self.by_slot = by_slot = defaultdict(dict)  # slot id -> {worker id: BoolVar}
+            covered = self._covered(slot.fixed)
+            coverable = slot.demand & covered.union(
+                *(problem.workers[w].categories for w in problem.free(slot))
+            )
+            choices = []
+            free = sorted(problem.free(slot))
+            for size in range(min(slot.open, len(free)) + 1):
+                for team in itertools.combinations(free, size):
+                    var = m.new_bool_var(f"t{slot.id}_{'_'.join(map(str, team))}")
+                    self.teams[slot.id, team] = var
+                    choices.append(var)
+                    for w in team:
+                        self.x[slot.id, w].append(var)
+                    on_it = covered.union(*(problem.workers[w].categories for w in team))
+                    constant = WEIGHTS["unfilled"] * (slot.open - size)
+                    constant += WEIGHTS["uncovered"] * len(coverable - on_it)
+                    constant += WEIGHTS["new_pair"] * self._new_pairs(slot, team)
+                    if constant:
+                        cost.append(constant * var)
+            m.add_exactly_one(choices)
         by_day = defaultdict(list)
-        for (slot_id, w), var in self.x.items():
-            by_slot[slot_id][w] = var
-        for slot in slots:
-            for w in problem.free(slot):
-                by_day[w, slot.date].append(self.x[slot.id, w])
-            placed = sum(by_slot[slot.id].values())
-            m.add(placed <= slot.open)
-            cost.append(WEIGHTS["unfilled"] * (slot.open - placed))
-        for day_vars in by_day.values():
-            if len(day_vars) > 1:
-                m.add_at_most_one(day_vars)
+        for (slot_id, w), choices in self.x.items():
+            by_day[w, self._date[slot_id]].extend(choices)
+        for choices in by_day.values():
+            m.add_at_most_one(choices)
 
         cost += self._hours(slots, workers)
-        cost += self._coverage(slots)
         cost += self._pairs(slots, workers)
         for slot_id, drafted in sorted(self.problem.draft.items()):
             for w in sorted(drafted):
                 if (slot_id, w) in self.x:
-                    cost.append(WEIGHTS["moved"] * (1 - self.x[slot_id, w]))
+                    cost.append(WEIGHTS["moved"] * (1 - sum(self.x[slot_id, w])))
         m.minimize(sum(cost))
-
         self._hint(hint)
 
+    def _covered(self, on_it) -> set[int]:
+        workers = self.problem.workers
+        return set().union(*(workers[w].categories for w in on_it if w in workers))
+
+    def _new_pairs(self, slot, team) -> int:
+        workers = self.problem.workers
+        on_it = [w for w in (*slot.fixed, *team) if w in workers]
+        return sum(
+            workers[a].is_new and workers[b].is_new for a, b in itertools.combinations(on_it, 2)
+        )
+
     def _hint(self, hint: Plan):
-        """Start the search from `hint`, with every other variable set to match it.
+        for (slot_id, team), var in self.teams.items():
+            self.model.add_hint(var, tuple(sorted(hint.get(slot_id, ()))) == team)
 
-        A hint of the choices alone leaves the solver to complete the rest, which it
-        does poorly; so the model is first solved with the choices fixed (quick: the
-        rest follows from them), and that whole solution becomes the hint.
-        """
-        from ortools.sat.python import cp_model
-
-        hinted = {(slot_id, w) for slot_id, chosen in hint.items() for w in chosen}
-        fixed = self.model.clone()
-        for key, var in self.x.items():
-            fixed.add(fixed.get_bool_var_from_proto_index(var.index) == (key in hinted))
-        completion = cp_model.CpSolver()
-        completion.parameters.num_workers = 1
-        completion.parameters.max_deterministic_time = 1.0
-        if completion.solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            values = completion.response_proto.solution
-            for index, value in enumerate(values):
-                self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
-        else:
-            for key, var in sorted(self.x.items()):
-                self.model.add_hint(var, key in hinted)
+    def _placed(self, slot_id, w):
+        return sum(self.x.get((slot_id, w), ()))
 
     def _spread(self, values, bound, name, weight):
         m = self.model
@@ -252,7 +268,7 @@ class _Model:
             per_worker = []
             for w in workers:
                 planned = sum(
-                    slot.quarters * self.x[slot.id, w]
+                    slot.quarters * self._placed(slot.id, w)
                     for slot in slots
                     if slot.kind == kind and (slot.id, w) in self.x
                 )
@@ -263,58 +279,25 @@ class _Model:
         cost.append(self._spread(total, bound, "total", WEIGHTS["spread_total"]))
         return cost
 
-    def _coverage(self, slots):
-        cost = []
-        for slot in slots:
-            covered = set().union(
-                *(
-                    self.problem.workers[w].categories
-                    for w in slot.fixed
-                    if w in self.problem.workers
-                )
-            )
-            for category in sorted(slot.demand - covered):
-                able = [
-                    var
-                    for w, var in self.by_slot[slot.id].items()
-                    if category in self.problem.workers[w].categories
-                ]
-                if not able:
-                    continue  # nobody free can cover it: a constant, leave it out
-                covers = self.model.new_bool_var(f"c{slot.id}_{category}")
-                self.model.add(covers <= sum(able))
-                cost.append(WEIGHTS["uncovered"] * (1 - covers))
-        return cost
-
     def _pairs(self, slots, workers):
         m = self.model
-        counts = defaultdict(list)  # pair -> terms
+        counts = defaultdict(list)  # pair -> the team choices that put both on a slot
         constant = Counter()
-        new_pairs = []
         for slot in self.problem.slots:
             fixed = sorted(w for w in slot.fixed if w in self.problem.workers)
             for pair in itertools.combinations(fixed, 2):
                 constant[pair] += 1
-        for slot in slots:
-            fixed = [w for w in slot.fixed if w in self.problem.workers]
-            free = sorted(w for w in workers if (slot.id, w) in self.x)
-            for a, b in itertools.combinations(free, 2):
-                together = m.new_bool_var(f"p{slot.id}_{a}_{b}")
-                m.add(together >= self.x[slot.id, a] + self.x[slot.id, b] - 1)
-                counts[a, b].append(together)
-                if self.problem.workers[a].is_new and self.problem.workers[b].is_new:
-                    new_pairs.append(together)
-            for f in fixed:
-                for w in free:
-                    counts[min(f, w), max(f, w)].append(self.x[slot.id, w])
-                    if self.problem.workers[f].is_new and self.problem.workers[w].is_new:
-                        new_pairs.append(self.x[slot.id, w])
+        for (slot_id, team), var in self.teams.items():
+            fixed = [w for w in self._fixed[slot_id] if w in self.problem.workers]
+            for a, b in itertools.combinations(sorted((*fixed, *team)), 2):
+                if a in team or b in team:
+                    counts[a, b].append(var)
         pairs = sorted(set(counts) | set(constant))
         if not pairs:
             return []
         target = pair_target(self.problem, len(workers))
         most = m.new_int_var(0, len(self.problem.slots), "pair_max")
-        cost = [WEIGHTS["pair_max"] * most, WEIGHTS["new_pair"] * sum(new_pairs)]
+        cost = [WEIGHTS["pair_max"] * most]
         for pair in pairs:
             shared = constant[pair] + sum(counts[pair])
             m.add(most >= shared)
@@ -324,11 +307,9 @@ class _Model:
         return cost
 
     def plan(self, solver) -> Plan:
-        plan = defaultdict(list)
-        for (slot_id, w), var in sorted(self.x.items()):
-            if solver.boolean_value(var):
-                plan[slot_id].append(w)
-        return {slot.id: tuple(plan[slot.id]) for slot in self.problem.slots if slot.open}
+        teams = self.teams.items()
+        chosen = {slot_id: team for (slot_id, team), var in teams if solver.boolean_value(var)}
+        return {slot.id: chosen.get(slot.id, ()) for slot in self.slots}
 
 
 def fingerprint(problem: MonthProblem) -> str:
@@ -410,11 +391,20 @@ def figures(problem: MonthProblem, outcome: Outcome) -> dict:
     }
     uncovered = []
     pairs = Counter()
+    days = _planned_days(problem, plan)
     for slot in problem.slots:
         on_it = [w for w in (*slot.fixed, *plan.get(slot.id, ())) if w in problem.workers]
         covered = set().union(*(problem.workers[w].categories for w in on_it))
         if missing := slot.demand - covered:
-            uncovered.append({"slot_id": slot.id, "categories": sorted(missing)})
+            others = [w for w in problem.free(slot) if w not in on_it and slot.date not in days[w]]
+            known = set().union(*(problem.workers[w].categories for w in others))
+            uncovered.append(
+                {
+                    "slot_id": slot.id,
+                    "categories": sorted(missing),
+                    "free_knew": sorted(missing & known),
+                }
+            )
         pairs.update(itertools.combinations(sorted(on_it), 2))
     moved = sum(
         len(drafted - set(plan.get(slot_id, ()))) for slot_id, drafted in problem.draft.items()
@@ -441,6 +431,114 @@ def figures(problem: MonthProblem, outcome: Outcome) -> dict:
             if problem.workers[a].is_new and problem.workers[b].is_new
         ),
         "moved": moved,
+        "why": reasons(problem, plan),
         "inputs": fingerprint(problem),
         "plan": plan_digest(plan),
+    }
+
+
+def _planned_days(problem: MonthProblem, plan: Plan) -> dict[int, set[dt.date]]:
+    days = {w: set() for w in problem.workers}
+    for slot in problem.slots:
+        for w in plan.get(slot.id, ()):
+            days[w].add(slot.date)
+    return days
+
+
+# How many runners-up `reasons` keeps for each place.
+RUNNERS_UP = 2
+
+
+def reasons(problem: MonthProblem, plan: Plan) -> dict[str, list]:
+    """Why each planned worker rather than another: the terms that decided.
+
+    For each place the plan filled (keyed "slot id:worker id"), the free workers who
+    came closest (`RUNNERS_UP`), each with what putting them there instead would have
+    changed, term by term as the planner weighs them (only the terms that change):
+    `spread` and `spread_total` (hours, kind and all, of the most minus the fewest),
+    `uncovered` (the slot's categories lacking), `pair_most` (the busiest pair's
+    shared slots), `new_pair` and `moved`. Positive is worse. An empty list: nobody
+    else was free that day.
+    """
+    if not problem.workers:
+        return {}
+    quarters = {w.id: Counter(w.quarters) for w in problem.workers.values()}
+    pairs = Counter()
+    for slot in problem.slots:
+        for w in plan.get(slot.id, ()):
+            quarters[w][slot.kind] += slot.quarters
+        on_it = sorted(w for w in (*slot.fixed, *plan.get(slot.id, ())) if w in problem.workers)
+        pairs.update(itertools.combinations(on_it, 2))
+    days = _planned_days(problem, plan)
+    per_hour = dt.timedelta(hours=1) / QUARTER
+
+    def spreads(counts):
+        kinds = {slot.kind for slot in problem.slots}
+        spread = {
+            kind: max(c[kind] for c in counts.values()) - min(c[kind] for c in counts.values())
+            for kind in kinds
+        }
+        totals = [c.total() for c in counts.values()]
+        return spread, max(totals) - min(totals)
+
+    base_spread, base_total = spreads(quarters)
+    base_most = max(pairs.values(), default=0)
+    why = {}
+    for slot in problem.slots:
+        team = plan.get(slot.id, ())
+        on_it = [w for w in (*slot.fixed, *team) if w in problem.workers]
+        for chosen in team:
+            rest = [w for w in on_it if w != chosen]
+            runners = []
+            for other in problem.free(slot):
+                if other in on_it or slot.date in days[other]:
+                    continue
+                delta = _swap(problem, slot, chosen, other, rest, quarters, pairs, spreads)
+                delta = {
+                    "spread": (delta["spread"] - base_spread[slot.kind]) / per_hour,
+                    "spread_total": (delta["spread_total"] - base_total) / per_hour,
+                    "uncovered": delta["uncovered"],
+                    "pair_most": delta["pair_most"] - base_most,
+                    "new_pair": delta["new_pair"],
+                    "moved": delta["moved"],
+                }
+                cost = (
+                    WEIGHTS["spread"] * delta["spread"] * per_hour
+                    + WEIGHTS["spread_total"] * delta["spread_total"] * per_hour
+                    + WEIGHTS["uncovered"] * delta["uncovered"]
+                    + WEIGHTS["pair_max"] * delta["pair_most"]
+                    + WEIGHTS["new_pair"] * delta["new_pair"]
+                    + WEIGHTS["moved"] * delta["moved"]
+                )
+                runners.append((cost, other, {k: v for k, v in delta.items() if v}))
+            runners.sort(key=lambda runner: (runner[0], runner[1]))
+            closest = runners[:RUNNERS_UP]
+            why[f"{slot.id}:{chosen}"] = [[other, terms] for _cost, other, terms in closest]
+    return why
+
+
+def _swap(problem, slot, chosen, other, rest, quarters, pairs, spreads) -> dict:
+    """The plan's terms with `other` on `slot` in place of `chosen` (nothing is changed)."""
+    workers = problem.workers
+    quarters = dict(quarters)
+    quarters[chosen] = quarters[chosen] - Counter({slot.kind: slot.quarters})
+    quarters[other] = quarters[other] + Counter({slot.kind: slot.quarters})
+    spread, total = spreads(quarters)
+    covers = set().union(*(workers[w].categories for w in rest))
+    before = slot.demand - covers - workers[chosen].categories
+    after = slot.demand - covers - workers[other].categories
+    changed = Counter()
+    for w in rest:
+        changed[min(w, chosen), max(w, chosen)] -= 1
+        changed[min(w, other), max(w, other)] += 1
+    most = max((pairs[pair] + changed[pair] for pair in set(pairs) | set(changed)), default=0)
+    new = sum(workers[w].is_new for w in rest)
+    drafted = problem.draft.get(slot.id, frozenset())
+    return {
+        "spread": spread[slot.kind],
+        "spread_total": total,
+        "uncovered": len(after) - len(before),
+        "pair_most": most,
+        "new_pair": new * (workers[other].is_new - workers[chosen].is_new),
+        "moved": (chosen in drafted) - (other in drafted),
     }

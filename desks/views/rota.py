@@ -34,6 +34,7 @@ from desks.models import (
 from desks.models.rota import SLOT_LIVE
 from desks.rota import comp_time, duty, duty_calendar, reconcile, wall
 from desks.rota.forms import CompLeaveForm, OverrideForm, RefusalForm, SwapForm
+from desks.rota.quality import qualities
 from residents.free_text import tell_if_masked
 
 ROTA_DAYS = 14
@@ -107,9 +108,18 @@ def _rota_context(user: User, now: dt.datetime, **extra) -> dict:
     }
     if user.is_head_of(user.community_id):
         context |= _approvals(user, now)
-        context["wall_months"] = RotaMonth.objects.filter(
-            community=user.community_id, month__gte=first_of_month(today)
-        ).order_by("month")[:WALL_MONTHS]
+        months = list(
+            RotaMonth.objects.filter(
+                community=user.community_id, month__gte=first_of_month(today)
+            ).order_by("month")[:WALL_MONTHS]
+        )
+        context["wall_months"] = months
+        context["qualities"] = list(qualities(months).values())
+        # Why each planned worker rather than another (the head sees it on the slot's row).
+        why = {key: runners for shown in context["qualities"] for key, runners in shown.why.items()}
+        for slot in slots:
+            for assignment in slot.assignments.all():
+                assignment.runners_up = why.get((slot.pk, assignment.worker_id))
     return context | extra
 
 

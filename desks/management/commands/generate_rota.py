@@ -6,7 +6,7 @@ from django.utils import timezone
 from desks.core.dates import Month
 from desks.models import Community
 from desks.rota.duty import RotaError
-from desks.rota.planning import generate_month
+from desks.rota.planning import generate_many
 
 
 def month_argument(text):
@@ -33,7 +33,9 @@ def describe(figures):
     return (
         f"planner {figures['planner']} ({figures['status']}, {figures['seconds']:g} s); "
         f"hours spread {spread}; "
-        f"{len(figures['uncovered'])} of {figures['slots']} slots miss a category; "
+        f"{len(figures['uncovered'])} of {figures['slots']} slots miss a category "
+        f"({sum(bool(gap.get('free_knew')) for gap in figures['uncovered'])} of them one that "
+        "a worker free that day knows); "
         f"busiest pair {pairs['most']} slots (even rotation {pairs['even']}); "
         f"{figures['moved']} places moved"
     )
@@ -50,34 +52,44 @@ class Command(BaseCommand):
             type=float,
             help="how long the planner searches each community (default: ROTA_SOLVER_SECONDS)",
         )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="plan this many communities at once, one process each (PostgreSQL only)",
+        )
 
-    def handle(self, *args, month, community=None, seconds=None, **options):
+    def handle(self, *args, month, community=None, seconds=None, jobs=1, **options):
         first = month_argument(month)
         if seconds is not None and seconds < 0:
             raise CommandError("--seconds cannot be negative.")
+        if jobs < 1:
+            raise CommandError("--jobs must be at least 1.")
         now = timezone.now()
         failed = False
         centres = communities_argument(community)
         started = time.monotonic()
-        for done, centre in enumerate(centres, 1):
-            try:
-                result = generate_month(centre, first, now, seconds=seconds)
-            except RotaError as error:
-                self.stderr.write(f"{centre.slug}: {error.message}")
-                failed = True
-                continue
-            self.stdout.write(
-                f"{centre.slug} {first:%Y-%m}: {len(result.slots)} slots, "
-                f"{result.assigned} assignments made, {len(result.shortfalls)} slots short."
-            )
-            self.stdout.write(f"  {describe(result.figures)}")
-            if len(centres) > 1:
-                elapsed = time.monotonic() - started
-                left = elapsed / done * (len(centres) - done)
-                self.stderr.write(
-                    f"[{done}/{len(centres)}] {elapsed:.0f} s so far, about {left:.0f} s left"
+        try:
+            planned = generate_many(centres, first, now, seconds=seconds, jobs=jobs)
+            for done, result in enumerate(planned, 1):
+                if result.error:
+                    self.stderr.write(f"{result.community}: {result.error}")
+                    failed = True
+                    continue
+                self.stdout.write(
+                    f"{result.community} {first:%Y-%m}: {result.slots} slots, "
+                    f"{result.assigned} assignments made, {len(result.reasons)} slots short."
                 )
-            for reason in result.reasons:
-                self.stdout.write(self.style.WARNING(f"  short: {reason}"))
+                self.stdout.write(f"  {describe(result.figures)}")
+                if len(centres) > 1:
+                    elapsed = time.monotonic() - started
+                    left = elapsed / done * (len(centres) - done)
+                    self.stderr.write(
+                        f"[{done}/{len(centres)}] {elapsed:.0f} s so far, about {left:.0f} s left"
+                    )
+                for reason in result.reasons:
+                    self.stdout.write(self.style.WARNING(f"  short: {reason}"))
+        except RotaError as error:
+            raise CommandError(error.message) from None
         if failed:
             raise CommandError("Some months were not generated (see above).")

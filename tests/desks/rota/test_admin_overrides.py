@@ -158,3 +158,39 @@ def test_the_slots_page_shows_the_override_beside_the_worker(as_head, head, even
     assign(evening, worker, override_reason="本人销假", by=head)
     page = as_head.get(reverse("admin:desks_dutyslot_change", args=[evening.pk])).text
     assert "本人销假" in page and head.display_name in page
+
+
+def test_leave_recorded_for_a_worker_already_on_the_rota_warns_the_head(as_head, evening, worker):
+    assign(evening, worker)
+    response = as_head.post(
+        reverse("admin:desks_absence_add"),
+        {
+            "worker": worker.pk,
+            "kind": Absence.Kind.LEAVE,
+            "first_day": "2026-11-30",
+            "last_day": "2026-12-01",
+            "reason": "病假",
+        },
+        follow=True,
+    )
+    assert Absence.objects.filter(worker=worker).exists()
+    said = [str(message) for message in response.context["messages"]]
+    assert any(
+        f"{worker.display_name} is on the rota on {evening}: find a stand-in" in m for m in said
+    )
+
+
+def test_leave_on_a_day_off_says_nothing_more(as_head, evening, worker, colleague):
+    assign(evening, colleague)
+    response = as_head.post(
+        reverse("admin:desks_absence_add"),
+        {
+            "worker": worker.pk,
+            "kind": Absence.Kind.LEAVE,
+            "first_day": "2026-11-30",
+            "last_day": "2026-11-30",
+            "reason": "事假",
+        },
+        follow=True,
+    )
+    assert not any("is on the rota" in str(m) for m in response.context["messages"])

@@ -3,6 +3,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from openpyxl import load_workbook
 
 from desks.models import Assignment, DutySlot, ExportRecord, Role, RotaMonth
@@ -31,6 +32,7 @@ def test_generate_rota_fills_a_month_and_says_what_it_did(community):
     out, _ = run("generate_rota", "--month", "2027-03", "--community", "heping")
     assert "heping 2027-03:" in out and "0 slots short" in out
     assert "planner cp-sat" in out and "hours spread" in out and "busiest pair" in out
+    assert "slots miss a category (" in out and "a worker free that day knows" in out
     assert Assignment.objects.filter(slot__date__month=3).exists()
     assert not RotaMonth.objects.get().is_published
 
@@ -57,6 +59,33 @@ def test_generate_rota_refuses_a_negative_time_limit(community):
 def test_generate_rota_shows_its_progress_over_several_communities(community, neighbour):
     _, err = run("generate_rota", "--month", "2027-03", "--seconds", "0.1")
     assert "[1/2]" in err and "[2/2]" in err
+
+
+def test_generate_rota_refuses_fewer_than_one_job(community):
+    with pytest.raises(CommandError, match="at least 1"):
+        run("generate_rota", "--month", "2027-03", "--jobs", "0")
+    assert not Assignment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generate_rota_plans_in_several_processes_as_in_one(community, neighbour):
+    """Each process has its own connection, so the test's data is committed first."""
+    for name in ("zhao", "qian", "sun"):
+        make_user(community=neighbour, username=name)
+    if connection.vendor == "sqlite":
+        with pytest.raises(CommandError, match="needs PostgreSQL"):
+            run("generate_rota", "--month", "2027-03", "--jobs", "2")
+        assert not Assignment.objects.exists()
+        return
+    out, err = run("generate_rota", "--month", "2027-03", "--jobs", "2")
+    assert "[2/2]" in err and out.count("2027-03:") == 2
+    in_parallel = set(Assignment.objects.values_list("slot__date", "slot__starts_at", "worker"))
+    assert in_parallel
+    RotaMonth.objects.all().delete()
+    Assignment.objects.all().delete()
+    run("generate_rota", "--month", "2027-03")
+    in_one = set(Assignment.objects.values_list("slot__date", "slot__starts_at", "worker"))
+    assert in_parallel == in_one
 
 
 def test_generate_rota_leaves_a_published_month_alone(community):

@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from desks.models import RotaMonth
 from desks.rota.planning import generate_month
-from desks.rota.quality import quality
+from desks.rota.quality import changes, qualities, quality
 from tests.clock import TUESDAY_MORNING as NOW
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -47,5 +48,62 @@ def test_it_reads_three_queries_at_most_however_big_the_month(draft, django_asse
 def test_the_month_page_shows_it_to_the_head(client, head, draft, worker, english):
     client.force_login(head)
     page = client.get(reverse("admin:desks_rotamonth_change", args=[draft.pk])).content.decode()
-    assert 'id="plan-quality"' in page
+    assert 'id="plan-quality-2026-12"' in page
     assert "Hours per worker" in page and worker.display_name in page
+
+
+def test_several_months_cost_the_same_three_queries(
+    community, worker, colleague, draft, django_assert_max_num_queries
+):
+    january = generate_month(community, dt.date(2027, 1, 1), NOW).rota_month
+    with django_assert_max_num_queries(3):
+        shown = qualities([draft, january])
+    assert set(shown) == {draft.pk, january.pk}
+
+
+def test_each_place_says_who_came_closest_and_what_would_have_changed(
+    clock, community, worker, colleague
+):
+    clock.stop_at(NOW)
+    third = make_user(community=community, username="third")
+    shown = quality(generate_month(community, DECEMBER, NOW).rota_month)
+    assert shown.why, "every planned place has its reasons"
+    names = {worker.display_name, colleague.display_name, third.display_name}
+    for runners in shown.why.values():
+        assert len(runners) <= 2
+        assert all(runner.name in names and runner.changes for runner in runners)
+
+
+def test_the_changes_are_said_for_people(english):
+    assert changes({"spread": 2.5, "uncovered": 1, "pair_most": -1}) == [
+        "hours of this kind 2.5 h further apart",
+        "1 more category uncovered",
+        "the busiest pair shares 1 fewer slot",
+    ]
+    assert changes({"spread_total": -4.0, "uncovered": -2, "moved": 1}) == [
+        "all hours 4 h closer",
+        "2 more categories covered",
+        "a place of the previous draft moved",
+    ]
+    assert changes({}) == ["no different on any term"]
+
+
+def test_the_head_sees_the_months_quality_and_why_on_the_rota_page(
+    client, clock, community, head, worker, colleague, english
+):
+    clock.stop_at(NOW)
+    make_user(community=community, username="third")
+    generate_month(community, DECEMBER, NOW)
+    client.force_login(head)
+    page = client.get(reverse("desks:rota")).text
+    assert 'id="plan-quality-2026-12"' in page and "Hours per worker" in page
+    assert page.count('class="why"') >= 2
+    assert "the closest alternatives would have changed" in page
+
+
+def test_a_worker_sees_neither(client, clock, community, worker, colleague, english):
+    clock.stop_at(NOW)
+    generate_month(community, DECEMBER, NOW)
+    client.force_login(worker)
+    page = client.get(reverse("desks:rota")).text
+    assert "plan-quality" not in page and 'class="why"' not in page

@@ -4,9 +4,12 @@ committed, cancels, moves, restores or adds the planned slots, and workers are t
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from desks.models import (
+    Absence,
     Assignment,
     CalendarDay,
     DateOverride,
@@ -396,3 +399,35 @@ def test_the_admins_month_table_strikes_a_cancelled_slot_through_with_its_reason
     client.force_login(head)
     page = client.get(reverse("admin:desks_rotamonth_change", args=[rota_month.pk])).text
     assert "<del>18:00–20:00</del> · <strong>Cancelled</strong>: 停电检修" in page
+
+
+def test_leave_recorded_after_the_rota_was_made_is_a_conflict_until_resolved(
+    client, published, head, django_assert_num_queries
+):
+    slot = slot_on(published, TOMORROW)
+    on_it = list(slot.assignments.select_related("worker"))
+    away = on_it[0].worker
+    client.force_login(head)
+    with CaptureQueriesContext(connection) as none_away:
+        assert "is on leave" not in client.get(reverse("desks:rota_conflicts")).text
+
+    Absence.objects.create(
+        worker=away, first_day=TOMORROW, last_day=THURSDAY, kind=Absence.Kind.LEAVE, reason="病假"
+    )
+    Absence.objects.create(
+        worker=on_it[1].worker,
+        first_day=THURSDAY,
+        last_day=THURSDAY,
+        kind=Absence.Kind.UNAVAILABLE,
+        reason="培训",
+    )
+    with django_assert_num_queries(len(none_away.captured_queries)):
+        page = client.get(reverse("desks:rota_conflicts")).text
+    assert f"{away.display_name} is on leave on 2026-11-25. Find a stand-in" in page
+
+    # The head keeps them on with a reason: no longer a conflict for that slot.
+    Assignment.objects.filter(pk=on_it[0].pk).update(
+        overridden_by=head, overridden_at=NOW, override_reason="本人同意值班"
+    )
+    page = client.get(reverse("desks:rota_conflicts")).text
+    assert f"{away.display_name} is on leave on 2026-11-25" not in page

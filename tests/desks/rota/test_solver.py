@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 import math
 from collections import Counter, defaultdict
+from dataclasses import replace
 
 import pytest
 
@@ -177,3 +178,61 @@ def test_the_greedy_plan_is_a_valid_starting_point():
         assert not set(plan[1]) & set(plan[2])
         assert len(plan[1]) + len(plan[2]) == 3
         assert len(plan[3]) == 1 and 7 not in plan[3]
+
+
+def _pure_problem():
+    """Three evenings, two places each; 5 knows 1-2, 6 knows 3, 7 knows 1-2, 8 knows 3-4."""
+    day = dt.date(2027, 2, 2)
+    demand = frozenset({1, 2, 3, 4})
+    slots = [
+        solver.SlotNeed(n, day + dt.timedelta(days=n), "evening", 8, (), 2, demand)
+        for n in range(3)
+    ]
+    knows = {5: {1, 2}, 6: {3}, 7: {1, 2}, 8: {3, 4}}
+    workers = {pk: solver.WorkerInfo(pk, frozenset(c)) for pk, c in knows.items()}
+    return solver.MonthProblem(slots, workers)
+
+
+def test_each_planned_place_says_what_its_closest_alternatives_would_have_changed():
+    problem = _pure_problem()
+    plan = {0: (5, 8), 1: (6, 7), 2: (7, 8)}
+    why = solver.reasons(problem, plan)
+    assert set(why) == {"0:5", "0:8", "1:6", "1:7", "2:7", "2:8"}
+    # 8 knows 3 and 4; 6 in its place knows only 3: one category more uncovered.
+    assert dict(why["0:8"])[6]["uncovered"] == 1
+    # 5 and 7 know the same: 7 instead of 5 on the first evening changes the hours (7 would
+    # have three evenings, 5 none) and puts 7 with 8 twice.
+    assert dict(why["0:5"])[7] == {"spread": 4.0, "spread_total": 4.0, "pair_most": 1}
+    assert all(len(runners) <= solver.RUNNERS_UP for runners in why.values())
+
+
+def test_a_worker_nobody_else_could_replace_has_no_alternative():
+    day = dt.date(2027, 2, 2)
+    slots = [solver.SlotNeed(1, day, "evening", 8, (), 2, frozenset())]
+    workers = {pk: solver.WorkerInfo(pk, frozenset()) for pk in (5, 6, 7)}
+    workers[7].absent_days.add(day)
+    assert solver.reasons(solver.MonthProblem(slots, workers), {1: (5, 6)}) == {
+        "1:5": [],
+        "1:6": [],
+    }
+
+
+def test_a_gap_says_what_a_worker_free_that_day_knows():
+    problem = _pure_problem()
+    figures = solver.figures(problem, solver.Outcome({0: (5, 7), 1: (6, 8), 2: ()}, "x", "x", 0))
+    first = next(entry for entry in figures["uncovered"] if entry["slot_id"] == 0)
+    assert first["categories"] == [3, 4]
+    assert first["free_knew"] == [3, 4]  # 6 and 8 are free that evening
+
+
+def test_every_slot_gets_a_pair_covering_what_it_can_with_the_hours_still_even():
+    """5 and 7 know 1-2, 6 and 8 know 3: each evening needs one of each, rotating."""
+    problem = _pure_problem()
+    problem.slots[:] = [replace(slot, demand=frozenset({1, 2, 3})) for slot in problem.slots]
+    plan = solver.solve(problem, solver.greedy(problem), SECONDS).plan
+    for slot in problem.slots:
+        covered = set().union(*(problem.workers[w].categories for w in plan[slot.id]))
+        assert covered >= {1, 2, 3}
+    figures = solver.figures(problem, solver.Outcome(plan, "", "", 0))
+    assert figures["spread"]["total"] == 2.0  # six places for four workers: one evening apart
+    assert figures["pairs"]["most"] == 1

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('desks', '0019_rotamonth_figures'),
+        ('desks', '0020_month_figures'),
         ('residents', '0006_resident_notes_mask_id_numbers'),
     ]
 
