@@ -37,14 +37,18 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 
 # A worker's private calendar address is a secret in its path (/desk/me/<token>.ics), and
-# the old address had it in its query string (?token=): the access log keeps neither.
-_CALENDAR_SECRET = re.compile(r"(/desk/me/)[^/\s?]+(\.ics)|(token=)[^&\s]+")
+# the old address had it in its query string (?token=); so is a resident's booking link
+# (/b/<token>/): the access log keeps none of them.
+_CALENDAR_SECRET = re.compile(r"(/desk/me/)[^/\s?]+(\.ics)|(token=)[^&\s]+|(/b/)[^/\s?]+")
 
 
 def without_calendar_secret(text):
-    return _CALENDAR_SECRET.sub(
-        lambda match: f"{match[1]}…{match[2]}" if match[1] else f"{match[3]}…", text
-    )
+    def hidden(match):
+        if match[1]:
+            return f"{match[1]}…{match[2]}"
+        return f"{match[3] or match[4]}…"
+
+    return _CALENDAR_SECRET.sub(hidden, text)
 
 
 class AccessLogWithoutSecrets(Logger):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desks.views import desk, public, rota, voice
+from desks.views import booking, desk, public, rota, voice
 
 app_name = "desks"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("c/<slug:slug>/hours.ics", public.community_calendar, name="community_calendar"),
     path("c/<slug:slug>/vote/", voice.vote, name="vote"),
     path("r/<str:token>/", voice.rate, name="rate"),
+    path("c/<slug:slug>/book/", booking.book, name="book"),
+    path("b/<str:token>/", booking.booking, name="booking"),
+    path("b/<str:token>/cancel/", booking.cancel, name="cancel_booking"),
+    path("b/<str:token>/booking.ics", booking.booking_ics, name="booking_ics"),
+    path("desk/bookings/<int:pk>/arrived/", booking.arrived, name="booking_arrived"),
     path("desk/", desk.desk_home, name="home"),
     path("desk/requests/", desk.log, name="log"),
     path("desk/outbox-worker.js", desk.outbox_worker, name="outbox_worker"),

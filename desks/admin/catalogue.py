@@ -30,6 +30,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
         "category",
         "finishable_at_desk",
         "offered_in_extended_hours",
+        "bookable",
         "is_active",
     )
     list_filter = ("category", "finishable_at_desk", "offered_in_extended_hours", "is_active")
@@ -38,5 +39,8 @@ class ServiceItemAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("category", "name", "summary", "position", "is_active")}),
         (_("Service guide"), {"fields": ("materials", "steps", "finishable_at_desk")}),
-        (_("Extended hours"), {"fields": ("offered_in_extended_hours",)}),
+        (
+            _("Extended hours"),
+            {"fields": ("offered_in_extended_hours", "bookable", "booking_limit")},
+        ),
     )

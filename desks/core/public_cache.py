@@ -52,6 +52,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from desks.models import (
+    BookingCapacity,
     CalendarDay,
     Community,
     DateOverride,
@@ -87,6 +88,7 @@ PUBLIC_MODELS = (
     ServiceItem,
     VotingRound,
     MenuItem,
+    BookingCapacity,  # whether a centre's page links to 预约
 )
 
 

@@ -36,6 +36,8 @@ ROLE_PERMISSIONS = {
         ("desks", "vote"): ("view", "change"),
         ("desks", "rating"): ("view",),
         ("desks", "callback"): ("view",),
+        ("desks", "booking"): ("view", "change"),
+        ("desks", "bookingcapacity"): ("view", "add", "change"),
     },
     Role.HEAD: {
         ("desks", "community"): ("view",),
@@ -60,6 +62,8 @@ ROLE_PERMISSIONS = {
         ("desks", "vote"): ("view", "change"),
         ("desks", "rating"): ("view",),
         ("desks", "callback"): ("view",),
+        ("desks", "booking"): ("view", "change"),
+        ("desks", "bookingcapacity"): ("view", "add", "change"),
     },
 }
 

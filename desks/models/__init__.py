@@ -1,5 +1,6 @@
 """The desks domain, one module per part: who (organisation), what (catalogue), when (opening)."""
 
+from desks.models.booking import Booking, BookingCapacity
 from desks.models.catalogue import ServiceCategory, ServiceItem
 from desks.models.opening import (
     CalendarDay,
@@ -49,6 +50,8 @@ from desks.models.voice import (
 __all__ = [
     "Absence",
     "Assignment",
+    "Booking",
+    "BookingCapacity",
     "CalendarDay",
     "CalendarLink",
     "CallBack",

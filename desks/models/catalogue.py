@@ -33,6 +33,10 @@ class ServiceItemQuerySet(models.QuerySet):
     def in_extended_hours(self):
         return self.active().filter(offered_in_extended_hours=True)
 
+    def bookable(self):
+        """Items residents may book a window for (预约): offered in extended hours."""
+        return self.in_extended_hours().filter(bookable=True)
+
 
 class ServiceItem(models.Model):
     """Something residents come for, with its service guide (办事指南)."""
@@ -57,6 +61,20 @@ class ServiceItem(models.Model):
         help_text=_("Whether a resident can get it done on the spot, in one visit."),
     )
     offered_in_extended_hours = models.BooleanField(_("offered in extended hours"), default=True)
+    bookable = models.BooleanField(
+        _("bookable"),
+        default=False,
+        help_text=_("Residents may book an extended-hours window for it (预约)."),
+    )
+    booking_limit = models.PositiveSmallIntegerField(
+        _("bookings per window"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "At most this many bookings of this item in one window, for an item that takes "
+            "long. Empty: only the centre's limit."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

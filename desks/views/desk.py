@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap
 
 from desks import hours
+from desks.booking import bookings
 from desks.core.access import desk_worker
 from desks.core.client import client_ip
 from desks.core.dates import day_bounds
@@ -71,6 +72,7 @@ def desk_home(request: HttpRequest) -> HttpResponse:
     )
     context = _desk_context(request.user, now, form)
     _record_residents_shown(request, context["tonight"])
+    bookings.record_shown(context["desk_bookings"], request.user, client_ip(request))
     return render(request, "desk/home.html", context)
 
 
@@ -85,6 +87,7 @@ def log(request: HttpRequest) -> HttpResponse:
     form = LogRequestForm(request.POST, community_id=community_id, now=now)
     one_tap = "one_tap" in request.POST  # a tile: it answers with the tile, not the form
     logged = slots = None
+    _created = False
     try:
         if form.is_valid():
             # One query: the slot this entry counts for, and the note for the next one.
@@ -124,10 +127,13 @@ def log(request: HttpRequest) -> HttpResponse:
         else:
             context = _desk_context(request.user, now, form)
             _record_residents_shown(request, context["tonight"])
+            bookings.record_shown(context["desk_bookings"], request.user, client_ip(request))
             response = render(request, "desk/home.html", context)
         response.status_code = 422
         return response
 
+    if _created:
+        bookings.honour(logged)
     if not request.htmx:
         messages.success(request, _saved_message(logged))
         tell_if_masked(request, form)
@@ -589,6 +595,7 @@ def _desk_context(user, now, form) -> dict:
     tonight = request_log.tonight(user.community_id, now)
     return {
         **_duty_context(user, now),
+        **bookings.desk_context(user, now),
         **_form_context(user, now),
         "form": form,
         # The latest ones only: a busy day must not make every desk page slower.

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from desks import hours
+from desks.booking import bookings
 from desks.core.access import readable_from_any_origin
 from desks.core.dates import BadDate, day_bounds, parse_day
 from desks.core.public_cache import expire_at, public_page
@@ -112,6 +113,7 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
             "json_ld": structured_data.json_ld(request, centre, weekly, list(opening.days(centre))),
             "menu": feedback.tonight_menu(centre),
             "voting_round": feedback.open_round(centre, now),
+            "takes_bookings": bookings.takes_bookings(centre),
         },
     )
     return expire_at(

@@ -14,6 +14,7 @@ from desks.core.dates import Month
 from desks.core.scope import scope_for
 from desks.models import Community, ExportRecord, StreetOffice
 from desks.reports import charts, exports
+from desks.reports.booking_tables import BookingTables
 from desks.reports.monthly import MonthlyReport, registrations_unit
 
 # Mon…Sun, in the reader's language (Django's own translations).
@@ -63,6 +64,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "can_export": request.user.has_perm("desks.export_reports"),
             "rate_tables": monthly.rate_tables(),
             "votes_table": monthly.votes_against_requests(),
+            "booking_tables": BookingTables(monthly),
             "now": timezone.now(),
         },
     )

@@ -206,7 +206,8 @@ def test_the_page_says_what_each_table_counts_and_defines_its_figures(office_cli
     sections = re.findall(
         r'<section class="report-table" id="table-([a-z-]+)">(.*?)</section>', body, re.S
     )
-    assert len(sections) == 14  # nine tables, three of rates, the votes, the heat map
+    # Nine tables, three of rates, the votes, the heat map, two of bookings.
+    assert len(sections) == 16
     for key, section in sections:
         # The votes table has a caption only when a round closed (none here).
         if key != "votes":
