@@ -1,9 +1,8 @@
-import time
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from desks.core.dates import Month
+from desks.core.progress import add_progress_argument, progress, wanted
 from desks.models import Community
 from desks.rota.duty import RotaError
 from desks.rota.planning import generate_month
@@ -50,6 +49,7 @@ class Command(BaseCommand):
             type=float,
             help="how long the planner searches each community (default: ROTA_SOLVER_SECONDS)",
         )
+        add_progress_argument(parser)
 
     def handle(self, *args, month, community=None, seconds=None, **options):
         first = month_argument(month)
@@ -58,26 +58,27 @@ class Command(BaseCommand):
         now = timezone.now()
         failed = False
         centres = communities_argument(community)
-        started = time.monotonic()
-        for done, centre in enumerate(centres, 1):
-            try:
-                result = generate_month(centre, first, now, seconds=seconds)
-            except RotaError as error:
-                self.stderr.write(f"{centre.slug}: {error.message}")
-                failed = True
-                continue
-            self.stdout.write(
-                f"{centre.slug} {first:%Y-%m}: {len(result.slots)} slots, "
-                f"{result.assigned} assignments made, {len(result.shortfalls)} slots short."
-            )
-            self.stdout.write(f"  {describe(result.figures)}")
-            if len(centres) > 1:
-                elapsed = time.monotonic() - started
-                left = elapsed / done * (len(centres) - done)
-                self.stderr.write(
-                    f"[{done}/{len(centres)}] {elapsed:.0f} s so far, about {left:.0f} s left"
-                )
-            for reason in result.reasons:
-                self.stdout.write(self.style.WARNING(f"  short: {reason}"))
+        talk = options["verbosity"] > 0
+        # One community is quick and says what it did; many get a bar (or plain lines).
+        shown = wanted(options) and len(centres) > 1
+        with progress(f"generate_rota {first:%Y-%m}", len(centres), self.stderr, shown) as done:
+            for centre in centres:
+                try:
+                    result = generate_month(centre, first, now, seconds=seconds)
+                except RotaError as error:
+                    self.stderr.write(f"{centre.slug}: {error.message}")
+                    failed = True
+                    continue
+                finally:
+                    done()
+                if talk:
+                    self.stdout.write(
+                        f"{centre.slug} {first:%Y-%m}: {len(result.slots)} slots, "
+                        f"{result.assigned} assignments made, "
+                        f"{len(result.shortfalls)} slots short."
+                    )
+                    self.stdout.write(f"  {describe(result.figures)}")
+                    for reason in result.reasons:
+                        self.stdout.write(self.style.WARNING(f"  short: {reason}"))
         if failed:
             raise CommandError("Some months were not generated (see above).")
