@@ -105,14 +105,18 @@ def main():
         verdict = "met" if median["django"] <= TARGETS_MS[page] else "not met"
         print(
             f"{page:<12} django uncached {median['django']:6.2f} ms "
-            f"(p90 {statistics.quantiles(times['django'], n=10)[-1]:.2f}; "
+            f"(p10 {statistics.quantiles(times['django'], n=10)[0]:.2f}, "
+            f"p90 {statistics.quantiles(times['django'], n=10)[-1]:.2f}; "
             f"target ≤ {TARGETS_MS[page]}: {verdict}), "
             f"django floor {median['floor']:5.2f} ms, trivial {median['trivial']:5.2f} ms; "
             f"the page's own work {median['django'] - median['floor']:.2f} ms "
             f"({len(body):,} bytes)"
         )
         if args.before:
-            print(f"{'':<12} the release before {median['before']:6.2f} ms, same turns")
+            print(
+                f"{'':<12} the release before {median['before']:6.2f} ms "
+                f"(p10 {statistics.quantiles(times['before'], n=10)[0]:.2f}), same turns"
+            )
     print(
         f"load average {os.getloadavg()[0]:.2f} after; "
         f"measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
