@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench_http import wrk
 from django_setup import PRODUCTION_ENV, ROOT, database_url
-from server import wait_until_up
+from server import refuse_taken_port, wait_until_up
 
 PAGES = ["/", "/api/hours/", "/c/community-1/"]
 
@@ -27,6 +27,7 @@ def serve(
     stack: ExitStack, root: Path, database: str, port: int, cache_url: str = "locmemcache://"
 ) -> str:
     """The checkout at `root` on gunicorn with production settings and gunicorn.conf.py."""
+    refuse_taken_port(port)
     env = {
         **os.environ,
         **PRODUCTION_ENV,

@@ -72,6 +72,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument(
+        "--port", type=int, default=8101, help="the first of the ports used (this and +1, +2, +10)"
+    )
     args = parser.parse_args()
     subprocess.run(
         [str(ROOT / ".venv/bin/python"), "manage.py", "collectstatic", "--no-input", "-v0"],
@@ -88,7 +91,7 @@ def main():
         for page in PAGES:
             with ExitStack() as servers, tempfile.NamedTemporaryFile(suffix=".body") as saved:
                 django = servers.enter_context(
-                    gunicorn("servicedesk.wsgi", args.database, 8101, cache_url)
+                    gunicorn("servicedesk.wsgi", args.database, args.port, cache_url)
                 )
                 response = urllib.request.urlopen(django + page)
                 body, content_type = response.read(), response.headers["Content-Type"]
@@ -106,16 +109,18 @@ def main():
                     "BENCH_HEADERS": json.dumps(headers),
                 }
                 trivial = servers.enter_context(
-                    gunicorn("trivial_app", args.database, 8102, extra_env=env)
+                    gunicorn("trivial_app", args.database, args.port + 1, extra_env=env)
                 )
                 urls = {"django": django + page, "trivial": trivial + page}
                 if cache_name == "uncached":
-                    floor = servers.enter_context(
-                        gunicorn("floor_app", args.database, 8103, cache_url, extra_env=env)
+                    floor_app = gunicorn(
+                        "floor_app", args.database, args.port + 2, cache_url, extra_env=env
                     )
+                    floor = servers.enter_context(floor_app)
                     urls["floor"] = floor + page
                 else:
-                    urls["nginx"] = servers.enter_context(nginx("127.0.0.1:8101", 8111)) + page
+                    proxy = nginx(f"127.0.0.1:{args.port}", args.port + 10)
+                    urls["nginx"] = servers.enter_context(proxy) + page
                 results = take_turns(urls, args)
             rows = [(f"django, {cache_name}", "django", "trivial")]
             if cache_name == "uncached":

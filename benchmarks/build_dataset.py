@@ -39,6 +39,11 @@ def main():
     parser.add_argument("--database", default="servicedesk_bench")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="Show no progress (a bar on a terminal, plain lines otherwise).",
+    )
     args = parser.parse_args()
     if not args.database.startswith("servicedesk_bench"):
         parser.error("only databases named servicedesk_bench* may be rebuilt")
@@ -63,15 +68,16 @@ def main():
 
     call_command("migrate", verbosity=0)
     print(f"migrated in {time.monotonic() - started:.1f} s")
-    counts = Builder(args.scale, random.Random(args.seed)).build()
+    counts = Builder(args.scale, random.Random(args.seed), not args.no_progress).build()
     elapsed = time.monotonic() - started
     print("rows:", ", ".join(f"{table} {n:,}" for table, n in counts.items()))
     print(f"built {args.database} at scale {args.scale} in {elapsed:.0f} s")
 
 
 class Builder:
-    def __init__(self, scale, rng):
+    def __init__(self, scale, rng, show_progress=True):
         self.scale = scale
+        self.show_progress = show_progress
         self.rng = rng
         self.offices = max(1, round(50 * scale))
         self.communities = max(1, round(1000 * scale))
@@ -100,12 +106,16 @@ class Builder:
             cursor.execute("VACUUM (ANALYZE)")
         return self.counts
 
-    def copy(self, table, columns, rows):
+    def copy(self, table, columns, rows, total=None):
         """COPY rows (tuples of already-formatted text) into table, in chunks.
 
         Columns the rows leave out get their model field's default, so a field added
-        with a default later does not break the build.
+        with a default later does not break the build. Progress goes to stderr: a bar
+        on a terminal, plain lines in a log (`total` rows, if `rows` has no length).
         """
+        from desks.core.progress import track
+
+        rows = track(rows, table, sys.stderr, total, self.show_progress)
         defaults = _defaults_of(table, columns)
         columns = [*columns, *(field.column for field in defaults)]
         n = 0
@@ -447,6 +457,7 @@ class Builder:
                 "deleted_at",
             ],
             rows(),
+            total=self.requests,
         )
         self.copy(
             "desks_followup",

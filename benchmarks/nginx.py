@@ -10,7 +10,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from server import wait_until_up
+from server import refuse_taken_port, wait_until_up
 
 CONFIG = """
 worker_processes auto;
@@ -47,6 +47,7 @@ def nginx(upstream: str, port: int):
     """nginx on 127.0.0.1:port in front of `upstream` (host:port) until the block ends."""
     if not shutil.which("nginx"):
         raise SystemExit("nginx is not installed: apt-get install -y nginx")
+    refuse_taken_port(port)
     prefix = Path(tempfile.mkdtemp(prefix="servicedesk-bench-nginx-"))
     prefix.chmod(0o755)  # nginx's workers (not root) keep their temp and cache files here
     conf = prefix / "nginx.conf"

@@ -1,6 +1,7 @@
 """Start and stop gunicorn for a benchmark: production settings, 127.0.0.1 only."""
 
 import os
+import socket
 import subprocess
 import time
 import urllib.request
@@ -14,6 +15,7 @@ GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 @contextmanager
 def gunicorn(app, database, port, cache_url="locmemcache://", extra_env=None):
     """Run `gunicorn app` with gunicorn.conf.py on 127.0.0.1:port until the block ends."""
+    refuse_taken_port(port)
     env = {
         **os.environ,
         **PRODUCTION_ENV,
@@ -35,6 +37,14 @@ def gunicorn(app, database, port, cache_url="locmemcache://", extra_env=None):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def refuse_taken_port(port: int) -> None:
+    """Stop if something already listens on `port`: the benchmark would measure it instead
+    (the machine is shared, and another checkout may run the same benchmark)."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is taken by another server: choose other ports")
 
 
 def wait_until_up(base: str, tries: int = 100) -> str:

@@ -67,8 +67,16 @@ def load_demo():
         return tomllib.load(file)
 
 
-def seed():
-    """Create whatever part of the demo is missing; return how many rows were created."""
+# The steps `seed` reports through `done`: the catalogue, each community, then the
+# rota, the request history, the votes, the ratings and the bookings.
+SEED_STEPS = 1 + len(COMMUNITIES) + 5
+
+
+def seed(done=lambda: None):
+    """Create whatever part of the demo is missing; return how many rows were created.
+
+    `done()` is called after each of `SEED_STEPS` steps (a command's progress).
+    """
     created = 0
     demo = load_demo()
     rng = DemoRandom(demo["names"])
@@ -100,6 +108,7 @@ def seed():
             created += new
 
     created += _user("office", Role.OFFICE, ("陈", "静"), street_office=office)
+    done()
 
     for index, (slug, name, address, phone, workers) in enumerate(COMMUNITIES):
         community, new = Community.objects.get_or_create(
@@ -121,11 +130,17 @@ def seed():
         head = User.objects.get(username=f"{slug}-head")
         created += _residents(community, rng, index, recorded_by=head)
         created += _hours(community)
+        done()
     created += rota(timezone.now())
+    done()
     created += request_history(rng)
+    done()
     created += voting(rng)
+    done()
     created += ratings(rng)
+    done()
     created += bookings(rng, timezone.now())
+    done()
     return created
 
 

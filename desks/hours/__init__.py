@@ -6,11 +6,13 @@ the JSON API, calendar feeds, the rota's slots, the notice slip) asks this packa
 
 from desks.hours.opening import (
     DEFAULT_WEEK,
+    Centre,
     DayHours,
     DayKind,
     OpeningHours,
     Status,
     Window,
+    centres,
     has_official_arrangement,
     open_windows,
     osm_opening_hours,
@@ -23,11 +25,13 @@ from desks.hours.opening import (
 
 __all__ = [
     "DEFAULT_WEEK",
+    "Centre",
     "DayHours",
     "DayKind",
     "OpeningHours",
     "Status",
     "Window",
+    "centres",
     "has_official_arrangement",
     "open_windows",
     "osm_opening_hours",

@@ -35,13 +35,14 @@ def hours_on(request: HttpRequest) -> JsonResponse:
     except BadDate as error:
         return _json({"error": str(error)}, status=400)
 
-    communities = Community.objects.select_related("street_office")
     if "community" in request.GET:
         slug = request.GET["community"]
-        communities = list(communities.filter(slug=slug[:50]))
+        communities = hours.centres(Community.objects.filter(slug=slug[:50]))
         if not communities:
             message = _("No community “%(slug)s”.") % {"slug": slug[:50]}
             return _json({"error": message}, status=404)
+    else:
+        communities = hours.centres(Community.objects.all())
 
     # The answer depends on the clock only when the client let it choose the moment or day.
     depends_on_now = (

@@ -1,9 +1,8 @@
-import time
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from desks.core.dates import Month
+from desks.core.progress import add_progress_argument, progress, wanted
 from desks.models import Community
 from desks.rota.duty import RotaError
 from desks.rota.planning import generate_many
@@ -58,6 +57,7 @@ class Command(BaseCommand):
             default=1,
             help="plan this many communities at once, one process each (PostgreSQL only)",
         )
+        add_progress_argument(parser)
 
     def handle(self, *args, month, community=None, seconds=None, jobs=1, **options):
         first = month_argument(month)
@@ -68,27 +68,27 @@ class Command(BaseCommand):
         now = timezone.now()
         failed = False
         centres = communities_argument(community)
-        started = time.monotonic()
+        talk = options["verbosity"] > 0
+        # One community is quick and says what it did; many get a bar (or plain lines).
+        shown = wanted(options) and len(centres) > 1
+        planned = generate_many(centres, first, now, seconds=seconds, jobs=jobs)
         try:
-            planned = generate_many(centres, first, now, seconds=seconds, jobs=jobs)
-            for done, result in enumerate(planned, 1):
-                if result.error:
-                    self.stderr.write(f"{result.community}: {result.error}")
-                    failed = True
-                    continue
-                self.stdout.write(
-                    f"{result.community} {first:%Y-%m}: {result.slots} slots, "
-                    f"{result.assigned} assignments made, {len(result.reasons)} slots short."
-                )
-                self.stdout.write(f"  {describe(result.figures)}")
-                if len(centres) > 1:
-                    elapsed = time.monotonic() - started
-                    left = elapsed / done * (len(centres) - done)
-                    self.stderr.write(
-                        f"[{done}/{len(centres)}] {elapsed:.0f} s so far, about {left:.0f} s left"
-                    )
-                for reason in result.reasons:
-                    self.stdout.write(self.style.WARNING(f"  short: {reason}"))
+            with progress(f"generate_rota {first:%Y-%m}", len(centres), self.stderr, shown) as done:
+                for result in planned:
+                    done()
+                    if result.error:
+                        self.stderr.write(f"{result.community}: {result.error}")
+                        failed = True
+                        continue
+                    if talk:
+                        self.stdout.write(
+                            f"{result.community} {first:%Y-%m}: {result.slots} slots, "
+                            f"{result.assigned} assignments made, "
+                            f"{len(result.reasons)} slots short."
+                        )
+                        self.stdout.write(f"  {describe(result.figures)}")
+                        for reason in result.reasons:
+                            self.stdout.write(self.style.WARNING(f"  short: {reason}"))
         except RotaError as error:
             raise CommandError(error.message) from None
         if failed:

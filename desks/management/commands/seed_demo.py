@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from desks.demo.seed import demo_usernames, seed
+from desks.core.progress import add_progress_argument, progress, wanted
+from desks.demo.seed import SEED_STEPS, demo_usernames, seed
 from desks.models import User
 
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even though DEBUG is off (it adds demo logins with a known password).",
         )
+        add_progress_argument(parser)
 
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
@@ -24,8 +26,13 @@ class Command(BaseCommand):
                 "seed_demo adds demo logins with a known password, so it refuses to run "
                 "with DEBUG off. Use --force if this really is a demo server."
             )
-        with transaction.atomic():
-            created = seed()
+        with (
+            progress("seed_demo", SEED_STEPS, self.stderr, wanted(options)) as done,
+            transaction.atomic(),
+        ):
+            created = seed(done)
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} rows created)."))
         self.stdout.write(f"Every demo login uses the password: {settings.DEMO_PASSWORD}")
         for user in User.objects.filter(username__in=demo_usernames()).order_by("username"):

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from desks.core.progress import add_progress_argument, progress, wanted
 from residents.models import AccessLog, Resident
 
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Only count who would be anonymised."
         )
+        add_progress_argument(parser)
 
     def handle(self, *args, years, dry_run=False, **options):
         if years < 1:
@@ -37,11 +39,15 @@ class Command(BaseCommand):
             self.stdout.write(f"{stale.count()} residents would be anonymised.")
             return
         count = 0
-        for resident in stale.iterator():
-            with transaction.atomic():
-                resident.anonymise(now)
-                AccessLog.record(
-                    AccessLog.Action.ANONYMISED, user=None, ip_address=None, resident=resident
-                )
-            count += 1
-        self.stdout.write(f"{count} residents anonymised.")
+        total = stale.count() if wanted(options) else None
+        with progress("anonymise_residents", total, self.stderr, wanted(options)) as done:
+            for resident in stale.iterator():
+                with transaction.atomic():
+                    resident.anonymise(now)
+                    AccessLog.record(
+                        AccessLog.Action.ANONYMISED, user=None, ip_address=None, resident=resident
+                    )
+                count += 1
+                done()
+        if options["verbosity"] > 0:
+            self.stdout.write(f"{count} residents anonymised.")

@@ -58,7 +58,7 @@ def test_generate_rota_refuses_a_negative_time_limit(community):
 
 def test_generate_rota_shows_its_progress_over_several_communities(community, neighbour):
     _, err = run("generate_rota", "--month", "2027-03", "--seconds", "0.1")
-    assert "[1/2]" in err and "[2/2]" in err
+    assert "generate_rota 2027-03: 1/2 (50%)" in err and "done, 2/2" in err
 
 
 def test_generate_rota_refuses_fewer_than_one_job(community):
