@@ -18,6 +18,7 @@ from desks.models.organisation import (
     WorkingWeekendRule,
     centre_phone_validator,
 )
+from desks.models.queue import QueueTicket, TicketStatus
 from desks.models.reports import ExportRecord
 from desks.models.requests import (
     Channel,
@@ -64,6 +65,7 @@ __all__ = [
     "Level",
     "MenuItem",
     "Outcome",
+    "QueueTicket",
     "Rating",
     "RatingInvitation",
     "RequestChange",
@@ -76,6 +78,7 @@ __all__ = [
     "StaffManager",
     "StreetOffice",
     "SwapRequest",
+    "TicketStatus",
     "User",
     "Vote",
     "VotingRound",
