@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desks.views import desk, public, rota, voice
+from desks.views import desk, public, queue, rota, voice
 
 app_name = "desks"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("c/<slug:slug>/hours.ics", public.community_calendar, name="community_calendar"),
     path("c/<slug:slug>/vote/", voice.vote, name="vote"),
     path("r/<str:token>/", voice.rate, name="rate"),
+    path("c/<slug:slug>/queue/", queue.take, name="queue_take"),
+    path("c/<slug:slug>/queue/screen/", queue.screen, name="queue_screen"),
+    path("c/<slug:slug>/queue/waiting/", queue.waiting, name="queue_waiting"),
+    path("c/<slug:slug>/queue/qr/", queue.door_qr, name="queue_qr"),
+    path("c/<slug:slug>/queue/<str:token>/", queue.ticket, name="queue_ticket"),
     path("desk/", desk.desk_home, name="home"),
     path("desk/requests/", desk.log, name="log"),
     path("desk/outbox-worker.js", desk.outbox_worker, name="outbox_worker"),
@@ -82,5 +87,10 @@ urlpatterns = [
         for decision in ("approve", "refuse")
     ],
     path("desk/rota/assignments/<int:pk>/confirm/", rota.confirm_served, name="confirm_served"),
+    path("desk/queue/", queue.panel, name="queue_panel"),
+    path("desk/queue/take/", queue.desk_take, name="queue_desk_take"),
+    path("desk/queue/call/", queue.call_next, name="queue_call_next"),
+    path("desk/queue/<int:pk>/skip/", queue.skip, name="queue_skip"),
+    path("desk/queue/<int:pk>/recall/", queue.recall, name="queue_recall"),
     path("desk/call-backs/<int:pk>/close/", voice.close_call_back, name="close_call_back"),
 ]
