@@ -3,10 +3,30 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from desks.admin import catalogue, desk, hours, organisation, reports, rota, scope, voice
+from desks.admin import (
+    catalogue,
+    desk,
+    hours,
+    organisation,
+    queue,
+    reports,
+    rota,
+    scope,
+    voice,
+)
 
 admin.site.site_header = _("Extended-hours service · administration")
 admin.site.site_title = _("Extended-hours service")
 admin.site.index_title = _("Street office administration")
 
-__all__ = ["catalogue", "desk", "hours", "organisation", "reports", "rota", "scope", "voice"]
+__all__ = [
+    "catalogue",
+    "desk",
+    "hours",
+    "organisation",
+    "queue",
+    "reports",
+    "rota",
+    "scope",
+    "voice",
+]

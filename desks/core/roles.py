@@ -36,6 +36,7 @@ ROLE_PERMISSIONS = {
         ("desks", "vote"): ("view", "change"),
         ("desks", "rating"): ("view",),
         ("desks", "callback"): ("view",),
+        ("desks", "queueticket"): ("view",),
     },
     Role.HEAD: {
         ("desks", "community"): ("view",),
@@ -60,6 +61,7 @@ ROLE_PERMISSIONS = {
         ("desks", "vote"): ("view", "change"),
         ("desks", "rating"): ("view",),
         ("desks", "callback"): ("view",),
+        ("desks", "queueticket"): ("view",),
     },
 }
 
