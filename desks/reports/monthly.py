@@ -42,6 +42,7 @@ from desks.models import (
     User,
 )
 from desks.reports.medians import TIME_TO_CLOSE, PercentileCont, median_days_to_close
+from desks.reports.queue_tables import QueueTables
 from desks.reports.voice_tables import ResidentsVoiceTables
 
 # The report's grouped tables, by what they count requests per (category comes from item).
@@ -121,7 +122,7 @@ class Table:
         )
 
 
-class MonthlyReport(ResidentsVoiceTables):
+class MonthlyReport(ResidentsVoiceTables, QueueTables):
     def __init__(self, scope: Scope, month: Month, now: dt.datetime | None = None):
         self.scope = scope
         self.month = month
