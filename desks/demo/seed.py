@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from desks.demo import COMMUNITIES, STREET_OFFICE
 from desks.demo.activity import request_history, rota
+from desks.demo.queue import tickets
 from desks.demo.voice import ratings, voting
 from desks.models import (
     Community,
@@ -124,6 +125,7 @@ def seed():
     created += request_history(rng)
     created += voting(rng)
     created += ratings(rng)
+    created += tickets()
     return created
 
 
