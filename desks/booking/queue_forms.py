@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from desks.models import ServiceItem
 from desks.models.queue import COUNTERS
+from residents.models import Resident
 
 
 class TakeNumberForm(forms.Form):
@@ -20,11 +21,22 @@ class TakeNumberForm(forms.Form):
 
 
 class DeskTakeNumberForm(TakeNumberForm):
-    """At the desk every active item may be queued for, in or out of extended hours."""
+    """At the desk every active item may be queued for, in or out of extended hours, and
+    the number may name a resident of the desk's community (the one chosen in the log
+    form)."""
 
-    def __init__(self, *args, **kwargs):
+    resident = forms.ModelChoiceField(
+        queryset=Resident.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("That resident is not one of this community's.")},
+    )
+
+    def __init__(self, *args, community_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service_item"].queryset = ServiceItem.objects.active()
+        self.fields["resident"].queryset = Resident.objects.filter(
+            community_id=community_id
+        ).not_anonymised()
 
 
 class CallForm(forms.Form):

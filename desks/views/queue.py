@@ -199,7 +199,8 @@ def _panel(
     user = request.user
     context = {
         **queue.desk_queue(user.community_id, now),
-        "take_form": extra.pop("take_form", None) or DeskTakeNumberForm(),
+        "take_form": extra.pop("take_form", None)
+        or DeskTakeNumberForm(community_id=user.community_id),
         "call_form": extra.pop("call_form", None) or CallForm(),
         "items": ServiceItem.objects.active().order_by("name"),
         "community": user.community,
@@ -233,16 +234,18 @@ def _done(request: HttpRequest, message: str, **extra) -> HttpResponse:
 @require_POST
 def desk_take(request: HttpRequest) -> HttpResponse:
     """A worker takes a number for a resident at the desk."""
-    form = DeskTakeNumberForm(request.POST)
+    form = DeskTakeNumberForm(request.POST, community_id=request.user.community_id)
     if not form.is_valid():
         if not request.htmx:
-            return _refused(request, 422, " ".join(form.errors["service_item"]))
+            errors = [str(message) for messages in form.errors.values() for message in messages]
+            return _refused(request, 422, " ".join(errors))
         return _panel(request, 422, take_form=form)
     taken = queue.take_number(
         request.user.community,
         form.cleaned_data["service_item"],
         timezone.now(),
         taken_by=request.user,
+        resident=form.cleaned_data["resident"],
     )
     return _done(
         request,

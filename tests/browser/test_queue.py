@@ -59,6 +59,7 @@ def test_a_resident_sees_the_position_fall_as_the_desk_calls_and_the_tv_shows_th
     log_in(page, "worker", next="/en/desk/")
     call = page.get_by_role("button", name="Call the next")
     expect(call).to_be_visible()
+    assert serious_accessibility_problems(page) == []
     call.click()
     expect(page.locator(".queue-message")).to_contain_text("Calling A001")
     expect(phone_page.locator(".ahead")).to_have_text("1")
@@ -73,6 +74,7 @@ def test_a_resident_sees_the_position_fall_as_the_desk_calls_and_the_tv_shows_th
     expect(phone_page.locator(".ticket-called")).to_contain_text("counter 2")
     expect(tv.locator(".board-number")).to_have_text("A003")
     expect(tv.locator(".board-counter")).to_have_text("Counter 2")
+    assert serious_accessibility_problems(tv) == []
     box = tv.locator(".board-number").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 1920 and box["y"] + box["height"] <= 1080
     assert "居民医保" not in tv.content()  # numbers only on the TV

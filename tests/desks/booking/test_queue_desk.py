@@ -95,6 +95,24 @@ def test_a_worker_takes_a_number_for_a_resident(desk, worker, community, item):
     assert "no-store" in response["Cache-Control"]
 
 
+def test_the_number_may_name_a_resident_of_this_community(desk, community, item):
+    resident = make_resident(community)
+    posted = {"service_item": item.pk, "resident": resident.pk}
+    assert desk.post(reverse("desks:queue_desk_take"), posted, headers=HTMX).status_code == 200
+    assert QueueTicket.objects.get().resident == resident
+
+
+def test_another_communitys_or_an_anonymised_resident_is_refused(desk, community, neighbour, item):
+    gone = make_resident(community)
+    gone.anonymise(now=OPEN)
+    for resident in (make_resident(neighbour), gone):
+        posted = {"service_item": item.pk, "resident": resident.pk}
+        response = desk.post(reverse("desks:queue_desk_take"), posted, headers=HTMX)
+        assert response.status_code == 422
+        assert "not one of this community" in response.text
+    assert QueueTicket.objects.count() == 0
+
+
 @pytest.mark.parametrize("posted", [{}, {"service_item": "999999"}, {"service_item": "1 OR 1"}])
 def test_an_unknown_matter_takes_no_number(desk, posted):
     response = desk.post(reverse("desks:queue_desk_take"), posted, headers=HTMX)
