@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from desks.booking import queue
 from desks.booking.queue_forms import CallForm, DeskTakeNumberForm, TakeNumberForm
@@ -107,6 +108,7 @@ def take(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @never_cache
+@vary_on_headers("HX-Request")
 @require_GET
 def ticket(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The resident's number: how many are ahead and about how long; polled by htmx."""
@@ -130,6 +132,7 @@ def ticket(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 
 @never_cache
+@vary_on_headers("HX-Request")
 @require_GET
 def screen(request: HttpRequest, slug: str) -> HttpResponse:
     """The TV by the door: the numbers called and the next few; numbers only."""

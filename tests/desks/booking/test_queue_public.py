@@ -258,3 +258,35 @@ def test_posting_to_the_screen_or_a_ticket_is_refused(client, community, item, o
         client.post(reverse("desks:queue_ticket", args=["heping", ticket.token])).status_code == 405
     )
     assert QueueTicket.objects.get().status == TicketStatus.WAITING
+
+
+def test_the_waiting_count_is_never_kept_by_the_page_cache(
+    client, community, item, open_now, shared_cache
+):
+    path = reverse("desks:queue_waiting", args=["heping"])
+    queue.take_number(community, item, OPEN)
+    assert "1 waiting now" in client.get(path).text
+    queue.take_number(community, item, OPEN)
+    assert "2 waiting now" in client.get(path).text
+    # The community page itself stays cached, and keeps loading the fragment.
+    page = reverse("desks:community", args=["heping"])
+    assert "public" in client.get(page)["Cache-Control"]
+
+
+def test_the_waiting_count_costs_the_same_queries_however_long_the_queue(
+    client, community, item, open_now, django_assert_num_queries
+):
+    path = reverse("desks:queue_waiting", args=["heping"])
+    queue.take_number(community, item, OPEN)
+    with CaptureQueriesContext(connection) as few:
+        client.get(path)
+    for _ in range(30):
+        queue.take_number(community, item, OPEN)
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert "31 waiting now" in client.get(path).text
+
+
+def test_the_number_page_varies_on_htmx(client, community, item, open_now):
+    ticket = queue.take_number(community, item, OPEN)
+    response = client.get(reverse("desks:queue_ticket", args=["heping", ticket.token]))
+    assert "HX-Request" in response["Vary"]
