@@ -47,7 +47,13 @@ TICKET_COOKIE = "queue_ticket"
 
 
 class TooManyTickets(Exception):
-    """The device or the address has taken its numbers for the day: nothing is stored."""
+    """The device or the address has taken its numbers for the day: nothing is stored.
+
+    `limit` is the limit reached (TICKETS_PER_DEVICE or TICKETS_PER_ADDRESS)."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
 
 
 def new_token() -> str:
@@ -129,11 +135,11 @@ def take_number_at_the_door(
     address_key = f"queue-limit:address:{community.pk}:{day}:{address}"
     if not _count_for_day(device_key, TICKETS_PER_DEVICE):
         _give_back(device_key)
-        raise TooManyTickets
+        raise TooManyTickets(TICKETS_PER_DEVICE)
     if not _count_for_day(address_key, TICKETS_PER_ADDRESS):
         _give_back(address_key)
         _give_back(device_key)
-        raise TooManyTickets
+        raise TooManyTickets(TICKETS_PER_ADDRESS)
     return take_number(community, service_item, now)
 
 

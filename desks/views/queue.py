@@ -80,16 +80,16 @@ def take(request: HttpRequest, slug: str) -> HttpResponse:
                 device=salted_hmac("desks.queue.device", device, algorithm="sha256").hexdigest(),
                 address=client_ip(request) or "unknown",
             )
-        except queue.TooManyTickets:
+        except queue.TooManyTickets as refused:
             return _problem(
                 request,
                 429,
                 _("Enough numbers for today"),
                 _(
-                    "This phone or network has taken %(limit)d numbers here today. "
-                    "Please ask at the desk."
+                    "%(limit)d numbers have been taken here today from this phone or its "
+                    "network, as many as it may take. Please ask at the desk."
                 )
-                % {"limit": queue.TICKETS_PER_DEVICE},
+                % {"limit": refused.limit},
             )
         response = redirect("desks:queue_ticket", centre.slug, ticket.token)
         cookie = {"secure": settings.SESSION_COOKIE_SECURE, "httponly": True, "samesite": "Lax"}

@@ -89,6 +89,8 @@ def test_a_resident_sees_the_position_fall_as_the_desk_calls_and_the_tv_shows_th
     expect(page.get_by_label("Saving the log form serves A003")).to_be_checked()
     page.locator("#log-save").click()
     expect(phone_page.locator("#ticket-status")).to_contain_text("Served")
+    # A001 and A002, called before, are still at the desk: the form now serves A002.
+    expect(page.get_by_label("Saving the log form serves A002")).to_be_checked()
     served = QueueTicket.objects.get(number=3)
     assert served.status == TicketStatus.SERVED
     assert served.request == ServiceRequest.objects.get()
