@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from desks import hours
 from desks.models import Community, QueueTicket, ServiceItem, ServiceRequest, TicketStatus, User
@@ -58,6 +59,11 @@ class TooManyTickets(Exception):
 
 def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def device_key(device_token: str) -> str:
+    """A keyed hash of the device cookie: the shared cache never holds the cookie itself."""
+    return salted_hmac("desks.queue.device", device_token, algorithm="sha256").hexdigest()
 
 
 # Taking a number
@@ -128,17 +134,18 @@ def take_number_at_the_door(
     address: str,
 ) -> QueueTicket:
     """A resident's own number (self-service), within the day's limits per device
-    (TICKETS_PER_DEVICE) and per address (TICKETS_PER_ADDRESS); raises TooManyTickets,
-    storing nothing and counting nothing, when either is reached."""
+    (TICKETS_PER_DEVICE; `device` is the cookie's token, counted by its `device_key`) and
+    per address (TICKETS_PER_ADDRESS); raises TooManyTickets, storing nothing and counting
+    nothing, when either is reached."""
     day = timezone.localdate(now).isoformat()
-    device_key = f"queue-limit:device:{community.pk}:{day}:{device}"
+    device_count = f"queue-limit:device:{community.pk}:{day}:{device_key(device)}"
     address_key = f"queue-limit:address:{community.pk}:{day}:{address}"
-    if not _count_for_day(device_key, TICKETS_PER_DEVICE):
-        _give_back(device_key)
+    if not _count_for_day(device_count, TICKETS_PER_DEVICE):
+        _give_back(device_count)
         raise TooManyTickets(TICKETS_PER_DEVICE)
     if not _count_for_day(address_key, TICKETS_PER_ADDRESS):
         _give_back(address_key)
-        _give_back(device_key)
+        _give_back(device_count)
         raise TooManyTickets(TICKETS_PER_ADDRESS)
     return take_number(community, service_item, now)
 

@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -77,7 +76,7 @@ def take(request: HttpRequest, slug: str) -> HttpResponse:
                 centre,
                 form.cleaned_data["service_item"],
                 now,
-                device=salted_hmac("desks.queue.device", device, algorithm="sha256").hexdigest(),
+                device=device,
                 address=client_ip(request) or "unknown",
             )
         except queue.TooManyTickets as refused:
