@@ -1,6 +1,6 @@
 from django.urls import path
 
-from desks.views import booking, desk, public, rota, voice
+from desks.views import booking, desk, public, queue, rota, voice
 
 app_name = "desks"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("b/<str:token>/cancel/", booking.cancel, name="cancel_booking"),
     path("b/<str:token>/booking.ics", booking.booking_ics, name="booking_ics"),
     path("desk/bookings/<int:pk>/arrived/", booking.arrived, name="booking_arrived"),
+    path("c/<slug:slug>/queue/", queue.take, name="queue_take"),
+    path("c/<slug:slug>/queue/screen/", queue.screen, name="queue_screen"),
+    path("c/<slug:slug>/queue/waiting/", queue.waiting, name="queue_waiting"),
+    path("c/<slug:slug>/queue/qr/", queue.door_qr, name="queue_qr"),
+    path("c/<slug:slug>/queue/<str:token>/", queue.ticket, name="queue_ticket"),
     path("desk/", desk.desk_home, name="home"),
     path("desk/requests/", desk.log, name="log"),
     path("desk/outbox-worker.js", desk.outbox_worker, name="outbox_worker"),
@@ -87,5 +92,10 @@ urlpatterns = [
         for decision in ("approve", "refuse")
     ],
     path("desk/rota/assignments/<int:pk>/confirm/", rota.confirm_served, name="confirm_served"),
+    path("desk/queue/", queue.panel, name="queue_panel"),
+    path("desk/queue/take/", queue.desk_take, name="queue_desk_take"),
+    path("desk/queue/call/", queue.call_next, name="queue_call_next"),
+    path("desk/queue/<int:pk>/skip/", queue.skip, name="queue_skip"),
+    path("desk/queue/<int:pk>/recall/", queue.recall, name="queue_recall"),
     path("desk/call-backs/<int:pk>/close/", voice.close_call_back, name="close_call_back"),
 ]

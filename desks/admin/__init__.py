@@ -3,7 +3,18 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from desks.admin import booking, catalogue, desk, hours, organisation, reports, rota, scope, voice
+from desks.admin import (
+    booking,
+    catalogue,
+    desk,
+    hours,
+    organisation,
+    queue,
+    reports,
+    rota,
+    scope,
+    voice,
+)
 
 admin.site.site_header = _("Extended-hours service · administration")
 admin.site.site_title = _("Extended-hours service")
@@ -15,6 +26,7 @@ __all__ = [
     "desk",
     "hours",
     "organisation",
+    "queue",
     "reports",
     "rota",
     "scope",

@@ -38,6 +38,7 @@ ROLE_PERMISSIONS = {
         ("desks", "callback"): ("view",),
         ("desks", "booking"): ("view", "change"),
         ("desks", "bookingcapacity"): ("view", "add", "change"),
+        ("desks", "queueticket"): ("view",),
     },
     Role.HEAD: {
         ("desks", "community"): ("view",),
@@ -64,6 +65,7 @@ ROLE_PERMISSIONS = {
         ("desks", "callback"): ("view",),
         ("desks", "booking"): ("view", "change"),
         ("desks", "bookingcapacity"): ("view", "add", "change"),
+        ("desks", "queueticket"): ("view",),
     },
 }
 

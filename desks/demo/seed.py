@@ -18,6 +18,7 @@ from django.utils import timezone
 from desks.demo import COMMUNITIES, STREET_OFFICE
 from desks.demo.activity import request_history, rota
 from desks.demo.booking import bookings
+from desks.demo.queue import tickets
 from desks.demo.voice import ratings, voting
 from desks.models import (
     Community,
@@ -68,8 +69,8 @@ def load_demo():
 
 
 # The steps `seed` reports through `done`: the catalogue, each community, then the
-# rota, the request history, the votes, the ratings and the bookings.
-SEED_STEPS = 1 + len(COMMUNITIES) + 5
+# rota, the request history, the votes, the ratings, the bookings and the queue.
+SEED_STEPS = 1 + len(COMMUNITIES) + 6
 
 
 def seed(done=lambda: None):
@@ -140,6 +141,8 @@ def seed(done=lambda: None):
     created += ratings(rng)
     done()
     created += bookings(rng, timezone.now())
+    done()
+    created += tickets()
     done()
     return created
 

@@ -4,7 +4,15 @@ Connected in DesksConfig.ready; runs inside Resident.anonymise's transaction, so
 resident and what the desk wrote about them are cleared together or not at all.
 """
 
-from desks.models import Booking, CallBack, FollowUp, Rating, RequestChange, ServiceRequest
+from desks.models import (
+    Booking,
+    CallBack,
+    FollowUp,
+    QueueTicket,
+    Rating,
+    RequestChange,
+    ServiceRequest,
+)
 
 # A request's fields that hold free text about the resident; RequestChange keeps copies.
 FREE_TEXT_FIELDS = ("notes", "proxy_name")
@@ -17,11 +25,12 @@ def forget_resident(sender, resident, now, **kwargs):
     """Clear the free text written at the desk about the resident, deleted requests included:
     the notes and proxy names, their old copies in the change history, what was done for
     their follow-ups and call-backs, their ratings' comments, and the name and phone of
-    their bookings.
+    their bookings; their queue numbers no longer name them.
 
     The requests stay, so the statistics still count them; a history row still says which
     field changed, and when, but no longer what it said.
     """
+    QueueTicket.objects.filter(resident=resident).update(resident=None)
     requests = ServiceRequest.objects.filter(resident=resident)
     # Their bookings keep the window and the item (the report counts them), not who booked.
     Booking.objects.filter(resident=resident).update(name="", phone="", anonymised_at=now)

@@ -19,6 +19,7 @@ from desks.models.organisation import (
     WorkingWeekendRule,
     centre_phone_validator,
 )
+from desks.models.queue import QueueTicket, TicketStatus
 from desks.models.reports import ExportRecord, MonthFigures
 from desks.models.requests import (
     Channel,
@@ -68,6 +69,7 @@ __all__ = [
     "MenuItem",
     "MonthFigures",
     "Outcome",
+    "QueueTicket",
     "Rating",
     "RatingInvitation",
     "RequestChange",
@@ -80,6 +82,7 @@ __all__ = [
     "StaffManager",
     "StreetOffice",
     "SwapRequest",
+    "TicketStatus",
     "User",
     "Vote",
     "VotingRound",

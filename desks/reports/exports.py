@@ -61,6 +61,12 @@ def sheets(report: MonthlyReport) -> list[tuple[str, str, list[str], list[list]]
             [[row.label, row.votes, row.requests] for row in votes.rows],
         )
     )
+    for table in report.waiting_tables():
+        header = [table.label_heading]
+        for _attribute, heading in table.columns:
+            header += [f"{heading} {month}", f"{heading} {previous}"]
+        rows = [[row.label] + [value for pair in row.cells for value in pair] for row in table.rows]
+        result.append((table.title, table.unit, header, rows))
     result.append(
         (
             _("Requests by hour and day of week"),

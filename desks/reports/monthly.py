@@ -47,6 +47,7 @@ from desks.models import (
 from desks.models.reports import REPEAT_WINDOW
 from desks.reports import rollup
 from desks.reports.medians import TIME_TO_CLOSE, PercentileCont, median_days_to_close
+from desks.reports.queue_tables import QueueTables
 from desks.reports.voice_tables import ResidentsVoiceTables
 
 # The report's grouped tables, by what they count requests per (category comes from item):
@@ -160,7 +161,7 @@ class Table:
         )
 
 
-class MonthlyReport(ResidentsVoiceTables):
+class MonthlyReport(ResidentsVoiceTables, QueueTables):
     def __init__(self, scope: Scope, month: Month, now: dt.datetime | None = None):
         self.scope = scope
         self.month = month

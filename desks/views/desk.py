@@ -19,6 +19,7 @@ from django_htmx.http import reswap
 
 from desks import hours
 from desks.booking import bookings
+from desks.booking import queue as walk_in_queue
 from desks.core.access import desk_worker
 from desks.core.client import client_ip
 from desks.core.dates import day_bounds
@@ -113,6 +114,9 @@ def log(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         # The new resident's phone was registered by another desk a moment ago.
         form.add_registration_error(error)
+    if logged is not None and (ticket_id := _int(request.POST.get("queue_ticket"))):
+        # The number called for this walk-in is served: its ticket closes with the request.
+        walk_in_queue.close_with(ticket_id, logged)
     if logged is None and one_tap and request.htmx:
         # The tile stays as it was; the status line says why nothing was stored.
         errors = [str(message) for messages in form.errors.values() for message in messages]

@@ -193,7 +193,7 @@ def test_the_heat_map_is_in_the_exports(office_client):
 def test_every_table_says_what_it_counts(office_client):
     rows = csv_rows(office_client.get("/en/admin/reports/export.csv", {"month": "2026-10"}).content)
     units = [rows[n + 2][0] for n, row in enumerate(rows) if not row]
-    assert len(units) == 14
+    assert len(units) == 16
     assert all(units)
     assert (
         units.count("Counts registrations (登记): one per logged matter, however many people came.")
@@ -206,8 +206,9 @@ def test_the_page_says_what_each_table_counts_and_defines_its_figures(office_cli
     sections = re.findall(
         r'<section class="report-table" id="table-([a-z-]+)">(.*?)</section>', body, re.S
     )
-    # Nine tables, three of rates, the votes, the heat map, two of bookings.
-    assert len(sections) == 16
+    # Nine tables, three of rates, the votes, the heat map, two of bookings, two of waiting
+    # times.
+    assert len(sections) == 18
     for key, section in sections:
         # The votes table has a caption only when a round closed (none here).
         if key != "votes":
