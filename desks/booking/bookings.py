@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event
 
 from desks import hours
+from desks.booking import queue as walk_in_queue
 from desks.models import (
     Booking,
     BookingCapacity,
@@ -511,6 +512,16 @@ def arrive(booking: Booking, user: User, now: dt.datetime, ip_address: str | Non
     if booking.arrived_at is None:
         booking.arrived_at = now
         fields.append("arrived_at")
+        # The booked resident joins the queue, called before walk-ins once their time comes.
+        walk_in_queue.take_number(
+            shown.community,
+            shown.service_item,
+            now,
+            taken_by=user,
+            resident=resident,
+            due_at=booking.starts_at,
+            booking=booking,
+        )
     booking.save(update_fields=fields)
     shown.resident, shown.arrived_at = resident, booking.arrived_at
     return resident
@@ -536,7 +547,10 @@ def honour(logged: ServiceRequest) -> int:
         .order_by("starts_at", "pk")
         .values("pk")[:1]
     )
-    return Booking.objects.filter(pk__in=Subquery(waiting)).update(request=logged)
+    linked = Booking.objects.filter(pk__in=Subquery(waiting)).update(request=logged)
+    if linked:
+        walk_in_queue.close_booked(logged)
+    return linked
 
 
 def forget_past(now: dt.datetime) -> int:

@@ -77,6 +77,7 @@ def take_number(
     taken_by: User | None = None,
     resident=None,
     due_at: dt.datetime | None = None,
+    booking=None,
 ) -> QueueTicket:
     """Give the next number of the community's day for `service_item`.
 
@@ -97,6 +98,7 @@ def take_number(
             taken_at=now,
             taken_by=taken_by,
             due_at=due_at,
+            booking=booking,
         )
         try:
             with transaction.atomic():
@@ -321,9 +323,18 @@ def _move(ticket: QueueTicket, from_statuses, **fields) -> bool:
 def close_with(ticket_id: int, logged: ServiceRequest) -> bool:
     """Logging the request at the desk closes the ticket it served: the ticket of the
     same community, not served yet, is linked to the request. A repeat does nothing."""
-    served = QueueTicket.objects.filter(
+    return _close(QueueTicket.objects.filter(pk=ticket_id), logged)
+
+
+def close_booked(logged: ServiceRequest) -> bool:
+    """The request honoured a booking (desks.booking.bookings.honour): the booked
+    resident's ticket, taken when they arrived, is served with it."""
+    return _close(QueueTicket.objects.filter(booking__request=logged), logged)
+
+
+def _close(tickets, logged: ServiceRequest) -> bool:
+    served = tickets.filter(
         Q(status__in=[TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SKIPPED]),
-        pk=ticket_id,
         community_id=logged.community_id,
         request__isnull=True,
     )

@@ -137,6 +137,15 @@ class QueueTicket(models.Model):
         related_name="ticket",
         verbose_name=_("request"),
     )
+    booking = models.OneToOneField(
+        "desks.Booking",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ticket",
+        verbose_name=_("booking"),
+        help_text=_("A booked resident who arrived (到了) joins the queue with this ticket."),
+    )
 
     objects = QueueTicketQuerySet.as_manager()
 

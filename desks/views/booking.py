@@ -21,7 +21,7 @@ from desks.booking.forms import BookingForm
 from desks.core.access import desk_worker
 from desks.core.client import client_ip
 from desks.desk.forms import LogRequestForm
-from desks.models import Booking, Community, ServiceItem
+from desks.models import Booking, Community, QueueTicket, ServiceItem
 from desks.voice import feedback
 
 # Requests per minute from one address to a private link before it answers 429: a link
@@ -268,6 +268,7 @@ def arrived(request: HttpRequest, pk: int) -> HttpResponse:
             "found_residents": [resident],
             "booked": found,
             "chosen_resident": resident,
+            "ticket": QueueTicket.objects.filter(booking=found).first(),
             "oob": True,
         },
     )

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from desks.booking import bookings
-from desks.models import Booking, DateOverride
+from desks.booking import queue as walk_in_queue
+from desks.models import Booking, DateOverride, QueueTicket, TicketStatus
 from residents.models import AccessLog, Resident
 from tests.clock import at
 from tests.desks.booking.conftest import NOW, TOMORROW_EVENING, TONIGHT, staff
@@ -228,3 +229,48 @@ def test_arrived_with_a_booking_that_cannot_register_is_422(client, worker, comm
     assert response.status_code == 422
     assert not Resident.objects.exists()
     assert Booking.objects.get().arrived_at is None
+
+
+def test_an_arrival_joins_the_queue_before_walk_ins_and_is_told_its_number(
+    client, worker, community, item, english
+):
+    walk_in = walk_in_queue.take_number(community, item, EVENING - dt.timedelta(minutes=5))
+    booking = _book(community, item)
+    client.force_login(worker)
+    said = _arrive(client, booking).content.decode()
+    ticket = QueueTicket.objects.get(booking=booking)
+    assert (ticket.label, ticket.due_at, ticket.resident) == (
+        "B002",
+        TONIGHT,
+        Resident.objects.get(),
+    )
+    assert "number B002 in the queue" in said
+    # Its time (18:00) has come: it is called before the walk-in who took A001 earlier.
+    called = walk_in_queue.call_next(community.pk, worker, EVENING)
+    assert called.pk == ticket.pk and walk_in.pk != ticket.pk
+    # A second tap takes no second number.
+    _arrive(client, booking)
+    assert QueueTicket.objects.filter(booking=booking).count() == 1
+
+
+def test_logging_the_booked_request_serves_its_queue_number(client, worker, community, item):
+    booking = _book(community, item)
+    client.force_login(worker)
+    _arrive(client, booking)
+    response = client.post(
+        reverse("desks:log"),
+        {
+            "service_item": item.pk,
+            "resident": Resident.objects.get().pk,
+            "channel": "walk_in",
+            "outcome": "done",
+            "count": 1,
+            "idempotency_key": str(uuid.uuid4()),
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    ticket = QueueTicket.objects.get(booking=booking)
+    booking.refresh_from_db()
+    assert ticket.status == TicketStatus.SERVED and ticket.request_id == booking.request_id
+    assert walk_in_queue.call_next(community.pk, worker, EVENING) is None
