@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from desks.core.spreadsheets import SafeCsvWriter, safe_row
+from desks.reports.booking_tables import BookingTables
 from desks.reports.monthly import DECIMALS, MonthlyReport, registrations_unit, rounded
 
 SHEET_NAME_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -67,6 +68,7 @@ def sheets(report: MonthlyReport) -> list[tuple[str, str, list[str], list[list]]
             header += [f"{heading} {month}", f"{heading} {previous}"]
         rows = [[row.label] + [value for pair in row.cells for value in pair] for row in table.rows]
         result.append((table.title, table.unit, header, rows))
+    result += _booking_sheets(BookingTables(report), month, previous)
     result.append(
         (
             _("Requests by hour and day of week"),
@@ -83,6 +85,36 @@ def sheets(report: MonthlyReport) -> list[tuple[str, str, list[str], list[list]]
         (title, unit, header, [[_cell(value) for value in row] for row in rows])
         for title, unit, header, rows in result
     ]
+
+
+def _booking_sheets(bookings: BookingTables, month: str, previous: str) -> list:
+    """The report page's booking tables (templates/booking/booking_report_tables.html)."""
+    result = [
+        (
+            _("Bookings (预约)"),
+            _("Bookings for a day of the month; residents."),
+            [_("Bookings"), month, previous],
+            [[row.label, row.current, row.previous] for row in bookings.counts()],
+        )
+    ]
+    waits = bookings.waits()
+    unit = _(
+        "Minutes from the later of arrival and the window's start to the time the request "
+        "was served; median and 90th percentile (9 in 10 waited no longer)."
+    )
+    for key, per, label in (
+        ("window", _("Per window"), _("Window")),
+        ("item", _("Per service item"), _("Service item")),
+    ):
+        result.append(
+            (
+                f"{_('How long booked residents waited')} · {month} · {per}",
+                unit,
+                [label, _("Served"), _("Median (minutes)"), _("90th percentile (minutes)")],
+                [[row.label, row.served, row.median, row.p90] for row in waits[key]],
+            )
+        )
+    return result
 
 
 def as_csv(title: str, report: MonthlyReport) -> bytes:
