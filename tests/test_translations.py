@@ -28,7 +28,7 @@ DJANGO_CATALOGUES = sorted(
 )
 
 # English words with two meanings in this app; each use says which one it means.
-AMBIGUOUS = {"Close", "closed", "Change", "Hours", "Open"}
+AMBIGUOUS = {"Close", "closed", "Change", "Hours", "Next", "Open"}
 
 # Words we translate differently from Django's admin with the same meaning.
 SAME_MEANING = {
