@@ -78,8 +78,8 @@ def test_a_resident_sees_the_position_fall_as_the_desk_calls_and_the_tv_shows_th
     expect(tv.locator(".board-number")).to_have_text("A003")
     expect(tv.locator(".board-counter")).to_have_text("Counter 2")
     assert serious_accessibility_problems(tv) == []
-    box = tv.locator(".board-number").bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 1920 and box["y"] + box["height"] <= 1080
+    # Whole on the 1920×1080 screen (retried: the board is swapped at each poll).
+    expect(tv.locator(".board-number")).to_be_in_viewport(ratio=1)
     assert "居民医保" not in tv.content()  # numbers only on the TV
 
     # The log form holds the called matter; saving it serves the ticket.
