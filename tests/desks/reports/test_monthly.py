@@ -210,6 +210,9 @@ def test_every_figure_in_the_xlsx_is_right(office_client):
     response = office_client.get("/en/admin/reports/export.xlsx", {"month": "2026-10"})
     names = load_workbook(io.BytesIO(response.content)).sheetnames
     assert "Ratings by community" in names and len(names) == len(TITLES) + 10
+    # Each sheet's own name, whole (31 characters at most; openpyxl renames a clash).
+    assert all(len(name) <= 31 for name in names)
+    assert {"Booked waits per window", "Booked waits per service item"} <= set(names)
     tables = xlsx_tables(response.content)
     for key, expected in EXPECTED.items():
         assert tables[TITLES[key]] == expected, key
