@@ -4,6 +4,8 @@ Connected in DesksConfig.ready; runs inside Resident.anonymise's transaction, so
 resident and what the desk wrote about them are cleared together or not at all.
 """
 
+from django.db.models import Q
+
 from desks.models import (
     Booking,
     CallBack,
@@ -21,7 +23,7 @@ FREE_TEXT_FIELDS = ("notes", "proxy_name")
 FORGOTTEN = "—"
 
 
-def forget_resident(sender, resident, now, **kwargs):
+def forget_resident(sender, resident, now, phone="", **kwargs):
     """Clear the free text written at the desk about the resident, deleted requests included:
     the notes and proxy names, their old copies in the change history, what was done for
     their follow-ups and call-backs, their ratings' comments, and the name and phone of
@@ -32,8 +34,12 @@ def forget_resident(sender, resident, now, **kwargs):
     """
     QueueTicket.objects.filter(resident=resident).update(resident=None)
     requests = ServiceRequest.objects.filter(resident=resident)
-    # Their bookings keep the window and the item (the report counts them), not who booked.
-    Booking.objects.filter(resident=resident).update(name="", phone="", anonymised_at=now)
+    # Their bookings keep the window and the item (the report counts them), not who booked:
+    # those linked to them at 到了, and those their phone made at their community.
+    theirs = Q(resident=resident)
+    if phone:
+        theirs |= Q(community_id=resident.community_id, phone=phone)
+    Booking.objects.filter(theirs).update(name="", phone="", anonymised_at=now)
     requests.update(notes="", proxy_name="")
     FollowUp.objects.filter(request__in=requests).exclude(resolution="").update(
         resolution=FORGOTTEN

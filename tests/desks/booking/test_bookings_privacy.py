@@ -15,7 +15,13 @@ from desks.models import Booking, BookingCapacity, DateOverride, Role
 from residents.models import AccessLog
 from tests.clock import at
 from tests.desks.booking.conftest import NOW, TOMORROW_EVENING, TONIGHT, staff
-from tests.factories import make_community, make_service_item, make_street_office, make_user
+from tests.factories import (
+    make_community,
+    make_resident,
+    make_service_item,
+    make_street_office,
+    make_user,
+)
 
 
 def _book(community, item, phone="13912345678", starts_at=TONIGHT):
@@ -131,3 +137,25 @@ def test_forget_bookings_clears_names_and_phones_after_ninety_days(booked, clock
     assert (booked.name, booked.phone) == ("", "")
     assert booked.anonymised_at is not None
     assert "1 bookings cleared" in out.getvalue()
+
+
+def test_anonymising_also_clears_bookings_their_phone_made_but_never_kept(
+    community, neighbour, item, booked
+):
+    resident = make_resident(community, name="张三", phone=booked.phone)
+    elsewhere = Booking.objects.create(
+        **{
+            field.name: getattr(booked, field.name)
+            for field in Booking._meta.concrete_fields
+            if field.name not in ("id", "community", "token_hash", "code")
+        },
+        community=neighbour,
+        token_hash="x" * 64,
+        code="ZZZZZZ",
+    )
+    resident.anonymise(at(2026, 11, 30))
+    booked.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (booked.name, booked.phone, booked.anonymised_at) == ("", "", at(2026, 11, 30))
+    # Another community's booking with the same phone is not this resident's record.
+    assert elsewhere.phone != "" and elsewhere.anonymised_at is None
