@@ -5,12 +5,14 @@ tests built on them ask about tomorrow, and wait with a deadline, never a fixed 
 """
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -137,3 +139,15 @@ def shown_by(url: str, text: str, deadline: float) -> float:
             return asked
         assert asked <= deadline, f"{url} still did not show {text!r} {asked - deadline:.2f} s late"
         time.sleep(0.05)  # re-ask soon; the deadline, not this pause, decides
+
+
+def request(base: str, method: str, path: str, body: str = "", headers=None):
+    """One HTTP request to a test server: (status, Set-Cookie, body)."""
+    parts = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheader("Set-Cookie") or "", response.read().decode()
+    finally:
+        connection.close()

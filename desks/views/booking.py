@@ -20,6 +20,7 @@ from desks.booking import bookings
 from desks.booking.forms import BookingForm
 from desks.core.access import desk_worker
 from desks.core.client import client_ip
+from desks.core.public_problem import device_token, problem
 from desks.desk.forms import LogRequestForm
 from desks.models import Booking, Community, QueueTicket, ServiceItem
 from desks.voice import feedback
@@ -30,22 +31,12 @@ LINK_LIMIT = 30
 BOOK_LIMIT = 20
 
 
-def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    response = render(
-        request, "booking/booking_problem.html", {"title": title, "message": message}, status=status
-    )
-    if status == 429:
-        response["Retry-After"] = "60"
-    return response
-
-
 def _address(request: HttpRequest) -> str:
     return client_ip(request) or "unknown"
 
 
 def _device(request: HttpRequest) -> str | None:
-    token = request.COOKIES.get(bookings.DEVICE_COOKIE, "")
-    return token if 16 <= len(token) <= 64 else None
+    return device_token(request, bookings.DEVICE_COOKIE)
 
 
 def _int(value) -> int | None:
@@ -61,7 +52,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and feedback.is_rate_limited(
         "book", _address(request), BOOK_LIMIT, now
     ):
-        return _problem(
+        return problem(
             request,
             429,
             _("Too many tries"),
@@ -110,7 +101,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     device = _device(request) or bookings.new_device_token()
     who = {"phone": form.cleaned_data["phone"], "device": device, "address": _address(request)}
     if message := bookings.take_allowance(**who, now=now):
-        return _problem(request, 429, _("Too many bookings"), message)
+        return problem(request, 429, _("Too many bookings"), message)
     try:
         made = bookings.book(
             centre,
@@ -147,7 +138,7 @@ def _window_start(key: str) -> dt.datetime | None:
 
 def _booking_or_problem(request: HttpRequest, token: str):
     if feedback.is_rate_limited("booking-link", _address(request), LINK_LIMIT, timezone.now()):
-        return _problem(
+        return problem(
             request,
             429,
             _("Too many tries"),
@@ -155,7 +146,7 @@ def _booking_or_problem(request: HttpRequest, token: str):
         )
     booking = bookings.find(token)
     if booking is None:
-        return _problem(
+        return problem(
             request,
             404,
             _("This booking link is not valid"),

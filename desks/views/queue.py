@@ -23,6 +23,7 @@ from desks.booking.queue_forms import CallForm, DeskTakeNumberForm, TakeNumberFo
 from desks.core.access import desk_worker
 from desks.core.client import client_ip
 from desks.core.public_cache import public_page
+from desks.core.public_problem import device_token, problem
 from desks.desk.forms import LogRequestForm
 from desks.models import Community, QueueTicket, ServiceItem
 from desks.voice import feedback
@@ -30,15 +31,8 @@ from desks.voice import feedback
 # Public
 
 
-def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    return render(
-        request, "booking/queue_problem.html", {"title": title, "message": message}, status=status
-    )
-
-
 def _device(request: HttpRequest) -> str | None:
-    token = request.COOKIES.get(queue.DEVICE_COOKIE, "")
-    return token if 16 <= len(token) <= 64 else None
+    return device_token(request, queue.DEVICE_COOKIE)
 
 
 def _my_ticket(request: HttpRequest, centre: Community) -> QueueTicket | None:
@@ -80,7 +74,7 @@ def take(request: HttpRequest, slug: str) -> HttpResponse:
                 address=client_ip(request) or "unknown",
             )
         except queue.TooManyTickets as refused:
-            return _problem(
+            return problem(
                 request,
                 429,
                 _("Enough numbers for today"),
@@ -113,7 +107,7 @@ def ticket(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The resident's number: how many are ahead and about how long; polled by htmx."""
     mine = queue.find_ticket(slug, token)
     if mine is None:
-        return _problem(
+        return problem(
             request,
             404,
             _("This number is not valid"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from desks.core.access import desk_worker
 from desks.core.client import client_ip
+from desks.core.public_problem import device_token, problem
 from desks.models import CallBack, Community, Rating, ServiceItem, ServiceRequest
 from desks.models.voice import RATING_VALID_FOR
 from desks.voice import feedback
@@ -24,25 +25,13 @@ from residents.free_text import masked_notice, tell_if_masked
 # Public
 
 
-def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    """A clear page for a resident whose link or form cannot be used, with the reason."""
-    return render(
-        request,
-        "voice/problem.html",
-        {"title": title, "message": message},
-        status=status,
-    )
-
-
 def _too_many(request: HttpRequest) -> HttpResponse:
-    response = _problem(
+    return problem(
         request,
         429,
         _("Too many tries"),
         _("Too many tries from this network in a minute. Please wait a minute and try again."),
     )
-    response["Retry-After"] = "60"
-    return response
 
 
 def _address(request: HttpRequest) -> str:
@@ -50,8 +39,7 @@ def _address(request: HttpRequest) -> str:
 
 
 def _device_token(request: HttpRequest) -> str | None:
-    token = request.COOKIES.get(feedback.DEVICE_COOKIE, "")
-    return token if 16 <= len(token) <= 64 else None
+    return device_token(request, feedback.DEVICE_COOKIE)
 
 
 @never_cache
@@ -86,7 +74,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
                 address=_address(request),
             )
         except feedback.TooManyVotesFromAddress:
-            return _problem(
+            return problem(
                 request,
                 429,
                 _("Enough votes from this network"),
@@ -130,13 +118,13 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
         return _too_many(request)
     invitation = feedback.find_invitation(token)
     if invitation is None:
-        return _problem(
+        return problem(
             request,
             404,
             _("This rating link is not valid"),
             _("Please check the link, or scan the QR code on your paper again."),
         )
-    already_rated = _problem(
+    already_rated = problem(
         request,
         410,
         _("This visit has been rated already"),
@@ -145,7 +133,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     if Rating.objects.filter(request_id=invitation.request_id).exists():
         return already_rated
     if invitation.has_expired(now):
-        return _problem(
+        return problem(
             request,
             410,
             _("This rating link has expired"),

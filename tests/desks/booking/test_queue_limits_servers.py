@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from desks.booking import queue
-from tests.desks.voice.test_limits_servers import request
-from tests.servers import app_server, manage, migrated_sqlite, redis_db
+from tests.servers import app_server, manage, migrated_sqlite, redis_db, request
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ clock: the round is open now, and the per-minute count is checked for the minute
 requests actually took.
 """
 
-import http.client
 import re
 import secrets
 import time
@@ -16,7 +15,7 @@ import urllib.parse
 import pytest
 
 from desks.voice import feedback
-from tests.servers import app_server, manage, migrated_sqlite, redis_db
+from tests.servers import app_server, manage, migrated_sqlite, redis_db, request
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +41,6 @@ def open_round(env: dict) -> tuple[str, int]:
         "opens_at=timezone.now() - dt.timedelta(days=1)); print('item', item.pk)",
     )
     return f"/en/c/{slug}/vote/", int(output.rsplit("item", 1)[1])
-
-
-def request(base: str, method: str, path: str, body: str = "", headers=None):
-    parts = urllib.parse.urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.getheader("Set-Cookie") or "", response.read().decode()
-    finally:
-        connection.close()
 
 
 def csrf(base: str, path: str, client: str) -> tuple[str, str]:
