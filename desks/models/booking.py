@@ -149,8 +149,23 @@ class Booking(models.Model):
         start = timezone.localtime(self.starts_at)
         return f"{self.code} · {self.service_item} · {start:%Y-%m-%d %H:%M}"
 
+    @classmethod
+    def status_condition(cls, status: str, moment: dt.datetime) -> Q:
+        """The bookings whose `status_at(moment)` is `status`, as a filter (the report's
+        counts); `status_at` is its twin for one row in memory."""
+        live, unserved = Q(cancelled_at__isnull=True), Q(request__isnull=True)
+        waiting = live & unserved & Q(arrived_at__isnull=True)
+        return {
+            cls.Status.CANCELLED: ~live,
+            cls.Status.HONOURED: live & ~unserved,
+            cls.Status.ARRIVED: live & unserved & Q(arrived_at__isnull=False),
+            cls.Status.NO_SHOW: waiting & Q(ends_at__lte=moment),
+            cls.Status.BOOKED: waiting & Q(ends_at__gt=moment),
+        }[status]
+
     def status_at(self, moment: dt.datetime) -> str:
-        """Where the booking stands at `moment`: a no-show once its window ended unattended."""
+        """Where the booking stands at `moment`: a no-show once its window ended unattended
+        (`status_condition` says the same of many)."""
         if self.cancelled_at is not None:
             return self.Status.CANCELLED
         if self.request_id is not None:

@@ -67,14 +67,17 @@ class BookingTables:
     def counts(self) -> list[CountRow]:
         """Bookings made, served, cancelled and no-shows, this month against last (one
         query), and residents with a second visit (one more)."""
-        ended = Q(ends_at__lte=self.now)
-        live = Q(cancelled_at__isnull=True)
+        status = Booking.Status
+
+        def now(which):
+            return Booking.status_condition(which, self.now)
+
         figures = {
             "made": Q(),
-            "honoured": Q(request__isnull=False),
-            "cancelled": Q(cancelled_at__isnull=False),
-            "no_show": live & Q(arrived_at__isnull=True) & ended,
-            "arrived_not_logged": live & Q(arrived_at__isnull=False, request__isnull=True) & ended,
+            "honoured": now(status.HONOURED),
+            "cancelled": now(status.CANCELLED),
+            "no_show": now(status.NO_SHOW),
+            "arrived_not_logged": now(status.ARRIVED) & Q(ends_at__lte=self.now),
         }
         months = {"current": self.month, "previous": self.month.previous}
         counted = self._bookings(self.month.previous, self.month).aggregate(

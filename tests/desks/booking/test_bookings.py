@@ -262,3 +262,22 @@ def test_a_provisional_day_is_not_offered(community, item, worker, colleague, he
     assert bookings.offered_days(community, item, monday) == []
     with pytest.raises(bookings.BookingRefused):
         _book(community, item, starts_at=at(2030, 3, 4, 18), now=monday)
+
+
+def test_the_report_s_filter_and_one_booking_s_status_agree(community, item, staffed, worker):
+    phones = iter(f"1391234{n:04d}" for n in range(10))
+    made = [_book(community, item, phone=next(phones)).booking for _ in range(5)]
+    cancelled, arrived, served = made[:3]  # and two untouched: booked, then no-shows
+    Booking.objects.filter(pk=cancelled.pk).update(cancelled_at=NOW)
+    Booking.objects.filter(pk__in=[arrived.pk, served.pk]).update(arrived_at=TONIGHT)
+    request = make_request(community, item, worker, TONIGHT)
+    Booking.objects.filter(pk=served.pk).update(request=request)
+    for moment in (TONIGHT, TONIGHT + dt.timedelta(hours=3)):  # before and after the window
+        for status in Booking.Status.values:
+            by_filter = set(
+                Booking.objects.filter(Booking.status_condition(status, moment)).values_list(
+                    "pk", flat=True
+                )
+            )
+            one_by_one = {b.pk for b in Booking.objects.all() if b.status_at(moment) == status}
+            assert by_filter == one_by_one, (status, moment)
