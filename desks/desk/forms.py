@@ -27,6 +27,40 @@ NEW_RESIDENT_FIELDS = {
 }
 
 
+class CommunityChoiceField(forms.ModelChoiceField):
+    """A choice among one community's rows: `choices_of(community_id)`, built when first
+    used (to check a posted value, or to list the choices). Most saves post the resident
+    and the follow-up owner empty: building their querysets on every save was a tenth of
+    its work. The form sets `community_id`."""
+
+    def __init__(self, choices_of, **kwargs):
+        self.choices_of = choices_of
+        self.community_id = None
+        super().__init__(queryset=None, **kwargs)
+
+    class iterator(forms.models.ModelChoiceIterator):
+        """Reads the field's queryset when the choices are listed, not when made."""
+
+        def __init__(self, field):
+            self.field = field
+
+        @property
+        def queryset(self):
+            return self.field.queryset
+
+    def _get_queryset(self):
+        if self._queryset is None and self.community_id is not None:
+            self._queryset = self.choices_of(self.community_id)
+        return self._queryset
+
+    queryset = property(_get_queryset, forms.ModelChoiceField._set_queryset)
+
+    def __deepcopy__(self, memo):
+        field = super().__deepcopy__(memo)
+        field.widget.choices = field.choices  # the copy's own, not the original's
+        return field
+
+
 class RequestForm(forms.ModelForm):
     """The desk's log form. Field names are relied on by other code: keep them."""
 
@@ -38,8 +72,8 @@ class RequestForm(forms.ModelForm):
             "invalid_choice": _("That service item does not exist; choose one from the list."),
         },
     )
-    resident = forms.ModelChoiceField(
-        queryset=Resident.objects.none(),
+    resident = CommunityChoiceField(
+        lambda community_id: Resident.objects.filter(community_id=community_id).not_anonymised(),
         required=False,
         label=_("Resident"),
         empty_label=_("Anonymous"),
@@ -93,9 +127,7 @@ class RequestForm(forms.ModelForm):
     def __init__(self, *args, community_id, **kwargs):
         super().__init__(*args, **kwargs)
         self.community_id = community_id
-        self.fields["resident"].queryset = Resident.objects.filter(
-            community_id=community_id
-        ).not_anonymised()
+        self.fields["resident"].community_id = community_id
         # Called when first needed: by then a bound form has cleaned its service item.
         self.fields["missing_materials"].choices = self._material_choices
 
@@ -153,11 +185,18 @@ class LogRequestForm(RequestForm):
         required=False, label=_("The resident agrees to be registered")
     )
     needs_follow_up = forms.BooleanField(required=False, label=_("Needs follow-up"))
-    follow_up_owner = forms.ModelChoiceField(
-        queryset=User.objects.none(),
+    follow_up_owner = CommunityChoiceField(
+        lambda community_id: User.objects.duty_workers(community_id).order_by(
+            "last_name", "first_name"
+        ),
         required=False,
         label=_("Owner"),
         empty_label=_("Someone trained in this (automatic)"),
+        error_messages={
+            "invalid_choice": _(
+                "That worker is not on duty at this community: choose the owner from the list."
+            )
+        },
     )
     follow_up_due = forms.DateField(
         required=False, label=_("Due"), widget=forms.DateInput(attrs={"type": "date"})
@@ -183,9 +222,7 @@ class LogRequestForm(RequestForm):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, community_id=community_id, **kwargs)
         self.now = now or timezone.now()
-        self.fields["follow_up_owner"].queryset = User.objects.duty_workers(community_id).order_by(
-            "last_name", "first_name"
-        )
+        self.fields["follow_up_owner"].community_id = community_id
 
     def clean(self):
         data = super().clean()
