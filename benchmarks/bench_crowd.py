@@ -28,6 +28,7 @@ import urllib.parse
 import uuid
 from collections import Counter
 from contextlib import ExitStack
+from pathlib import Path
 
 from build_dataset import BENCH_PASSWORD
 from django_setup import percentile, setup
@@ -144,6 +145,34 @@ def at_once(desks, item_id):
     return answers, time.perf_counter() - started
 
 
+def servers_cpu_seconds(database: str) -> float:
+    """CPU time (user + system) spent so far by the servers this benchmark started (every
+    process under this one: gunicorn and nginx) and by PostgreSQL's backends on `database`."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
+        pids = {pid for (pid,) in cursor.fetchall()}
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    ours, todo = set(), [os.getpid()]
+    while todo:
+        parent = todo.pop()
+        children = [pid for pid, (ppid, _) in parents.items() if ppid == parent]
+        ours.update(children)
+        todo += children
+    ticks = sum(parents[pid][1] for pid in ours | pids if pid in parents)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="servicedesk_bench_crowd")
@@ -204,9 +233,14 @@ def main():
             for desk in desks[processes, threads]:  # warm every process and connection
                 desk.save(item_id)
 
+        server_cpu = {shape: 0.0 for shape in shapes}
         for _ in range(args.rounds):
             for shape in shapes:
+                cpu_before = servers_cpu_seconds(args.database)
                 answers, seconds = at_once(desks[shape], item_id)
+                # The other shapes' servers sit idle meanwhile: what all of them spent is
+                # this round's.
+                server_cpu[shape] += servers_cpu_seconds(args.database) - cpu_before
                 round_seconds[shape].append(seconds)
                 results[shape] += answers
                 time.sleep(args.pause)
@@ -235,6 +269,13 @@ def main():
             f"{rate:.0f} saves/s while saving (a round's 20 over its wall time, "
             f"median round {statistics.median(round_seconds[shape]) * 1000:.0f} ms); "
             f"statuses {dict(statuses)}"
+        )
+        per_save = server_cpu[shape] / len(answers) * 1000
+        print(
+            f"  CPU of the servers (gunicorn, nginx, PostgreSQL's backends) per save: "
+            f"{per_save:.1f} ms, so {len(workers)} at once need {len(workers) * per_save:.0f} ms "
+            f"of CPU: on {os.cpu_count()} idle cores the last answers no sooner than "
+            f"{len(workers) * per_save / os.cpu_count():.0f} ms"
         )
         print(
             f"  keys sent {len(keys)} (distinct {len(set(keys))}), stored {sum(stored.values())}: "

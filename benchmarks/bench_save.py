@@ -70,9 +70,18 @@ class Poster:
             "X-CSRFToken": CSRF,
             "Cookie": self.cookie,
         }
+        body = save_body(item_id)
         started = time.perf_counter()
-        self.connection.request("POST", "/desk/requests/", save_body(item_id), headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request("POST", "/desk/requests/", body, headers)
+            response = self.connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # gunicorn closed the kept-alive connection (idle past its keepalive while the
+            # others took their turns): connect again, and time the retry.
+            self.connection.close()
+            started = time.perf_counter()
+            self.connection.request("POST", "/desk/requests/", body, headers)
+            response = self.connection.getresponse()
         body = response.read()
         return (
             response.status,
