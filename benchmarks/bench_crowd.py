@@ -145,9 +145,9 @@ def at_once(desks, item_id):
     return answers, time.perf_counter() - started
 
 
-def servers_cpu_seconds(database: str) -> float:
+def servers_cpu_seconds(database: str) -> tuple[float, float]:
     """CPU time (user + system) spent so far by the servers this benchmark started (every
-    process under this one: gunicorn and nginx) and by PostgreSQL's backends on `database`."""
+    process under this one: gunicorn and nginx), and by PostgreSQL's backends on `database`."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -169,8 +169,8 @@ def servers_cpu_seconds(database: str) -> float:
         children = [pid for pid, (ppid, _) in parents.items() if ppid == parent]
         ours.update(children)
         todo += children
-    ticks = sum(parents[pid][1] for pid in ours | pids if pid in parents)
-    return ticks / os.sysconf("SC_CLK_TCK")
+    ticks = [sum(parents[pid][1] for pid in group if pid in parents) for group in (ours, pids)]
+    return tuple(tick / os.sysconf("SC_CLK_TCK") for tick in ticks)
 
 
 def main():
@@ -233,14 +233,16 @@ def main():
             for desk in desks[processes, threads]:  # warm every process and connection
                 desk.save(item_id)
 
-        server_cpu = {shape: 0.0 for shape in shapes}
+        server_cpu = {shape: [0.0, 0.0] for shape in shapes}
         for _ in range(args.rounds):
             for shape in shapes:
                 cpu_before = servers_cpu_seconds(args.database)
                 answers, seconds = at_once(desks[shape], item_id)
                 # The other shapes' servers sit idle meanwhile: what all of them spent is
                 # this round's.
-                server_cpu[shape] += servers_cpu_seconds(args.database) - cpu_before
+                cpu_after = servers_cpu_seconds(args.database)
+                for part in (0, 1):
+                    server_cpu[shape][part] += cpu_after[part] - cpu_before[part]
                 round_seconds[shape].append(seconds)
                 results[shape] += answers
                 time.sleep(args.pause)
@@ -270,10 +272,12 @@ def main():
             f"median round {statistics.median(round_seconds[shape]) * 1000:.0f} ms); "
             f"statuses {dict(statuses)}"
         )
-        per_save = server_cpu[shape] / len(answers) * 1000
+        app, database = (seconds / len(answers) * 1000 for seconds in server_cpu[shape])
+        per_save = app + database
         print(
-            f"  CPU of the servers (gunicorn, nginx, PostgreSQL's backends) per save: "
-            f"{per_save:.1f} ms, so {len(workers)} at once need {len(workers) * per_save:.0f} ms "
+            f"  CPU of the servers per save: {per_save:.1f} ms (gunicorn and nginx {app:.1f}, "
+            f"PostgreSQL's backends {database:.1f}), so {len(workers)} at once need "
+            f"{len(workers) * per_save:.0f} ms "
             f"of CPU: on {os.cpu_count()} idle cores the last answers no sooner than "
             f"{len(workers) * per_save / os.cpu_count():.0f} ms"
         )
