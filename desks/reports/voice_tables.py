@@ -1,5 +1,6 @@
 """The report's tables of residents' voice: ratings (好差评) and the evening menu vote (点单)."""
 
+import collections
 import functools
 from dataclasses import dataclass, field, fields
 
@@ -185,7 +186,8 @@ class VoteTable:
 
 
 class ResidentsVoiceTables:
-    """MonthlyReport's voice tables; they use its `month`, `requests`, `_totals` and labels."""
+    """MonthlyReport's voice tables; they use its `month`, `_by_community`, `_totals` and
+    labels."""
 
     def rate_tables(self) -> list["RateTable"]:
         """The four rates per community, worker and service item: this month against last,
@@ -249,14 +251,12 @@ class ResidentsVoiceTables:
             .order_by()
             .values_list("service_item__name", "n")
         )
-        requested = dict(
-            self.requests(self.month)
-            .filter(community_id__in=[r.community_id for r in rounds])
-            .values("service_item__name")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("service_item__name", "n")
-        )
+        # What those communities asked for: the month's request figures (no query).
+        requested = collections.Counter()
+        this_month = self._by_community[self.month]
+        for voting_round in rounds:
+            for item, rates in this_month[voting_round.community_id]["item"].items():
+                requested[self._item_names[int(item)][1]] += rates[0]
         rows = [
             VoteRow(name, voted.get(name, 0), requested.get(name, 0))
             for name in {*voted, *requested}
