@@ -283,7 +283,8 @@ def test_the_report_page_costs_no_more_queries_than_it_did(
     # +1: the queue's waiting times (one query, desks.reports.queue_tables).
     # 26 → 28: every figure of a month is computed at once, in one scan of each table
     # (requests, slots and their hours, served duty, bookings, queue tickets), and kept
-    # with the requests'; the next report reads them all back in one query: 23 → 14, whatever the data (the votes' requests come from the same figures).
+    # with the requests'; the next report reads them all back in one query: 23 → 14,
+    # whatever the data (the votes' requests come from the same figures).
     expected = 28 if connection.vendor == "postgresql" else 30
     with django_assert_num_queries(expected):
         office_client.get("/en/admin/reports/", {"month": "2026-10"})
