@@ -17,8 +17,9 @@ so that adding them up gives what one scan would):
      "item": {"<item id>": [requests, rated, resolved, ...]},      # RATE_FIELDS
      "worker": {"<user id>": [...]},                                # RATE_FIELDS
      "outcome": {"answered": n, ...}, "channel": {"walk_in": n, ...},
-     "cells": [[day of month, hour, n], ...],
-     "visits": [[resident id, item id, day of month], ...],        # known residents' visits
+     "daily": [n on day 1, n on day 2, ...],
+     "heat": [[hour, weekday (Monday 0), n], ...],
+     "visits": ["<resident id>:<item id>:<day of month>", ...],     # known residents' visits
      "slots": {"planned": n, "planned_seconds": s, "held": n, ...}, # SLOT_FIGURES
      "comp": {"<worker id>": [evening seconds, weekend seconds]},  # served duty
      "bookings": {"made": n, "honoured": n, ...},                  # BOOKING_FIGURES
@@ -62,7 +63,7 @@ from desks.models.voice import SATISFIED_FROM
 from desks.reports.voice_tables import RESOLVED_AT_THE_DESK, Rates
 
 # The shape of the kept figures: rows kept in another shape are computed again.
-VERSION = 2
+VERSION = 3
 COUNTS = ("total", "people", "extended", "regular", "with_resident", "repeats")
 RATE_FIELDS = tuple(field.name for field in dataclasses.fields(Rates))
 GROUPS = (
@@ -149,6 +150,11 @@ def _requests(figures: dict[int, dict], community_ids: list[int], month: Month) 
     )
     rate_names = RATE_FIELDS[1:]  # "requests" is the total
     visits = {community_id: set() for community_id in community_ids}
+    heat = {community_id: collections.Counter() for community_id in community_ids}
+    days = (month.last_day - month.first_day).days + 1
+    weekdays = [month.first_day.replace(day=day).weekday() for day in range(1, days + 1)]
+    for mine in figures.values():
+        mine["daily"] = [0] * days
     for community_id, item, worker, outcome, channel, day, hour, resident, *values in rows:
         found = dict(zip(aggregates, values, strict=True))
         mine = figures[community_id]
@@ -162,11 +168,14 @@ def _requests(figures: dict[int, dict], community_ids: list[int], month: Month) 
                 kept[index] += value
         mine["outcome"][outcome] = mine["outcome"].get(outcome, 0) + found["total"]
         mine["channel"][channel] = mine["channel"].get(channel, 0) + found["total"]
-        mine["cells"].append([day, hour, found["total"]])
+        mine["daily"][day - 1] += found["total"]
+        heat[community_id][hour, weekdays[day - 1]] += found["total"]
         if resident is not None:
-            visits[community_id].add((resident, item, day))
+            visits[community_id].add(f"{resident}:{item}:{day}")
     for community_id, seen in visits.items():
-        figures[community_id]["visits"] = [list(visit) for visit in sorted(seen)]
+        figures[community_id]["visits"] = sorted(seen)
+        cells = sorted(heat[community_id].items())
+        figures[community_id]["heat"] = [[hour, weekday, n] for (hour, weekday), n in cells]
 
 
 def _slots(figures: dict[int, dict], communities: list, month: Month, now: dt.datetime) -> None:
@@ -331,7 +340,8 @@ def _empty() -> dict:
         "worker": {},
         "outcome": {},
         "channel": {},
-        "cells": [],
+        "daily": [],
+        "heat": [],
         "visits": [],
         "slots": dict.fromkeys(SLOT_FIGURES, 0),
         "comp": {},
@@ -402,7 +412,8 @@ class Totals:
     worker: dict[int, list[int]]
     outcome: dict[str, int]
     channel: dict[str, int]
-    cells: dict[tuple[int, int], int]  # (day of month, hour) → requests
+    daily: list[int]  # requests on each day of the month
+    heat: dict[tuple[int, int], int]  # (hour, weekday) → requests
     second_visits: int  # residents served for one item on two or more days of the month
     slots: dict[str, int]  # SLOT_FIGURES
     comp: dict[int, list[int]]  # worker id → seconds served per COMP_KINDS
@@ -417,8 +428,8 @@ class Totals:
         bookings = dict.fromkeys(BOOKING_FIGURES, 0)
         community, item, worker, comp = {}, {}, {}, {}
         outcome, channel = collections.Counter(), collections.Counter()
-        cells = collections.Counter()
-        days = collections.defaultdict(set)  # (resident, item) → days of a visit
+        daily, heat = [], collections.Counter()
+        days = collections.defaultdict(set)  # "resident:item" → days of a visit
         booking_waits, queue = [], []
         for community_id, mine in by_community.items():
             for name in COUNTS:
@@ -433,10 +444,15 @@ class Totals:
                 community[community_id] = total
             outcome.update(mine["outcome"])
             channel.update(mine["channel"])
-            for day, hour, n in mine["cells"]:
-                cells[day, hour] += n
-            for resident, item_id, day in mine["visits"]:
-                days[resident, item_id].add(day)
+            if daily:
+                daily = [a + b for a, b in zip(daily, mine["daily"], strict=True)]
+            else:
+                daily = list(mine["daily"])
+            for hour, weekday, n in mine["heat"]:
+                heat[hour, weekday] += n
+            for visit in mine["visits"]:
+                matter, _colon, day = visit.rpartition(":")
+                days[matter].add(day)
             for name in SLOT_FIGURES:
                 slots[name] += mine["slots"][name]
             for key, seconds in mine["comp"].items():
@@ -445,7 +461,7 @@ class Totals:
                 bookings[name] += mine["bookings"][name]
             booking_waits += mine["booking_waits"]
             queue += mine["queue"]
-        second_visits = len({resident for (resident, _item), on in days.items() if len(on) > 1})
+        second_visits = len({key.partition(":")[0] for key, on in days.items() if len(on) > 1})
         return cls(
             counts,
             community,
@@ -453,7 +469,8 @@ class Totals:
             worker,
             dict(outcome),
             dict(channel),
-            dict(cells),
+            daily,
+            dict(heat),
             second_visits,
             slots,
             comp,

@@ -387,11 +387,12 @@ def test_a_worker_cannot_see_reports(client, month):
     assert client.get("/en/admin/reports/export.csv").status_code == 302
 
 
-# What each row's figures were printed with before they were made in Python.
+# What each row's figures were printed with before they were made in Python (less the
+# line break and indent between the cells, which the page no longer sends).
 TEMPLATE_ROW = (
     "{% load i18n %}"
-    '<td class="num">{{ row.current }}</td><td class="num">{{ row.previous }}</td>\n'
-    '              <td class="num change trend-{{ row.trend }}">{% if row.change > 0 %}+'
+    '<td class="num">{{ row.current }}</td><td class="num">{{ row.previous }}</td>'
+    '<td class="num change trend-{{ row.trend }}">{% if row.change > 0 %}+'
     '{% endif %}{{ row.change|floatformat:"-1" }}{% if row.change > 0 %} <span aria-hidden="'
     'true">▲</span>{% elif row.change < 0 %} <span aria-hidden="true">▼</span>{% endif %}'
     '{% if row.trend == "better" %} <span class="trend-word">{% translate "better" context '
