@@ -429,19 +429,17 @@ class Totals:
         community, item, worker, comp = {}, {}, {}, {}
         outcome, channel = collections.Counter(), collections.Counter()
         daily, heat = [], collections.Counter()
-        days = collections.defaultdict(set)  # "resident:item" → days of a visit
+        visits = set()  # "resident:item:day"
         booking_waits, queue = [], []
         for community_id, mine in by_community.items():
             for name in COUNTS:
                 counts[name] += mine["counts"][name]
-            total = [0] * len(RATE_FIELDS)
-            for key, rates in mine["item"].items():
-                _add(item, int(key), rates)
-                _add_to(total, rates)
-            for key, rates in mine["worker"].items():
-                _add(worker, int(key), rates)
-            if total[0]:
-                community[community_id] = total
+            if mine["item"]:
+                community[community_id] = [
+                    sum(column) for column in zip(*mine["item"].values(), strict=True)
+                ]
+            _merge(item, mine["item"])
+            _merge(worker, mine["worker"])
             outcome.update(mine["outcome"])
             channel.update(mine["channel"])
             if daily:
@@ -450,18 +448,17 @@ class Totals:
                 daily = list(mine["daily"])
             for hour, weekday, n in mine["heat"]:
                 heat[hour, weekday] += n
-            for visit in mine["visits"]:
-                matter, _colon, day = visit.rpartition(":")
-                days[matter].add(day)
+            visits.update(mine["visits"])
             for name in SLOT_FIGURES:
                 slots[name] += mine["slots"][name]
-            for key, seconds in mine["comp"].items():
-                _add_to(comp.setdefault(int(key), [0] * len(COMP_KINDS)), seconds)
+            _merge(comp, mine["comp"])
             for name in BOOKING_FIGURES:
                 bookings[name] += mine["bookings"][name]
             booking_waits += mine["booking_waits"]
             queue += mine["queue"]
-        second_visits = len({key.partition(":")[0] for key, on in days.items() if len(on) > 1})
+        # A matter (resident, item) seen on two days or more: its resident came back.
+        days = collections.Counter(visit.rpartition(":")[0] for visit in visits)
+        second_visits = len({matter.partition(":")[0] for matter, n in days.items() if n > 1})
         return cls(
             counts,
             community,
@@ -480,10 +477,11 @@ class Totals:
         )
 
 
-def _add(table: dict, key, rates: list[int]) -> None:
-    _add_to(table.setdefault(key, [0] * len(RATE_FIELDS)), rates)
-
-
-def _add_to(total: list[int], values: list[int]) -> None:
-    for index, value in enumerate(values):
-        total[index] += value
+def _merge(table: dict[int, list[int]], rows: dict[str, list[int]]) -> None:
+    """Add `rows` (kept figures: text ids → counts) into `table`, by id."""
+    for key, values in rows.items():
+        key = int(key)
+        kept = table.get(key)
+        table[key] = (
+            list(values) if kept is None else [a + b for a, b in zip(kept, values, strict=True)]
+        )

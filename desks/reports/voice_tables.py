@@ -232,13 +232,17 @@ class ResidentsVoiceTables:
     def _rates(self, key, title, heading, grouping, label) -> "RateTable":
         """Both months' rate counts by `grouping` (desks.reports.rollup), named by
         `label(id)`; groups that share a name make one row."""
-        rows: dict[str, RateRow] = {}
-        for month in ("current", "previous"):
+        # Counts added up per name first, made into Rates once per row.
+        sums: dict[str, list[list[int]]] = {}
+        for index, month in enumerate(("current", "previous")):
             for pk, counts in getattr(self._totals[month], grouping).items():
-                name = label(pk)
-                row = rows.setdefault(name, RateRow(name))
-                setattr(row, month, getattr(row, month) + Rates(*counts))
-        ordered = sorted(rows.values(), key=lambda row: (-row.current.requests, row.label))
+                both = sums.setdefault(label(pk), [[0] * len(COUNT_NAMES), [0] * len(COUNT_NAMES)])
+                both[index] = [a + b for a, b in zip(both[index], counts, strict=True)]
+        rows = [
+            RateRow(name, Rates(*current), Rates(*previous))
+            for name, (current, previous) in sums.items()
+        ]
+        ordered = sorted(rows, key=lambda row: (-row.current.requests, row.label))
         return RateTable(key, title, heading, ordered)
 
     def votes_against_requests(self) -> "VoteTable":
