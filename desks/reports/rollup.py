@@ -148,7 +148,9 @@ def _requests(figures: dict[int, dict], community_ids: list[int], month: Month) 
         .order_by()
         .values_list(*GROUPS, *aggregates)
     )
-    rate_names = RATE_FIELDS[1:]  # "requests" is the total
+    # The aggregates come in the order of COUNTS, then of RATE_FIELDS ("requests" is the
+    # total): each row's values are sliced rather than looked up by name.
+    assert list(aggregates) == [*COUNTS, *RATE_FIELDS[1:]]
     visits = {community_id: set() for community_id in community_ids}
     heat = {community_id: collections.Counter() for community_id in community_ids}
     days = (month.last_day - month.first_day).days + 1
@@ -156,20 +158,20 @@ def _requests(figures: dict[int, dict], community_ids: list[int], month: Month) 
     for mine in figures.values():
         mine["daily"] = [0] * days
     for community_id, item, worker, outcome, channel, day, hour, resident, *values in rows:
-        found = dict(zip(aggregates, values, strict=True))
+        total = values[0]
         mine = figures[community_id]
         counts = mine["counts"]
-        for name in COUNTS:
-            counts[name] += found[name] or 0
-        rates = [found["total"], *(found[name] for name in rate_names)]
-        for group, key in (("item", str(item)), ("worker", str(worker))):
-            kept = mine[group].setdefault(key, [0] * len(RATE_FIELDS))
-            for index, value in enumerate(rates):
-                kept[index] += value
-        mine["outcome"][outcome] = mine["outcome"].get(outcome, 0) + found["total"]
-        mine["channel"][channel] = mine["channel"].get(channel, 0) + found["total"]
-        mine["daily"][day - 1] += found["total"]
-        heat[community_id][hour, weekdays[day - 1]] += found["total"]
+        for name, value in zip(COUNTS, values, strict=False):
+            counts[name] += value or 0
+        rates = [total, *values[len(COUNTS) :]]
+        for group, key in ((mine["item"], str(item)), (mine["worker"], str(worker))):
+            kept = group.get(key)
+            added = rates if kept is None else [a + b for a, b in zip(kept, rates, strict=True)]
+            group[key] = added
+        mine["outcome"][outcome] = mine["outcome"].get(outcome, 0) + total
+        mine["channel"][channel] = mine["channel"].get(channel, 0) + total
+        mine["daily"][day - 1] += total
+        heat[community_id][hour, weekdays[day - 1]] += total
         if resident is not None:
             visits[community_id].add(f"{resident}:{item}:{day}")
     for community_id, seen in visits.items():
