@@ -260,14 +260,19 @@ class ResidentsVoiceTables:
             .select_related("community")
             .order_by("community__name")
         )
-        votes = Vote.objects.filter(round__in=rounds)
-        voted = dict(
-            votes.filter(service_item__isnull=False)
-            .values("service_item__name")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("service_item__name", "n")
+        # Wishes not mapped to an item yet come in the same query, under no name.
+        voted = (
+            dict(
+                Vote.objects.filter(round__in=rounds)
+                .values("service_item__name")
+                .annotate(n=Count("pk"))
+                .order_by()
+                .values_list("service_item__name", "n")
+            )
+            if rounds
+            else {}
         )
+        unmapped = voted.pop(None, 0)
         # What those communities asked for: the month's request figures (no query).
         requested = collections.Counter()
         this_month = self._by_community[self.month]
@@ -282,5 +287,5 @@ class ResidentsVoiceTables:
         return VoteTable(
             rounds=rounds,
             rows=rows,
-            unmapped_wishes=votes.filter(service_item__isnull=True).count() if rounds else 0,
+            unmapped_wishes=unmapped,
         )
