@@ -255,8 +255,8 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
 
     @functools.cached_property
     def _counts(self) -> dict:
-        """Every count of the summary, for both months: the requests' from `_totals`,
-        the slots' and the follow-ups' from a query each."""
+        """Every count of the summary, for both months: the requests' and the slots' from
+        `_totals`, the follow-ups' from one query."""
         counts = {
             f"{name}_{key}": totals.counts[name]
             for key, totals in self._totals.items()
