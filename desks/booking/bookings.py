@@ -35,6 +35,7 @@ from desks.models import (
     BookingCapacity,
     Community,
     DutySlot,
+    MonthFigures,
     RotaMonth,
     ServiceItem,
     ServiceRequest,
@@ -297,6 +298,8 @@ def cancel(booking: Booking, now: dt.datetime, *, by_resident: bool = True) -> N
             409,
         )
     booking.cancelled_at, booking.cancelled_by_resident = now, by_resident
+    # A queryset update sends no post_save: the report's kept month of the booking's day.
+    MonthFigures.forget([(booking.community_id, booking.day)])
 
 
 # Affected by a change of hours
@@ -549,6 +552,9 @@ def honour(logged: ServiceRequest) -> int:
     )
     linked = Booking.objects.filter(pk__in=Subquery(waiting)).update(request=logged)
     if linked:
+        # The booking is for the request's day: forgetting its month asks nothing more
+        # (and writes nothing tonight).
+        MonthFigures.forget([(logged.community_id, logged.logged_at)])
         walk_in_queue.close_booked(logged)
     return linked
 

@@ -18,7 +18,15 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from desks import hours
-from desks.models import Community, QueueTicket, ServiceItem, ServiceRequest, TicketStatus, User
+from desks.models import (
+    Community,
+    MonthFigures,
+    QueueTicket,
+    ServiceItem,
+    ServiceRequest,
+    TicketStatus,
+    User,
+)
 from desks.models.queue import TOKEN_BYTES, TOKEN_MAX_LENGTH
 
 # Numbers one device may take at one centre in one day (a family's few matters), and one
@@ -291,6 +299,7 @@ def call_next(community_id: int, user: User, now: dt.datetime, counter: int | No
                 counter=counter,
             )
         if taken:
+            MonthFigures.forget([(ticket.community_id, ticket.taken_at)])
             ticket.status, ticket.called_at, ticket.last_called_at = TicketStatus.CALLED, now, now
             ticket.called_by, ticket.counter = user, counter
             return ticket
@@ -344,4 +353,9 @@ def _close(tickets, logged: ServiceRequest) -> bool:
         status=TicketStatus.SERVED, called_at=now, last_called_at=now, served_at=now, request=logged
     )
     changed += served.update(status=TicketStatus.SERVED, served_at=now, request=logged)
+    if changed:
+        # A ticket served without a call got its first call: its month's waits moved.
+        # A ticket may be of an earlier day (and month) than the request: ask which.
+        closed = QueueTicket.objects.filter(request=logged).values_list("community_id", "taken_at")
+        MonthFigures.forget(closed)
     return bool(changed)

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from desks import hours
 from desks.demo import COMMUNITIES, DEMO_NAMESPACE
-from desks.models import Channel, Community, QueueTicket, ServiceItem, ServiceRequest, TicketStatus
+from desks.models import (
+    Channel,
+    Community,
+    MonthFigures,
+    QueueTicket,
+    ServiceItem,
+    ServiceRequest,
+    TicketStatus,
+)
 from desks.models.queue import COUNTERS
 
 # Past walk-ins with a number: the last two months, so the report compares two months.
@@ -105,4 +113,6 @@ def tickets() -> int:
                 ticket.served_at = ticket.called_at + dt.timedelta(minutes=6)
             new.append(ticket)
     QueueTicket.objects.bulk_create(new)
+    # bulk_create sends no post_save: months the report keeps may have changed.
+    MonthFigures.forget((ticket.community_id, ticket.taken_at) for ticket in new)
     return len(new)

@@ -10,13 +10,7 @@ import math
 import statistics
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate, TruncMonth
-from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from desks.core.dates import Month
-from desks.models import Booking, ServiceRequest
 
 
 @dataclass
@@ -46,47 +40,15 @@ def _minutes(delta: dt.timedelta) -> float:
 
 
 class BookingTables:
-    """Built from a MonthlyReport: its communities, month and clock."""
+    """Built from a MonthlyReport: its figures of both months (desks.reports.rollup)."""
 
     def __init__(self, report):
-        self.month: Month = report.month
-        self.community_ids = report.community_ids
-        self.now = report.now
-
-    def _bookings(self, first: Month, last: Month):
-        """Bookings for a day from the first day of `first` to the last day of `last`."""
-        return Booking.objects.filter(
-            community_id__in=self.community_ids,
-            day__gte=first.first_day,
-            day__lt=last.next.first_day,
-        )
-
-    def _in(self, month: Month) -> Q:
-        return Q(day__gte=month.first_day, day__lt=month.next.first_day)
+        self.report = report
 
     def counts(self) -> list[CountRow]:
-        """Bookings made, served, cancelled and no-shows, this month against last (one
-        query), and residents with a second visit (one more)."""
-        status = Booking.Status
-
-        def now(which):
-            return Booking.status_condition(which, self.now)
-
-        figures = {
-            "made": Q(),
-            "honoured": now(status.HONOURED),
-            "cancelled": now(status.CANCELLED),
-            "no_show": now(status.NO_SHOW),
-            "arrived_not_logged": now(status.ARRIVED) & Q(ends_at__lte=self.now),
-        }
-        months = {"current": self.month, "previous": self.month.previous}
-        counted = self._bookings(self.month.previous, self.month).aggregate(
-            **{
-                f"{name}_{when}": Count("pk", filter=condition & self._in(month))
-                for name, condition in figures.items()
-                for when, month in months.items()
-            }
-        )
+        """Bookings made, served, cancelled and no-shows, and residents with a second visit,
+        this month against last."""
+        current, previous = self.report._totals["current"], self.report._totals["previous"]
         labels = {
             "made": (_("Bookings made"), _("Bookings for a day of the month, cancelled included.")),
             "honoured": (
@@ -104,7 +66,7 @@ class BookingTables:
             ),
         }
         rows = [
-            CountRow(label, counted[f"{name}_current"], counted[f"{name}_previous"], definition)
+            CountRow(label, current.bookings[name], previous.bookings[name], definition)
             for name, (label, definition) in labels.items()
         ]
         second = self.second_visits()
@@ -123,55 +85,18 @@ class BookingTables:
 
     def second_visits(self) -> tuple[int, int]:
         """Residents (this month, last month) with alive requests for the same service item
-        on two or more different local days of the month. One query for both months."""
-        zone = timezone.get_current_timezone()
-        start, end = self.month.previous.bounds()[0], self.month.bounds()[1]
-        pairs = (
-            ServiceRequest.objects.alive()
-            .filter(
-                community_id__in=self.community_ids,
-                logged_at__gte=start,
-                logged_at__lt=end,
-                resident__isnull=False,
-            )
-            .annotate(
-                month=TruncMonth("logged_at", tzinfo=zone),
-                day=TruncDate("logged_at", tzinfo=zone),
-            )
-            .values("month", "resident", "service_item")
-            .annotate(days=Count("day", distinct=True))
-            .filter(days__gte=2)
-            .values_list("month", "resident")
-        )
-        residents = {self.month.first_day: set(), self.month.previous.first_day: set()}
-        for month, resident in pairs:
-            first_day = month.date() if isinstance(month, dt.datetime) else month
-            residents[first_day].add(resident)
-        return (
-            len(residents[self.month.first_day]),
-            len(residents[self.month.previous.first_day]),
-        )
-
-    def _waits(self) -> list[tuple[str, str, float]]:
-        """(window, item, minutes waited) of each booking served this month."""
-        served = (
-            self._bookings(self.month, self.month)
-            .filter(request__isnull=False, arrived_at__isnull=False)
-            .values_list(
-                "starts_at", "ends_at", "arrived_at", "request__logged_at", "service_item__name"
-            )
-        )
-        waits = []
-        for starts_at, ends_at, arrived_at, logged_at, item in served:
-            window = f"{timezone.localtime(starts_at):%H:%M}–{timezone.localtime(ends_at):%H:%M}"
-            waited = max(logged_at - max(arrived_at, starts_at), dt.timedelta())
-            waits.append((window, item, _minutes(waited)))
-        return waits
+        on two or more different local days of the month."""
+        totals = self.report._totals
+        return totals["current"].second_visits, totals["previous"].second_visits
 
     def waits(self) -> dict[str, list[WaitRow]]:
         """Minutes booked residents waited (Booking.waited), per window and per item: how
-        many were served, the median and the 90th percentile. One query."""
-        waits = self._waits()
+        many were served, the median and the 90th percentile."""
+        names = self.report._item_names
+        waits = [
+            (window, names[item][1], minutes)
+            for window, item, minutes in self.report._totals["current"].booking_waits
+        ]
         return {
             "window": self._wait_rows(waits, 0),
             "item": self._wait_rows(waits, 1),

@@ -6,7 +6,6 @@ are. The page, the CSV and the XLSX all render the same `Table`s, so what is
 exported is exactly what is on screen.
 """
 
-import collections
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -14,11 +13,6 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import (
     Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
     Q,
     Sum,
 )
@@ -29,18 +23,14 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from desks import hours
 from desks.core.dates import Month
 from desks.core.scope import Scope
 from desks.models import (
-    Assignment,
     Channel,
     CompLeave,
-    DutySlot,
     FollowUp,
     Outcome,
     ServiceItem,
-    ServiceRequest,
     SlotKind,
     User,
 )
@@ -53,8 +43,12 @@ from desks.reports.voice_tables import ResidentsVoiceTables
 # The report's grouped tables, by what they count requests per (category comes from item):
 # attributes of rollup.Totals.
 GROUPINGS = ("community", "item", "outcome", "channel", "worker")
-SLOT_LENGTH = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
-WORKER_FIELDS = ("worker__username", "worker__last_name", "worker__first_name")
+WORKER_FIELDS = ("username", "last_name", "first_name")
+# The street office's comp ratio for each kind of slot, as read from a worker (User).
+COMP_RATIOS = {
+    SlotKind.EVENING: "community__street_office__comp_ratio_evening",
+    SlotKind.WEEKEND: "community__street_office__comp_ratio_weekend",
+}
 
 
 def registrations_unit() -> str:
@@ -128,8 +122,8 @@ def shown_figures(row: Row, decimal_separator: str, words: dict[str, str]) -> Sa
     word_html = f' <span class="trend-word">{word}</span>' if word else ""
     return mark_safe(
         f'<td class="num">{number_text(row.current, decimal_separator)}</td>'
-        f'<td class="num">{number_text(row.previous, decimal_separator)}</td>\n'
-        f'              <td class="num change trend-{row.trend}">'
+        f'<td class="num">{number_text(row.previous, decimal_separator)}</td>'
+        f'<td class="num change trend-{row.trend}">'
         f"{sign}{change_text}{arrow_html}{word_html}</td>"
     )
 
@@ -155,6 +149,22 @@ class Table:
         }
         return [(row, shown_figures(row, separator, words)) for row in self.rows]
 
+    def shown_body(self) -> SafeString:
+        """The table's rows as the page prints them, each label escaped and followed by
+        the "?" leading to its definition (templates/admin/reports/definitions.html):
+        made in one go, as a template loop over ~640 rows cost more than the rows."""
+        mark = escape(_("Definition"))
+        rows = []
+        for number, (row, figures) in enumerate(self.shown_rows(), start=1):
+            label = escape(row.label)
+            if row.definition:
+                label += (
+                    f' <a class="definition-mark" href="#def-{self.key}-{number}" '
+                    f'title="{escape(row.definition)}" aria-label="{mark}: {label}">?</a>'
+                )
+            rows.append(f'<tr><th scope="row">{label}</th>{figures}</tr>')
+        return mark_safe("\n".join(rows))
+
     def total(self) -> Row:
         return Row(
             _("Total"), sum(r.current for r in self.rows), sum(r.previous for r in self.rows)
@@ -174,19 +184,16 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
         self.community_names = {community.pk: community.name for community in self.communities}
         self.community_ids = list(self.community_names)
 
-    # Querysets for one month
-
-    def requests(self, month: Month):
-        start, end = month.bounds()
-        return ServiceRequest.objects.alive().filter(
-            community_id__in=self.community_ids, logged_at__gte=start, logged_at__lt=end
-        )
+    @functools.cached_property
+    def _by_community(self) -> dict[Month, dict[int, dict]]:
+        """Both months' figures per community (desks.reports.rollup): a month that has
+        ended is read as kept, the month in progress counted in one scan of each table."""
+        return rollup.figures(self.communities, [self.month, self.month.previous], self.now)
 
     @functools.cached_property
     def _totals(self) -> dict[str, rollup.Totals]:
-        """Both months' request figures, "current" and "previous" (desks.reports.rollup):
-        a month that has ended is read as kept, the month in progress counted in one scan."""
-        found = rollup.figures(self.community_ids, [self.month, self.month.previous], self.now)
+        """Both months' figures added up for the scope, "current" and "previous"."""
+        found = self._by_community
         return {
             "current": rollup.Totals.of(found[self.month]),
             "previous": rollup.Totals.of(found[self.month.previous]),
@@ -248,14 +255,22 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
 
     @functools.cached_property
     def _counts(self) -> dict:
-        """Every count of the summary, for both months: the requests' from `_totals`,
-        the slots' and the follow-ups' from a query each."""
+        """Every count of the summary, for both months: the requests' and the slots' from
+        `_totals`, the follow-ups' from one query."""
         counts = {
             f"{name}_{key}": totals.counts[name]
             for key, totals in self._totals.items()
             for name in rollup.COUNTS
         }
-        counts |= self._slots
+        for key, totals in self._totals.items():
+            slots = totals.slots
+            counts |= {
+                f"planned_{key}": slots["planned"],
+                f"planned_length_{key}": slots["planned_seconds"] / 3600,
+                f"held_{key}": slots["held"],
+                f"held_length_{key}": slots["held_seconds"] / 3600,
+                f"staffed_{key}": slots["staffed"],
+            }
         since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
         follow_up_counts = {}
         for month, key in ((self.month, "current"), (self.month.previous, "previous")):
@@ -281,52 +296,6 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
             .order_by()
             .aggregate(**follow_up_counts)
         )
-        return counts
-
-    @functools.cached_property
-    def _slots(self) -> dict:
-        """Slots planned, held and staffed, and their hours, for both months.
-
-        Planned: in the rota and not cancelled (DutySlot.objects.live()). Held: planned,
-        ended by now, on a day the hours (desks.hours) say the desk opens: a slot left on
-        a day that closed since (a typhoon, a holiday entered late) did not take place.
-        Staffed: held, with a worker who served it (SERVED). One query groups the slots
-        by community and day; the hours of those days cost their own few queries.
-        """
-        served = Assignment.objects.served().filter(slot=OuterRef("pk"))
-        since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
-        ended = Q(ends_at__lte=self.now)
-        days = (
-            DutySlot.objects.live()
-            .filter(community_id__in=self.community_ids, starts_at__gte=since, starts_at__lt=until)
-            .values("community_id", "date")
-            .annotate(
-                planned=Count("pk"),
-                planned_length=Sum(SLOT_LENGTH),
-                held=Count("pk", filter=ended),
-                held_length=Sum(SLOT_LENGTH, filter=ended),
-                staffed=Count("pk", filter=ended & Q(Exists(served))),
-            )
-            .order_by()
-        )
-        figures = ("planned", "planned_length", "held", "held_length", "staffed")
-        counts = {f"{name}_{key}": 0 for name in figures for key in ("current", "previous")}
-        days = list(days)
-        if not days:
-            return counts
-        opening = hours.OpeningHours(
-            self.communities, self.month.previous.first_day, self.month.last_day
-        )
-        communities = {community.pk: community for community in self.communities}
-        for day in days:
-            key = "current" if day["date"] >= self.month.first_day else "previous"
-            is_open = opening.day(communities[day["community_id"]], day["date"]).is_open
-            for name in figures:
-                if name.startswith("planned") or is_open:
-                    value = day[name] or 0
-                    if isinstance(value, dt.timedelta):
-                        value = value.total_seconds() / 3600
-                    counts[f"{name}_{key}"] += value
         return counts
 
     def _figures(self, key: str) -> list[tuple[str, float, str | None, str]]:
@@ -444,8 +413,12 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
 
     @functools.cached_property
     def _item_names(self) -> dict[int, tuple[str, str]]:
-        """Service item id → (category name, item name), for the items logged."""
+        """Service item id → (category name, item name), for the items of either month's
+        requests, booked waits and queue tickets."""
         ids = {pk for pk, _, _ in self._request_groups["item"]}
+        for totals in self._totals.values():
+            ids |= {item for _window, item, _minutes in totals.booking_waits}
+            ids |= {item for _window, item, _not_called, _minutes in totals.queue}
         return {
             pk: (category, name)
             for pk, category, name in ServiceItem.objects.filter(pk__in=ids).values_list(
@@ -454,15 +427,23 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
         }
 
     @functools.cached_property
-    def _worker_labels(self) -> dict[int, str]:
-        """User id → 王丽 (heping-1), for the workers who logged requests."""
+    def _workers(self) -> dict[int, dict]:
+        """User id → its username, names and its street office's comp ratios, for the
+        workers who logged requests or served duty in either month."""
         ids = {pk for pk, _, _ in self._request_groups["worker"]}
+        for totals in self._totals.values():
+            ids |= set(totals.comp)
         return {
-            user["pk"]: _worker_label(user, "")
+            user["pk"]: user
             for user in User.objects.filter(pk__in=ids).values(
-                "pk", "username", "last_name", "first_name"
+                "pk", *WORKER_FIELDS, *COMP_RATIOS.values()
             )
         }
+
+    @functools.cached_property
+    def _worker_labels(self) -> dict[int, str]:
+        """User id → 王丽 (heping-1)."""
+        return {pk: _worker_label(user, "") for pk, user in self._workers.items()}
 
     def _grouped(self, key, title, heading, grouping, label) -> Table:
         """Requests of both months by `grouping`, named by `label(value)`, busiest first."""
@@ -533,41 +514,16 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
     def comp_time_accrued(self) -> Table:
         """Comp hours earned by duty served in the month: slot hours × the ratio of the
         worker's own street office, as in desks.rota.comp_time (a lent worker earns at home)."""
-        since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
-        served = (
-            Assignment.objects.served()
-            # By the slot's start (an assignment repeats it): the slots' index on
-            # (community, starts_at) then leads to their assignments. Filtered on the
-            # assignment's own start, PostgreSQL scanned every assignment (54 → 10 ms).
-            .filter(
-                slot__community_id__in=self.community_ids,
-                slot__starts_at__gte=since,
-                slot__starts_at__lt=until,
-            )
-            .values(
-                *WORKER_FIELDS,
-                "slot__kind",
-                "worker__community__street_office__comp_ratio_weekend",
-                "worker__community__street_office__comp_ratio_evening",
-            )
-            .annotate(**self.per_month("starts_at", length=(Sum, SLOT_LENGTH, None)))
-            .order_by()
-        )
         rows: dict[str, Row] = {}
-        for group in served:
-            name = _worker_label(group, "worker__")
-            weekend = group["slot__kind"] == SlotKind.WEEKEND
-            ratio = float(
-                group[
-                    "worker__community__street_office__comp_ratio_"
-                    + ("weekend" if weekend else "evening")
-                ]
-            )
-            row = rows.setdefault(name, Row(name))
-            for attribute in ("current", "previous"):
-                if length := group[f"length_{attribute}"]:
-                    hours = length.total_seconds() / 3600 * ratio
-                    setattr(row, attribute, round(getattr(row, attribute) + hours, 1))
+        for attribute, totals in self._totals.items():
+            for pk, seconds in totals.comp.items():
+                worker = self._workers[pk]
+                name = self._worker_labels[pk]
+                row = rows.setdefault(name, Row(name))
+                for kind, served in zip(rollup.COMP_KINDS, seconds, strict=True):
+                    if served:
+                        hours = served / 3600 * float(worker[COMP_RATIOS[kind]])
+                        setattr(row, attribute, round(getattr(row, attribute) + hours, 1))
         return Table(
             "comp-accrued",
             _("Comp time accrued (hours)"),
@@ -585,7 +541,7 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
                 date__gte=self.month.previous.first_day,
                 date__lte=self.month.last_day,
             )
-            .values(*WORKER_FIELDS)
+            .values(*(f"worker__{name}" for name in WORKER_FIELDS))
             .annotate(**self.per_month("date", dates=True, hours=(Sum, "hours", None)))
             .order_by()
         )
@@ -607,19 +563,16 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
     def heat_map(self) -> list[list[int]]:
         """Requests this month by hour of day (rows 0–23) and ISO weekday (columns Mon–Sun)."""
         grid = [[0] * 7 for _ in range(24)]
-        first = self.month.first_day
-        for (day, hour), n in self._totals["current"].cells.items():
-            grid[hour][first.replace(day=day).weekday()] += n
+        for (hour, weekday), n in self._totals["current"].heat.items():
+            grid[hour][weekday] += n
         return grid
 
     def daily(self) -> list[tuple[dt.date, int]]:
         """Requests per day of this month, every day present (zeros included)."""
-        counts = collections.Counter()
-        for (day, _hour), n in self._totals["current"].cells.items():
-            counts[day] += n
         days = (self.month.last_day - self.month.first_day).days + 1
+        counts = self._totals["current"].daily or [0] * days
         first = self.month.first_day
-        return [(first + dt.timedelta(days=n), counts[n + 1]) for n in range(days)]
+        return [(first + dt.timedelta(days=n), counts[n]) for n in range(days)]
 
 
 def _requests(figure) -> int:

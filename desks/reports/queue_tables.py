@@ -14,11 +14,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from desks.models import DutySlot, QueueTicket
 
 DECIMALS = 1
 
@@ -101,49 +97,26 @@ class WaitTable:
 
 
 class QueueTables:
-    """MonthlyReport's queue tables; they use its `month` and `community_ids`."""
+    """MonthlyReport's queue tables; they use its `_totals` and `_item_names`."""
 
     def waiting_tables(self) -> list[WaitTable]:
-        """Waiting time per opening window and per service item, this month against last.
-
-        One query, of the tickets of both months (a month of a street office's queues is
-        a few thousand rows); a ticket's window is the duty slot it was taken in (the
-        rota's slots follow the opening hours), read by a subquery.
-        """
-        start = self.month.previous.bounds()[0]
-        end = self.month.bounds()[1]
-        slot = DutySlot.objects.live().filter(
-            community=OuterRef("community"),
-            starts_at__lte=OuterRef("taken_at"),
-            ends_at__gt=OuterRef("taken_at"),
-        )
-        tickets = (
-            QueueTicket.objects.filter(
-                community_id__in=self.community_ids, taken_at__gte=start, taken_at__lt=end
-            )
-            .annotate(
-                slot_start=Subquery(slot.values("starts_at")[:1]),
-                slot_end=Subquery(slot.values("ends_at")[:1]),
-            )
-            .values_list("service_item__name", "taken_at", "called_at", "slot_start", "slot_end")
-        )
-        current_start = self.month.bounds()[0]
+        """Waiting time per opening window and per service item, this month against last,
+        from the report's figures of each ticket (desks.reports.rollup: its window is the
+        duty slot it was taken in, the rota's slots following the opening hours)."""
         by_window: dict[str, WaitRow] = defaultdict(lambda: WaitRow(""))
         by_item: dict[str, WaitRow] = defaultdict(lambda: WaitRow(""))
-        for item, taken_at, called_at, slot_start, slot_end in tickets:
-            window = (
-                f"{timezone.localtime(slot_start):%H:%M}–{timezone.localtime(slot_end):%H:%M}"
-                if slot_start
-                else _("outside duty slots")
-            )
-            for rows, label in ((by_window, window), (by_item, item)):
-                row = rows[label]
-                row.label = label
-                waits = row.current if taken_at >= current_start else row.previous
-                if called_at is None:
-                    waits.not_called += 1
-                else:
-                    waits.minutes.append((called_at - taken_at).total_seconds() / 60)
+        outside = _("outside duty slots")
+        for month, totals in self._totals.items():
+            for window, item, not_called, minutes in totals.queue:
+                for rows, label in (
+                    (by_window, window or outside),
+                    (by_item, self._item_names[item][1]),
+                ):
+                    row = rows[label]
+                    row.label = label
+                    waits = row.current if month == "current" else row.previous
+                    waits.not_called += not_called
+                    waits.minutes += minutes
         return [
             WaitTable(
                 "waits-window",

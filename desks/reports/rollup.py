@@ -1,21 +1,30 @@
-"""The report's request figures per community and month: one scan, kept once a month ends.
+"""Every figure of the report per community and month: one scan of each table, kept once
+a month ends.
 
-Every figure of the report that counts requests (the summary's requests, people,
-extended and regular hours and repeat visits, the grouped tables, the rates per
-community, worker and item, the daily line and the heat map) adds up the same
-per-community counts. `month_figures` computes them for one month in one grouped
-query. A month that has ended is read from `MonthFigures` instead: computed the first
-time it is asked for, kept, and forgotten by any change that touches it
-(`MonthFigures.forget`, in the same transaction as the change), so the next report
-computes it again.
+The report's figures add up per-community figures of a month. `month_figures` computes
+them for one month: one grouped scan of the requests (with their rating, call-back and
+follow-up), one of the slots (with the opening hours of their days), one of the served
+duty, one of the bookings and one of the queue tickets. A month that has ended is read
+from `MonthFigures` instead: computed the first time it is asked for, kept, and
+forgotten by any change that touches it (`MonthFigures.forget`, in the same transaction
+as the change), so the next report computes it again.
 
-A community's figures are plain JSON (ids as text keys):
+A community's figures are plain JSON (ids as text keys; seconds and minutes, never hours,
+so that adding them up gives what one scan would):
 
-    {"counts": {"total": n, "people": n, ...},
-     "item": {"<item id>": [requests, rated, resolved, ...]},   # RATE_FIELDS
-     "worker": {"<user id>": [...]},                              # RATE_FIELDS
+    {"version": VERSION,
+     "counts": {"total": n, "people": n, ...},                    # COUNTS
+     "item": {"<item id>": [requests, rated, resolved, ...]},      # RATE_FIELDS
+     "worker": {"<user id>": [...]},                                # RATE_FIELDS
      "outcome": {"answered": n, ...}, "channel": {"walk_in": n, ...},
-     "cells": [[day of month, hour, n], ...]}
+     "daily": [n on day 1, n on day 2, ...],
+     "heat": [[hour, weekday (Monday 0), n], ...],
+     "visits": ["<resident id>:<item id>:<day of month>", ...],     # known residents' visits
+     "slots": {"planned": n, "planned_seconds": s, "held": n, ...}, # SLOT_FIGURES
+     "comp": {"<worker id>": [evening seconds, weekend seconds]},  # served duty
+     "bookings": {"made": n, "honoured": n, ...},                  # BOOKING_FIGURES
+     "booking_waits": [["18:00–20:00", item id, minutes], ...],    # served bookings
+     "queue": [["18:00–20:00" or "", item id, not called, [minutes, ...]], ...]}
 """
 
 import collections
@@ -23,18 +32,55 @@ import dataclasses
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import ExtractDay, ExtractHour
+from django.utils import timezone
 
+from desks import hours
 from desks.core.dates import Month
-from desks.models import CallBack, MonthFigures, ServiceRequest
+from desks.models import (
+    Assignment,
+    Booking,
+    CallBack,
+    DutySlot,
+    MonthFigures,
+    QueueTicket,
+    ServiceRequest,
+    SlotKind,
+)
 from desks.models.reports import KEEP_AFTER, REPEAT_WINDOW
 from desks.models.voice import SATISFIED_FROM
 from desks.reports.voice_tables import RESOLVED_AT_THE_DESK, Rates
 
+# The shape of the kept figures: rows kept in another shape are computed again.
+VERSION = 3
 COUNTS = ("total", "people", "extended", "regular", "with_resident", "repeats")
 RATE_FIELDS = tuple(field.name for field in dataclasses.fields(Rates))
-GROUPS = ("community_id", "service_item_id", "logged_by_id", "outcome", "channel", "day", "hour")
+GROUPS = (
+    "community_id",
+    "service_item_id",
+    "logged_by_id",
+    "outcome",
+    "channel",
+    "day",
+    "hour",
+    "resident_id",
+)
+SLOT_FIGURES = ("planned", "planned_seconds", "held", "held_seconds", "staffed")
+BOOKING_FIGURES = ("made", "honoured", "cancelled", "no_show", "arrived_not_logged")
+# Comp time's two rates (a street office's ratio for each), in the order "comp" keeps them.
+COMP_KINDS = (SlotKind.EVENING, SlotKind.WEEKEND)
+SLOT_LENGTH = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
 
 
 def is_kept(month: Month, now: dt.datetime) -> bool:
@@ -42,8 +88,26 @@ def is_kept(month: Month, now: dt.datetime) -> bool:
     return month.bounds()[1] + KEEP_AFTER <= now
 
 
-def month_figures(community_ids: list[int], month: Month) -> dict[int, dict]:
-    """Each community's figures for `month` (the module's docstring), in one query."""
+def window_label(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    """18:00–20:00: a window (a slot's, a booking's) in local time."""
+    return f"{timezone.localtime(starts_at):%H:%M}–{timezone.localtime(ends_at):%H:%M}"
+
+
+def month_figures(communities: list, month: Month, now: dt.datetime) -> dict[int, dict]:
+    """Each community's figures for `month` (the module's docstring), at `now` (a slot is
+    held, and a booking a no-show, once it has ended): one query per table, and the
+    opening hours of the month's slot days."""
+    figures = {community.pk: _empty() for community in communities}
+    ids = list(figures)
+    _requests(figures, ids, month)
+    _slots(figures, communities, month, now)
+    _comp(figures, ids, month)
+    _bookings(figures, ids, month, now)
+    _queue(figures, ids, month)
+    return figures
+
+
+def _requests(figures: dict[int, dict], community_ids: list[int], month: Month) -> None:
     start, end = month.bounds()
     earlier_visit = ServiceRequest.objects.alive().filter(
         resident_id=OuterRef("resident_id"),
@@ -84,39 +148,215 @@ def month_figures(community_ids: list[int], month: Month) -> dict[int, dict]:
         .order_by()
         .values_list(*GROUPS, *aggregates)
     )
-    figures = {community_id: _empty() for community_id in community_ids}
-    rate_names = RATE_FIELDS[1:]  # "requests" is the total
-    for community_id, item, worker, outcome, channel, day, hour, *values in rows:
-        found = dict(zip(aggregates, values, strict=True))
+    # The aggregates come in the order of COUNTS, then of RATE_FIELDS ("requests" is the
+    # total): each row's values are sliced rather than looked up by name.
+    assert list(aggregates) == [*COUNTS, *RATE_FIELDS[1:]]
+    visits = {community_id: set() for community_id in community_ids}
+    heat = {community_id: collections.Counter() for community_id in community_ids}
+    days = (month.last_day - month.first_day).days + 1
+    weekdays = [month.first_day.replace(day=day).weekday() for day in range(1, days + 1)]
+    for mine in figures.values():
+        mine["daily"] = [0] * days
+    for community_id, item, worker, outcome, channel, day, hour, resident, *values in rows:
+        total = values[0]
         mine = figures[community_id]
         counts = mine["counts"]
-        for name in COUNTS:
-            counts[name] += found[name] or 0
-        rates = [found["total"], *(found[name] for name in rate_names)]
-        for group, key in (("item", str(item)), ("worker", str(worker))):
-            kept = mine[group].setdefault(key, [0] * len(RATE_FIELDS))
-            for index, value in enumerate(rates):
-                kept[index] += value
-        mine["outcome"][outcome] = mine["outcome"].get(outcome, 0) + found["total"]
-        mine["channel"][channel] = mine["channel"].get(channel, 0) + found["total"]
-        mine["cells"].append([day, hour, found["total"]])
-    return figures
+        for name, value in zip(COUNTS, values, strict=False):
+            counts[name] += value or 0
+        rates = [total, *values[len(COUNTS) :]]
+        for group, key in ((mine["item"], str(item)), (mine["worker"], str(worker))):
+            kept = group.get(key)
+            added = rates if kept is None else [a + b for a, b in zip(kept, rates, strict=True)]
+            group[key] = added
+        mine["outcome"][outcome] = mine["outcome"].get(outcome, 0) + total
+        mine["channel"][channel] = mine["channel"].get(channel, 0) + total
+        mine["daily"][day - 1] += total
+        heat[community_id][hour, weekdays[day - 1]] += total
+        if resident is not None:
+            visits[community_id].add(f"{resident}:{item}:{day}")
+    for community_id, seen in visits.items():
+        figures[community_id]["visits"] = sorted(seen)
+        cells = sorted(heat[community_id].items())
+        figures[community_id]["heat"] = [[hour, weekday, n] for (hour, weekday), n in cells]
+
+
+def _slots(figures: dict[int, dict], communities: list, month: Month, now: dt.datetime) -> None:
+    """Slots planned, held and staffed, and their seconds (docs/reports.md).
+
+    Planned: in the rota and not cancelled (DutySlot.objects.live()). Held: planned,
+    ended by `now`, on a day the hours (desks.hours) say the desk opens: a slot left on
+    a day that closed since (a typhoon, a holiday entered late) did not take place.
+    Staffed: held, with a worker who served it (SERVED). One query groups the slots by
+    community and day; the hours of those days cost their own few queries.
+    """
+    start, end = month.bounds()
+    served = Assignment.objects.served().filter(slot=OuterRef("pk"))
+    ended = Q(ends_at__lte=now)
+    days = list(
+        DutySlot.objects.live()
+        .filter(community_id__in=list(figures), starts_at__gte=start, starts_at__lt=end)
+        .values("community_id", "date")
+        .annotate(
+            planned=Count("pk"),
+            planned_seconds=Sum(SLOT_LENGTH),
+            held=Count("pk", filter=ended),
+            held_seconds=Sum(SLOT_LENGTH, filter=ended),
+            staffed=Count("pk", filter=ended & Q(Exists(served))),
+        )
+        .order_by()
+    )
+    if not days:
+        return
+    opening = hours.OpeningHours(communities, month.first_day, month.last_day)
+    by_pk = {community.pk: community for community in communities}
+    for day in days:
+        is_open = opening.day(by_pk[day["community_id"]], day["date"]).is_open
+        slots = figures[day["community_id"]]["slots"]
+        for name in SLOT_FIGURES:
+            if name.startswith("planned") or is_open:
+                slots[name] += _seconds(day[name])
+
+
+def _seconds(value) -> int:
+    """A count, or a length (timedelta, or PostgreSQL's interval) as whole seconds."""
+    if isinstance(value, dt.timedelta):
+        return int(value.total_seconds())
+    return value or 0
+
+
+def _comp(figures: dict[int, dict], community_ids: list[int], month: Month) -> None:
+    """Seconds of duty served per worker and kind of slot, by the slot's community: comp
+    time accrued, before the worker's street office's ratio (applied when shown)."""
+    start, end = month.bounds()
+    served = (
+        Assignment.objects.served()
+        # By the slot's start (an assignment repeats it): the slots' index on
+        # (community, starts_at) then leads to their assignments. Filtered on the
+        # assignment's own start, PostgreSQL scanned every assignment (54 → 10 ms).
+        .filter(
+            slot__community_id__in=community_ids,
+            slot__starts_at__gte=start,
+            slot__starts_at__lt=end,
+        )
+        .values("slot__community_id", "worker_id", "slot__kind")
+        .annotate(length=Sum(SLOT_LENGTH))
+        .order_by()
+        .values_list("slot__community_id", "worker_id", "slot__kind", "length")
+    )
+    for community_id, worker_id, kind, length in served:
+        kept = figures[community_id]["comp"].setdefault(str(worker_id), [0] * len(COMP_KINDS))
+        kept[COMP_KINDS.index(kind)] += _seconds(length)
+
+
+def _bookings(
+    figures: dict[int, dict], community_ids: list[int], month: Month, now: dt.datetime
+) -> None:
+    """Bookings for a day of the month by where they stand at `now` (Booking.status_at),
+    and the wait of each served one (Booking.waited), in one query."""
+    status = Booking.Status
+    rows = Booking.objects.filter(
+        community_id__in=community_ids,
+        day__gte=month.first_day,
+        day__lt=month.next.first_day,
+    ).values_list(
+        "community_id",
+        "starts_at",
+        "ends_at",
+        "cancelled_at",
+        "arrived_at",
+        "request_id",
+        "request__logged_at",
+        "service_item_id",
+    )
+    for (
+        community_id,
+        starts_at,
+        ends_at,
+        cancelled_at,
+        arrived_at,
+        request_id,
+        logged_at,
+        item,
+    ) in rows:
+        booking = Booking(
+            starts_at=starts_at,
+            ends_at=ends_at,
+            cancelled_at=cancelled_at,
+            arrived_at=arrived_at,
+            request_id=request_id,
+        )
+        where = booking.status_at(now)
+        counts = figures[community_id]["bookings"]
+        counts["made"] += 1
+        if where in (status.HONOURED, status.CANCELLED, status.NO_SHOW):
+            counts[where] += 1
+        elif where == status.ARRIVED and ends_at <= now:
+            counts["arrived_not_logged"] += 1
+        if request_id is not None and arrived_at is not None:
+            waited = max(logged_at - max(arrived_at, starts_at), dt.timedelta())
+            figures[community_id]["booking_waits"].append(
+                [window_label(starts_at, ends_at), item, waited.total_seconds() / 60]
+            )
+
+
+def _queue(figures: dict[int, dict], community_ids: list[int], month: Month) -> None:
+    """Each ticket taken in the month: its window (the live duty slot it was taken in,
+    "" outside them), its item, and the minutes to its first call (QueueTicket.waited),
+    grouped per window and item. One query; the slot is read by a subquery."""
+    start, end = month.bounds()
+    slot = DutySlot.objects.live().filter(
+        community=OuterRef("community"),
+        starts_at__lte=OuterRef("taken_at"),
+        ends_at__gt=OuterRef("taken_at"),
+    )
+    tickets = (
+        QueueTicket.objects.filter(
+            community_id__in=community_ids, taken_at__gte=start, taken_at__lt=end
+        )
+        .annotate(
+            slot_start=Subquery(slot.values("starts_at")[:1]),
+            slot_end=Subquery(slot.values("ends_at")[:1]),
+        )
+        .order_by("taken_at", "pk")
+        .values_list(
+            "community_id", "service_item_id", "taken_at", "called_at", "slot_start", "slot_end"
+        )
+    )
+    groups: dict[int, dict[tuple[str, int], list]] = collections.defaultdict(dict)
+    for community_id, item, taken_at, called_at, slot_start, slot_end in tickets:
+        window = window_label(slot_start, slot_end) if slot_start else ""
+        group = groups[community_id].setdefault((window, item), [window, item, 0, []])
+        if called_at is None:
+            group[2] += 1
+        else:
+            group[3].append((called_at - taken_at).total_seconds() / 60)
+    for community_id, found in groups.items():
+        figures[community_id]["queue"] = list(found.values())
 
 
 def _empty() -> dict:
     return {
+        "version": VERSION,
         "counts": dict.fromkeys(COUNTS, 0),
         "item": {},
         "worker": {},
         "outcome": {},
         "channel": {},
-        "cells": [],
+        "daily": [],
+        "heat": [],
+        "visits": [],
+        "slots": dict.fromkeys(SLOT_FIGURES, 0),
+        "comp": {},
+        "bookings": dict.fromkeys(BOOKING_FIGURES, 0),
+        "booking_waits": [],
+        "queue": [],
     }
 
 
-def figures(community_ids: list[int], months: list[Month], now: dt.datetime) -> dict:
+def figures(communities: list, months: list[Month], now: dt.datetime) -> dict:
     """{month: {community id: figures}} for each of `months`: kept months read (one query
-    for all), what is missing computed (one query a month) and kept (one statement)."""
+    for all), what is missing computed (month_figures) and kept (one statement)."""
+    community_ids = [community.pk for community in communities]
     kept_months = [month for month in months if is_kept(month, now)]
     found = {month: {} for month in months}
     generations = {}
@@ -127,19 +367,19 @@ def figures(community_ids: list[int], months: list[Month], now: dt.datetime) -> 
         ).values_list("community_id", "month", "generation", "figures"):
             community_id, first_day, generation, kept = row
             generations[by_day[first_day], community_id] = generation
-            if kept is not None:
+            if kept is not None and kept.get("version") == VERSION:
                 found[by_day[first_day]][community_id] = kept
     to_keep = []
     for month in months:
-        missing = [pk for pk in community_ids if pk not in found[month]]
+        missing = [community for community in communities if community.pk not in found[month]]
         if not missing:
             continue
-        computed = month_figures(missing, month)
+        computed = month_figures(missing, month, now)
         found[month] |= computed
         if month in kept_months:
             to_keep += [
                 (pk, month.first_day, generations.get((month, pk), 0), computed[pk])
-                for pk in missing
+                for pk in computed
             ]
     if to_keep:
         _keep(to_keep)
@@ -174,36 +414,76 @@ class Totals:
     worker: dict[int, list[int]]
     outcome: dict[str, int]
     channel: dict[str, int]
-    cells: dict[tuple[int, int], int]  # (day of month, hour) → requests
+    daily: list[int]  # requests on each day of the month
+    heat: dict[tuple[int, int], int]  # (hour, weekday) → requests
+    second_visits: int  # residents served for one item on two or more days of the month
+    slots: dict[str, int]  # SLOT_FIGURES
+    comp: dict[int, list[int]]  # worker id → seconds served per COMP_KINDS
+    bookings: dict[str, int]  # BOOKING_FIGURES
+    booking_waits: list[tuple[str, int, float]]  # (window, item id, minutes)
+    queue: list[tuple[str, int, int, list[float]]]  # (window, item id, not called, minutes)
 
     @classmethod
     def of(cls, by_community: dict[int, dict]) -> "Totals":
         counts = dict.fromkeys(COUNTS, 0)
-        community, item, worker = {}, {}, {}
+        slots = dict.fromkeys(SLOT_FIGURES, 0)
+        bookings = dict.fromkeys(BOOKING_FIGURES, 0)
+        community, item, worker, comp = {}, {}, {}, {}
         outcome, channel = collections.Counter(), collections.Counter()
-        cells = collections.Counter()
+        daily, heat = [], collections.Counter()
+        visits = set()  # "resident:item:day"
+        booking_waits, queue = [], []
         for community_id, mine in by_community.items():
             for name in COUNTS:
                 counts[name] += mine["counts"][name]
-            total = [0] * len(RATE_FIELDS)
-            for key, rates in mine["item"].items():
-                _add(item, int(key), rates)
-                _add_to(total, rates)
-            for key, rates in mine["worker"].items():
-                _add(worker, int(key), rates)
-            if total[0]:
-                community[community_id] = total
+            if mine["item"]:
+                community[community_id] = [
+                    sum(column) for column in zip(*mine["item"].values(), strict=True)
+                ]
+            _merge(item, mine["item"])
+            _merge(worker, mine["worker"])
             outcome.update(mine["outcome"])
             channel.update(mine["channel"])
-            for day, hour, n in mine["cells"]:
-                cells[day, hour] += n
-        return cls(counts, community, item, worker, dict(outcome), dict(channel), dict(cells))
+            if daily:
+                daily = [a + b for a, b in zip(daily, mine["daily"], strict=True)]
+            else:
+                daily = list(mine["daily"])
+            for hour, weekday, n in mine["heat"]:
+                heat[hour, weekday] += n
+            visits.update(mine["visits"])
+            for name in SLOT_FIGURES:
+                slots[name] += mine["slots"][name]
+            _merge(comp, mine["comp"])
+            for name in BOOKING_FIGURES:
+                bookings[name] += mine["bookings"][name]
+            booking_waits += mine["booking_waits"]
+            queue += mine["queue"]
+        # A matter (resident, item) seen on two days or more: its resident came back.
+        days = collections.Counter(visit.rpartition(":")[0] for visit in visits)
+        second_visits = len({matter.partition(":")[0] for matter, n in days.items() if n > 1})
+        return cls(
+            counts,
+            community,
+            item,
+            worker,
+            dict(outcome),
+            dict(channel),
+            daily,
+            dict(heat),
+            second_visits,
+            slots,
+            comp,
+            bookings,
+            booking_waits,
+            queue,
+        )
 
 
-def _add(table: dict, key, rates: list[int]) -> None:
-    _add_to(table.setdefault(key, [0] * len(RATE_FIELDS)), rates)
-
-
-def _add_to(total: list[int], rates: list[int]) -> None:
-    for index, value in enumerate(rates):
-        total[index] += value
+def _merge(table: dict[int, list[int]], rows: dict[str, list[int]]) -> None:
+    """Add `rows` (kept figures: text ids → counts) into `table`, by id."""
+    for key, values in rows.items():
+        key = int(key)
+        kept = table.get(key)
+        table[key] = (
+            list(values) if kept is None else [a + b for a, b in zip(kept, values, strict=True)]
+        )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from desks.hours import DayHours, DayKind, OpeningHours
-from desks.models import Assignment, Community, DutySlot, SlotKind, SwapRequest, User
+from desks.models import Assignment, Community, DutySlot, MonthFigures, SlotKind, SwapRequest, User
 from desks.rota.rules import (
     ONLY_HEADS_OVERRIDE,
     Checker,
@@ -76,7 +76,9 @@ def make_slots(community: Community, first: dt.date, last: dt.date) -> list[Duty
                     workers_needed=community.workers_per_slot,
                 )
             )
-    DutySlot.objects.bulk_create([slot for slot in wanted if slot.pk is None])
+    made = DutySlot.objects.bulk_create([slot for slot in wanted if slot.pk is None])
+    # bulk_create sends no post_save: slots made for a past day move its kept month.
+    MonthFigures.forget((slot.community_id, slot.starts_at) for slot in made)
     return wanted
 
 
@@ -177,7 +179,10 @@ def assign_many(placements: list[tuple[DutySlot, User]]) -> list[Assignment]:
         )
     try:
         with transaction.atomic():
-            return Assignment.objects.bulk_create(made)
+            created = Assignment.objects.bulk_create(made)
+            # No post_save either: comp time of a past slot is in its kept month.
+            MonthFigures.forget((a.slot.community_id, a.starts_at) for a in created)
+            return created
     except IntegrityError as error:
         # PostgreSQL's exclusion constraint caught a booking made at the same moment.
         raise RotaError(_("A worker was just booked onto an overlapping slot.")) from error

@@ -48,6 +48,7 @@ from desks.models import (
     User,
     WeeklyWindow,
 )
+from desks.models.reports import forget_slot_months
 from desks.rota import rules
 from desks.rota.duty import slot_kind
 from desks.rota.planning import generate_month
@@ -447,11 +448,20 @@ def _after_save(sender, instance, created, raw=False, using=None, **kwargs) -> N
         if created or before == tuple(getattr(instance, name) for name in OFFICE_RULES):
             return
     scopes = [_scope(instance), getattr(instance, "_rota_scope_before", None)]
+    _forget_held_slots(scope for scope in scopes if scope)
     _reconcile_after_commit([scope for scope in scopes if scope], using)
 
 
 def _after_delete(sender, instance, using=None, **kwargs) -> None:
+    _forget_held_slots([_scope(instance)])
     _reconcile_after_commit([_scope(instance)], using)
+
+
+def _forget_held_slots(scopes) -> None:
+    """Whether a past slot was held asks the hours of its day (the report's "slots held"):
+    a change of the hours forgets the kept months it reaches, in its own transaction."""
+    for scope in scopes:
+        forget_slot_months(scope.communities, scope.first, scope.last)
 
 
 class _AfterCommit:
