@@ -32,7 +32,8 @@ from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import holidays
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -334,6 +335,51 @@ class NationalCalendar:
 NAMED_OWNERS_MAX = 100
 
 
+def _owners_rows(
+    model: type[WeeklyWindow | DateOverride],
+    fields: tuple[str, ...],
+    owners: tuple[list[int], list[int]] | None,
+    dates: tuple[dt.date, dt.date] | None = None,
+) -> list[tuple]:
+    """(community id, street office id, *fields) of `model`'s rows, ordered by start: those
+    of the communities and offices `owners` names (community ids, office ids), or of every
+    owner when it is None; only those dated `dates` (first, last) when given.
+
+    Plain SQL: through the ORM, each of these two reads took ~0.75 ms of CPU to build and
+    compile with fifty ids in its IN lists, for ~0.2 ms to run (benchmarks/RESULTS.md).
+    """
+    quote = connection.ops.quote_name
+    meta = model._meta
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    def marks(values: list) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    conditions, params = [], []
+    if owners is not None:
+        community_ids, office_ids = owners
+        if not community_ids:
+            return []  # nobody's rows: like the ORM, do not ask
+        conditions.append(
+            f"({column('community')} IN ({marks(community_ids)})"
+            f" OR {column('street_office')} IN ({marks(office_ids)}))"
+        )
+        params += [*community_ids, *office_ids]
+    if dates is not None:
+        conditions.append(f"{column('date')} >= %s AND {column('date')} <= %s")
+        params += [connection.ops.adapt_datefield_value(date) for date in dates]
+    columns = ", ".join(column(name) for name in ("community", "street_office", *fields))
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(meta.db_table)}{where} ORDER BY {column('start')}",
+            params,
+        )
+        return cursor.fetchall()
+
+
 @dataclass(frozen=True)
 class CalendarFacts:
     """What the national calendar says of one date, the same for every community."""
@@ -363,17 +409,16 @@ class OpeningHours:
         self.communities = list(communities)
         self.first, self.last = first, last
         if len(self.communities) > NAMED_OWNERS_MAX:
-            owners = Q()
+            owners = None
         else:
-            community_ids = [community.pk for community in self.communities]
-            office_ids = {community.street_office_id for community in self.communities}
-            owners = Q(community__in=community_ids) | Q(street_office__in=office_ids)
+            owners = (
+                sorted({community.pk for community in self.communities}),
+                sorted({community.street_office_id for community in self.communities}),
+            )
 
         windows = defaultdict(lambda: defaultdict(list))
-        rows = WeeklyWindow.objects.filter(owners).order_by("start")
-        for community_id, office_id, weekday, start, end in rows.values_list(
-            "community_id", "street_office_id", "weekday", "start", "end"
-        ):
+        rows = _owners_rows(WeeklyWindow, ("weekday", "start", "end"), owners)
+        for community_id, office_id, weekday, start, end in rows:
             owner = ("c", community_id) if community_id else ("o", office_id)
             windows[owner][weekday].append(Window(start, end))
         self.weeks = {
@@ -382,10 +427,9 @@ class OpeningHours:
         }
 
         self.overrides = defaultdict(list)
-        in_range = Q(date__gte=first, date__lte=last)
-        rows = DateOverride.objects.filter(owners & in_range).order_by("start")
-        for community_id, office_id, date, start, end, reason in rows.values_list(
-            "community_id", "street_office_id", "date", "start", "end", "reason"
+        fields = ("date", "start", "end", "reason")
+        for community_id, office_id, date, start, end, reason in _owners_rows(
+            DateOverride, fields, owners, dates=(first, last)
         ):
             owner = ("c", community_id) if community_id else ("o", office_id)
             self.overrides[owner, date].append(_Override(start, end, reason))
