@@ -504,6 +504,29 @@ class OpeningHours:
             )
         return DayHours(community, day, week[day.weekday()], DayKind.REGULAR, "", facts.provisional)
 
+    def days_as_json(self, communities: Iterable[Community | Centre], day: dt.date) -> list[dict]:
+        """`self.day(community, day).as_json()` of each of `communities`, in their order.
+
+        A community with no weekly windows or date overrides of its own reads, on any
+        date, like every other such community of its street office: its answer is worked
+        out once per office and only its slug and name are its own. A thousand answers
+        (/api/hours/) cost ~7 µs each one by one, most of it a DayHours and its JSON.
+        """
+        own = {pk for kind, pk in self.weeks if kind == "c"}
+        own.update(pk for (kind, pk), _date in self.overrides if kind == "c")
+        alike = {}
+        answers = []
+        for community in communities:
+            if community.pk in own:
+                answers.append(self.day(community, day).as_json())
+                continue
+            if (shared := alike.get(community.street_office_id)) is None:
+                shared = self.day(community, day).as_json()
+                del shared["slug"], shared["name"]
+                alike[community.street_office_id] = shared
+            answers.append({"slug": community.slug, "name": community.name, **shared})
+        return answers
+
     def days(self, community: Community) -> Iterator[DayHours]:
         day = self.first
         while day <= self.last:
