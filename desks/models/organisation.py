@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -149,6 +150,18 @@ class Community(models.Model):
 
     def get_absolute_url(self):
         return reverse("desks:community", args=[self.slug])
+
+    @classmethod
+    def absolute_urls(cls) -> Callable[["Community"], str]:
+        """`get_absolute_url` for a page of many communities, with one `reverse()` for all.
+
+        `/` links fifty cards; a `reverse()` each (the language prefix, the resolver's
+        candidates, quoting) was a tenth of the page. A slug is letters, digits, hyphens
+        and underscores, which `reverse()` never quotes, so each address is a placeholder
+        slug's with the community's slug in its place.
+        """
+        head, tail = reverse("desks:community", args=["slug"]).rsplit("slug", 1)
+        return lambda community: f"{head}{community.slug}{tail}"
 
 
 class Role(models.TextChoices):

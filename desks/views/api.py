@@ -52,7 +52,7 @@ def hours_on(request: HttpRequest) -> JsonResponse:
         opening = hours.OpeningHours(communities, day, day)
         answer = {
             "date": day.isoformat(),
-            "communities": [opening.day(community, day).as_json() for community in communities],
+            "communities": opening.days_as_json(communities, day),
         }
         changes = []
     else:

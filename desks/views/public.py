@@ -54,9 +54,13 @@ def home(request: HttpRequest) -> HttpResponse:
     opening = hours.OpeningHours(communities, day, day + dt.timedelta(days=LOOKAHEAD_DAYS))
     # Another day: what it looks like from that day's first moment, until today moves.
     moment = now if day == today else day_bounds(day)[0]
-    rows = [(community, hours.status_at(opening, community, moment)) for community in communities]
-    shown = [status.day for _community, status in rows] + [
-        status.next_opening[0] for _community, status in rows if status.next_opening
+    url = Community.absolute_urls()
+    rows = [
+        (community, url(community), hours.status_at(opening, community, moment))
+        for community in communities
+    ]
+    shown = [status.day for *_card, status in rows] + [
+        status.next_opening[0] for *_card, status in rows if status.next_opening
     ]
     response = render(
         request,
@@ -74,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "provisional_years": hours.provisional_years(shown),
         },
     )
-    changes = [status.next_change for _community, status in rows] if day == today else []
+    changes = [status.next_change for *_card, status in rows] if day == today else []
     return expire_at(response, day_bounds(today)[1], *changes)
 
 

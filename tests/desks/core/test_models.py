@@ -144,3 +144,14 @@ def test_a_follow_up_always_carries_its_requests_community():
     assert follow_up.community == there
     follow_up.close(worker, now, "已办结")  # a partial save leaves it alone
     assert FollowUp.objects.get().community == there
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_page_of_communities_links_each_where_its_own_address_says(language):
+    office = make_street_office()
+    communities = [make_community(office, slug=slug) for slug in ("heping", "a-1", "b_2", "c")]
+    with translation.override(language):
+        url = Community.absolute_urls()
+        assert [url(community) for community in communities] == [
+            community.get_absolute_url() for community in communities
+        ]

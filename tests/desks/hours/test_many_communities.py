@@ -50,6 +50,20 @@ def test_every_owner_read_at_once_gives_the_answers_of_each_owner_named(city, mo
     assert named["own-closure"][0][1:] == (opening.DayKind.OVERRIDE, "停电")
 
 
+def test_answers_worked_out_once_per_office_are_each_communitys_own(city, monkeypatch):
+    twin = make_community(city[0].street_office, slug="plain-twin")
+    communities = opening.centres(Community.objects.all())
+    for named_owners_max in (opening.NAMED_OWNERS_MAX, 1):
+        monkeypatch.setattr(opening, "NAMED_OWNERS_MAX", named_owners_max)
+        hours = opening.OpeningHours(communities, TUESDAY, TUESDAY)
+        answers = hours.days_as_json(communities, TUESDAY)
+        assert answers == [hours.day(community, TUESDAY).as_json() for community in communities]
+        by_slug = {answer["slug"]: answer for answer in answers}
+        assert by_slug[twin.slug]["windows"] == by_slug["plain"]["windows"]
+        assert by_slug["own-week"]["windows"] == [{"start": "09:00", "end": "11:00"}]
+        assert by_slug["own-closure"]["note"] == "停电" and by_slug["plain"]["note"] == ""
+
+
 def test_a_few_communities_do_not_take_the_windows_of_others(city):
     plain, own_week, _office, _closure = city
     hours = opening.OpeningHours([plain], TUESDAY, TUESDAY)

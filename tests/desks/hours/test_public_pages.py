@@ -175,6 +175,14 @@ def test_home_shows_a_city_a_page_at_a_time(client, tuesday_afternoon):
     assert 'href="?page=1"' in second and 'href="?page=3"' not in second
 
 
+def test_each_card_links_its_centre_in_the_language_of_the_page(client, tuesday_afternoon):
+    office = make_street_office()
+    make_community(office, name="和平社区", slug="heping")
+    make_community(office, name="光明社区", slug="guangming")
+    assert '<a href="/c/heping/">和平社区</a>' in client.get("/").text
+    assert '<a href="/en/c/guangming/">光明社区</a>' in client.get("/en/").text
+
+
 def test_home_shows_one_street_office_when_asked(client, tuesday_afternoon):
     make_community(make_street_office(slug="donghu"), name="和平社区")
     make_community(make_street_office(slug="xihu"), name="光明社区")
