@@ -1,9 +1,11 @@
 """Plain factory helpers: each makes one valid object, with keyword overrides."""
 
+import datetime as dt
 import itertools
 import uuid
 
 from desks.models import (
+    Booking,
     Community,
     Role,
     ServiceCategory,
@@ -13,6 +15,7 @@ from desks.models import (
     User,
 )
 from residents.models import Resident
+from tests.clock import at
 
 _sequence = itertools.count(1)
 
@@ -77,5 +80,25 @@ def make_request(community, service_item, logged_by, logged_at, **fields):
         logged_by=logged_by,
         logged_at=logged_at,
         idempotency_key=uuid.uuid4(),
+        **fields,
+    )
+
+
+def make_booking(community, item, day, hour=18, **fields):
+    """A resident's booking of `day`'s window starting at `hour` (two hours long)."""
+    n = Booking.objects.count()
+    starts_at = at(day.year, day.month, day.day, hour)
+    return Booking.objects.create(
+        community=community,
+        service_item=item,
+        day=day,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=2),
+        name="张三",
+        phone="13912345678",
+        code=f"C{n:05d}",
+        token_hash=f"{n:064d}",
+        created_at=at(2026, 10, 1),
+        consent_at=at(2026, 10, 1),
         **fields,
     )

@@ -7,34 +7,14 @@ from django.urls import reverse
 
 from desks.core.dates import Month
 from desks.core.scope import scope_for
-from desks.models import Booking
 from desks.reports.booking_tables import BookingTables, p90
 from desks.reports.monthly import MonthlyReport
 from tests.clock import at
-from tests.factories import make_request, make_resident, make_service_item
+from tests.factories import make_booking, make_request, make_resident, make_service_item
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NOVEMBER = Month(2026, 11)
-
-
-def _booking(community, item, day, hour=18, **fields):
-    n = Booking.objects.count()
-    starts_at = at(day.year, day.month, day.day, hour)
-    return Booking.objects.create(
-        community=community,
-        service_item=item,
-        day=day,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=2),
-        name="张三",
-        phone="13912345678",
-        code=f"C{n:05d}",
-        token_hash=f"{n:064d}",
-        created_at=at(2026, 10, 1),
-        consent_at=at(2026, 10, 1),
-        **fields,
-    )
 
 
 def _served(community, item, worker, resident, day, arrived_minute, served_minute, hour=18):
@@ -46,7 +26,7 @@ def _served(community, item, worker, resident, day, arrived_minute, served_minut
         at(day.year, day.month, day.day, hour, served_minute),
         resident=resident,
     )
-    return _booking(
+    return make_booking(
         community, item, day, hour, arrived_at=arrived, request=logged, resident=resident
     )
 
@@ -62,10 +42,10 @@ def tables(office, community, worker, neighbour):
     _served(community, item, worker, resident, day, 5, 25)
     _served(community, item, worker, resident, day, -10, 30)  # came early: counts from 18:00
     _served(community, other, worker, resident, dt.date(2026, 11, 14), 0, 5, hour=8)
-    _booking(community, item, day, cancelled_at=at(2026, 11, 9))
-    _booking(community, item, day)  # no-show
-    _booking(community, item, dt.date(2026, 10, 20))  # last month: a no-show
-    _booking(neighbour, item, day)  # same office, counted for the office
+    make_booking(community, item, day, cancelled_at=at(2026, 11, 9))
+    make_booking(community, item, day)  # no-show
+    make_booking(community, item, dt.date(2026, 10, 20))  # last month: a no-show
+    make_booking(neighbour, item, day)  # same office, counted for the office
     report = MonthlyReport(scope_for(office), NOVEMBER, at(2026, 12, 1, 9))
     return BookingTables(report)
 

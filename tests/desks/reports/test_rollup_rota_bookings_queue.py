@@ -31,32 +31,13 @@ from desks.reports.booking_tables import BookingTables
 from desks.reports.monthly import MonthlyReport
 from desks.rota.duty import confirm_served, make_slots
 from tests.clock import at
-from tests.factories import make_request, make_resident, make_service_item, make_user
+from tests.factories import make_booking, make_request, make_resident, make_service_item, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 OCTOBER = Month(2026, 10)
 TUESDAY = dt.date(2026, 10, 13)
 NOW = at(2026, 11, 24, 10)
-
-
-def _booking(community, item, day, hour=18, **fields):
-    n = Booking.objects.count()
-    starts_at = at(day.year, day.month, day.day, hour)
-    return Booking.objects.create(
-        community=community,
-        service_item=item,
-        day=day,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=2),
-        name="张三",
-        phone="13912345678",
-        code=f"C{n:05d}",
-        token_hash=f"{n:064d}",
-        created_at=at(2026, 10, 1),
-        consent_at=at(2026, 10, 1),
-        **fields,
-    )
 
 
 def _ticket(community, item, taken_at, waited_minutes=None):
@@ -97,7 +78,7 @@ def cast(clock, street_office, community, neighbour, head, worker, colleague):
         slot=tuesday, worker=colleague, starts_at=tuesday.starts_at, ends_at=tuesday.ends_at
     )
     served = make_request(community, item, worker, at(2026, 10, 13, 18, 30), resident=resident)
-    _booking(
+    make_booking(
         community,
         item,
         TUESDAY,
@@ -105,9 +86,9 @@ def cast(clock, street_office, community, neighbour, head, worker, colleague):
         request=served,
         resident=resident,
     )
-    _booking(community, item, TUESDAY)  # a no-show
-    _booking(community, item, TUESDAY, cancelled_at=at(2026, 10, 12))
-    arrived = _booking(
+    make_booking(community, item, TUESDAY)  # a no-show
+    make_booking(community, item, TUESDAY, cancelled_at=at(2026, 10, 12))
+    arrived = make_booking(
         community, item, TUESDAY, arrived_at=at(2026, 10, 13, 19), resident=make_resident(community)
     )
     _ticket(community, item, at(2026, 10, 13, 18, 10), 5)
@@ -311,7 +292,7 @@ def test_changes_tonight_write_nothing_to_the_kept_figures(
             slot=slots[0], worker=worker, starts_at=slots[0].starts_at, ends_at=slots[0].ends_at
         )
         confirm_served(assignment, head, at(2026, 11, 24, 19))
-        booking = _booking(community, cast["item"], dt.date(2026, 11, 24))
+        booking = make_booking(community, cast["item"], dt.date(2026, 11, 24))
         booking.arrived_at = at(2026, 11, 24, 19)
         booking.save(update_fields=["arrived_at"])
         ticket = _ticket(community, cast["item"], at(2026, 11, 24, 18, 30))
