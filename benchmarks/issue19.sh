@@ -14,7 +14,7 @@ PY=../.venv/bin/python
 PG=(-h 127.0.0.1 -U postgres)
 BEFORE_COMMIT=${BEFORE:-c99c1bc}
 before=$(mktemp -d /tmp/issue19-before.XXXX)
-git archive "$BEFORE_COMMIT" | tar -x -C "$before"
+git -C .. archive "$BEFORE_COMMIT" | tar -x -C "$before"
 ln -s "$(cd .. && pwd)/.venv" "$before/.venv"
 trap 'rm -rf "$before"' EXIT
 
