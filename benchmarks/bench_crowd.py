@@ -36,6 +36,7 @@ from nginx import nginx
 from server import gunicorn
 
 TARGET_P95_MS = 100
+CROWD_NOTE = "人群压测"  # this benchmark's saves: an earlier run's are deleted first
 KEY = re.compile(rb'name="idempotency_key" value="([0-9a-f-]{36})"')
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -88,7 +89,7 @@ class Desk:
                 "channel": "walk_in",
                 "outcome": "answered",
                 "count": 1,
-                "notes": "人群压测",
+                "notes": CROWD_NOTE,
                 "proxy_name": "",
                 "idempotency_key": key,
             }
@@ -198,6 +199,9 @@ def main():
         .order_by("community_id")
         .values_list("username", "community_id")[: args.workers]
     )
+    # A save counts today's requests: a desk that kept an earlier run's hundreds would
+    # not be a desk's evening.
+    ServiceRequest.objects.filter(notes=CROWD_NOTE).delete()
     created = slots_in_progress([community for _, community in workers], timezone.now())
     item_id = ServiceItem.objects.order_by("pk").values_list("pk", flat=True).first()
     commit = subprocess.run(
@@ -269,7 +273,8 @@ def main():
             f"p95 {p95:.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms "
             f"(target p95 ≤ {TARGET_P95_MS}: {'met' if p95 <= TARGET_P95_MS else 'not met'}); "
             f"{rate:.0f} saves/s while saving (a round's 20 over its wall time, "
-            f"median round {statistics.median(round_seconds[shape]) * 1000:.0f} ms); "
+            f"median round {statistics.median(round_seconds[shape]) * 1000:.0f} ms, slowest "
+            f"{', '.join(f'{t * 1000:.0f}' for t in sorted(round_seconds[shape])[-3:])} ms); "
             f"statuses {dict(statuses)}"
         )
         app, database = (seconds / len(answers) * 1000 for seconds in server_cpu[shape])
