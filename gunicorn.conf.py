@@ -20,6 +20,10 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 # keep keep-alive connections from nginx open without a process each.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# How many connections a worker takes at once (gunicorn's default, 1000). At `threads`, a
+# worker with every thread busy leaves the next connection to another worker: compared
+# by benchmarks/bench_crowd.py (shape 5x4c4), not yet the default (RESULTS.md).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
 # Load the app once in the master and fork: faster start, shared memory pages.
 preload_app = True
 # A desk POST takes milliseconds; anything past 30 s is stuck and is restarted.

@@ -146,6 +146,15 @@ def at_once(desks, item_id):
     return answers, time.perf_counter() - started
 
 
+def shape_of(text: str) -> tuple[int, int, int | None]:
+    """ "5x4" (gunicorn workers × threads), or "5x4c4" (and at most 4 connections a worker)."""
+    match = re.fullmatch(r"(\d+)x(\d+)(?:c(\d+))?", text)
+    if not match:
+        raise SystemExit(f"a shape is workers x threads, e.g. 5x4 or 5x4c4, not {text!r}")
+    processes, threads, connections = match.groups()
+    return int(processes), int(threads), int(connections) if connections else None
+
+
 def servers_cpu_seconds(database: str) -> tuple[float, float]:
     """CPU time (user + system) spent so far by the servers this benchmark started (every
     process under this one: gunicorn and nginx), and by PostgreSQL's backends on `database`."""
@@ -183,7 +192,7 @@ def main():
     parser.add_argument(
         "--shapes",
         default="5x4",
-        help="gunicorn workers x threads to compare, comma-separated (e.g. 5x4,3x4)",
+        help="gunicorn workers x threads to compare, comma-separated (e.g. 5x4,3x4,5x4c4)",
     )
     parser.add_argument("--pause", type=float, default=0.3, help="seconds between rounds")
     args = parser.parse_args()
@@ -207,7 +216,7 @@ def main():
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
-    shapes = [tuple(int(n) for n in shape.split("x")) for shape in args.shapes.split(",")]
+    shapes = [shape_of(text) for text in args.shapes.split(",")]
     print(
         f"commit {commit}; {args.database}; {len(workers)} workers signed in, {created} slots "
         f"put in progress; {args.rounds} rounds each, shapes taking turns; load average "
@@ -218,11 +227,12 @@ def main():
     round_seconds = {shape: [] for shape in shapes}
     with ExitStack() as stack:
         desks = {}
-        for index, (processes, threads) in enumerate(shapes):
+        for index, (processes, threads, connections) in enumerate(shapes):
             extra = {
                 "GUNICORN_WORKERS": str(processes),
                 "GUNICORN_THREADS": str(threads),
                 "DATABASE_POOL_MAX": str(threads),
+                **({"GUNICORN_WORKER_CONNECTIONS": str(connections)} if connections else {}),
             }
             app = stack.enter_context(
                 gunicorn(
@@ -231,10 +241,10 @@ def main():
             )
             base = stack.enter_context(nginx(app.removeprefix("http://"), 8750 + index))
             port = int(base.rsplit(":", 1)[1])
-            desks[processes, threads] = [Desk(port) for _ in workers]
-            for desk, (username, _) in zip(desks[processes, threads], workers, strict=True):
+            shape_desks = desks[processes, threads, connections] = [Desk(port) for _ in workers]
+            for desk, (username, _) in zip(shape_desks, workers, strict=True):
                 desk.sign_in(username, BENCH_PASSWORD)
-            for desk in desks[processes, threads]:  # warm every process and connection
+            for desk in shape_desks:  # warm every process and connection
                 desk.save(item_id)
 
         server_cpu = {shape: [0.0, 0.0] for shape in shapes}
@@ -268,7 +278,8 @@ def main():
         p95 = percentile(latencies, 0.95)
         rate = len(answers) / sum(round_seconds[shape])
         print(
-            f"gunicorn {shape[0]} workers × {shape[1]} threads (pool {shape[1]}): "
+            f"gunicorn {shape[0]} workers × {shape[1]} threads (pool {shape[1]}"
+            f"{f', {shape[2]} connections a worker' if shape[2] else ''}): "
             f"{len(answers)} saves, p50 {percentile(latencies, 0.5):.1f} ms, "
             f"p95 {p95:.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms "
             f"(target p95 ≤ {TARGET_P95_MS}: {'met' if p95 <= TARGET_P95_MS else 'not met'}); "
