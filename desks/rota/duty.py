@@ -99,6 +99,27 @@ def check_assignable(slot: DutySlot, worker: User, *, lent_by: User | None = Non
         raise RulesBroken(problems)
 
 
+def _lock_slots(pks) -> list[DutySlot]:
+    """Lock the slots `pks` (their rows only, in pk order) and forget the kept figures
+    of their months that have ended, in that order, before any worker is locked.
+
+    Every rota write takes its locks in this order: slots, the kept months' rows
+    (MonthFigures.forget writes one for an ended month), then workers. Forgetting
+    later, when an assignment is saved, took the kept month's row after a worker's,
+    and two heads' writes into one ended month could each wait for the other
+    (a deadlock: tests/desks/rota/test_concurrency.py). The community is read, not
+    locked.
+    """
+    slots = list(
+        DutySlot.objects.select_for_update(of=("self",))
+        .select_related("community")
+        .filter(pk__in=set(pks))
+        .order_by("pk")
+    )
+    MonthFigures.forget((slot.community_id, slot.starts_at) for slot in slots)
+    return slots
+
+
 @transaction.atomic
 def assign(
     slot: DutySlot,
@@ -117,7 +138,10 @@ def assign(
     rules said. The hard rules hold whatever the reason.
     """
     # Lock the slot: two people filling its last place at once cannot both succeed.
-    slot = DutySlot.objects.select_for_update().select_related("community").get(pk=slot.pk)
+    locked = _lock_slots([slot.pk])
+    if not locked:
+        raise DutySlot.DoesNotExist(f"slot {slot.pk} was deleted")
+    slot = locked[0]
     # Lock the worker: two heads putting them on two slots of one day queue here, and
     # the second sees the first's slot. Comp leave takes the same lock (comp_time).
     User.objects.select_for_update().filter(pk=worker.pk).values_list("pk").get()
@@ -163,8 +187,7 @@ def assign_many(placements: list[tuple[DutySlot, User]]) -> list[Assignment]:
     if not placements:
         return []
     # The same locks as `assign`, slots then workers, each in pk order.
-    locked = DutySlot.objects.select_for_update().select_related("community").order_by("pk")
-    slots = {slot.pk: slot for slot in locked.filter(pk__in={s.pk for s, _w in placements})}
+    slots = {slot.pk: slot for slot in _lock_slots({s.pk for s, _w in placements})}
     workers = {worker.pk: worker for _slot, worker in placements}
     list(User.objects.select_for_update().filter(pk__in=workers).order_by("pk").values_list("pk"))
     checker = Checker(workers.values(), slots.values())
@@ -374,8 +397,7 @@ def approve_swap(
     # swaps of one slot approved at once queue here, and the second then finds the
     # requester gone from the slot. The swap's own lock orders approve against
     # cancel, refuse and answers (`_locked`).
-    slot_pks = sorted(filter(None, (swap.slot_id, swap.other_slot_id)))
-    list(DutySlot.objects.select_for_update().filter(pk__in=slot_pks).order_by("pk"))
+    _lock_slots(filter(None, (swap.slot_id, swap.other_slot_id)))
     swap = _locked(swap)
     _check_head(swap, head)
     for slot in filter(None, (swap.slot, swap.other_slot)):

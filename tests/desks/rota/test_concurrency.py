@@ -57,9 +57,11 @@ SWAP_DAY = dt.date(2026, 11, 30)
 
 def race(*calls):
     """Run each call in its own thread and transaction, all released at once; return
-    what each one gave: "done", or the RotaError's message."""
+    what each one gave: "done", or the RotaError's message. Anything else a call raises
+    (a deadlock, say: a 500 for one of two heads) fails the test."""
     barrier = threading.Barrier(len(calls))
     outcomes = [None] * len(calls)
+    unexpected = []
 
     def run(index, call):
         try:
@@ -69,6 +71,8 @@ def race(*calls):
             outcomes[index] = "done"
         except RotaError as error:
             outcomes[index] = error.message
+        except Exception as error:  # reported below, in the test's thread
+            unexpected.append(error)
         finally:
             connections.close_all()
 
@@ -77,6 +81,7 @@ def race(*calls):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    assert not unexpected, unexpected
     return outcomes
 
 
