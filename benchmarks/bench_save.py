@@ -117,23 +117,35 @@ class BareInsert:
         self.connection.execute("DELETE FROM desks_servicerequest WHERE notes = 'floor'")
 
 
-def queries_of_one_save(cookie: str, item_id: int) -> list[str]:
-    """The statements one save sends, counted in this process with the servers' settings."""
-    from django.db import connection
+def in_process_saver(cookie: str, item_id: int):
+    """A function that makes one save in this process (Django's test client, the servers'
+    settings, signed in with `cookie`), each with a fresh form key; it returns the answer."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
     for part in cookie.split("; "):
         name, value = part.split("=", 1)
         client.cookies[name] = value
     headers = {"HX-Request": "true", "X-CSRFToken": CSRF}
-    data = dict(urllib.parse.parse_qsl(save_body(item_id)))
-    client.post("/desk/requests/", data, headers=headers)  # a first save may touch the session
-    data["idempotency_key"] = str(uuid.uuid4())
-    with CaptureQueriesContext(connection) as captured:
+
+    def save():
+        data = dict(urllib.parse.parse_qsl(save_body(item_id)))  # a new key each time
         response = client.post("/desk/requests/", data, headers=headers)
-    assert response.status_code == 200, response.status_code
+        assert response.status_code == 200, response.status_code
+        return response
+
+    return save
+
+
+def queries_of_one_save(cookie: str, item_id: int) -> list[str]:
+    """The statements one save sends, counted in this process with the servers' settings."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    save = in_process_saver(cookie, item_id)
+    save()  # a first save may touch the session
+    with CaptureQueriesContext(connection) as captured:
+        save()
     return [query["sql"] for query in captured.captured_queries]
 
 

@@ -11,11 +11,9 @@ pyinstrument's tree of --profile more. Writes requests: use a copy of the datase
 import argparse
 import statistics
 import time
-import urllib.parse
-import uuid
 
-from bench_desk import CSRF, sessions_for
-from bench_save import save_body
+from bench_desk import sessions_for
+from bench_save import in_process_saver
 from django_setup import setup
 
 
@@ -28,24 +26,13 @@ def main():
     args = parser.parse_args()
     setup(args.database, CACHE_URL=args.redis)
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from pyinstrument import Profiler
 
     from desks.models import ServiceItem
 
     item_id = ServiceItem.objects.order_by("pk").values_list("pk", flat=True).first()
-    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
-    for part in sessions_for(["w1-1"])[0].split("; "):
-        name, value = part.split("=", 1)
-        client.cookies[name] = value
-    headers = {"HX-Request": "true", "X-CSRFToken": CSRF}
-
-    def save():
-        data = dict(urllib.parse.parse_qsl(save_body(item_id)))
-        data["idempotency_key"] = str(uuid.uuid4())
-        response = client.post("/desk/requests/", data, headers=headers)
-        assert response.status_code == 200, response.status_code
+    save = in_process_saver(sessions_for(["w1-1"])[0], item_id)
 
     for _ in range(20):
         save()
