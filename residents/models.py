@@ -105,6 +105,11 @@ class ResidentQuerySet(models.QuerySet):
         """
         return self.filter(community__in=Community.objects.visible_to(user))
 
+    def choosable_at(self, community_id):
+        """The residents a desk of `community_id` may log a matter or a number for: its
+        own, not anonymised (the desk's log form and the queue's take-a-number form)."""
+        return self.filter(community_id=community_id).not_anonymised()
+
     def with_tags_for(self, user):
         """Prefetch each resident's tags that `user` may see into `shown_tags`."""
         return self.select_related("community").prefetch_related(

@@ -34,9 +34,7 @@ class DeskTakeNumberForm(TakeNumberForm):
     def __init__(self, *args, community_id: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service_item"].queryset = ServiceItem.objects.active()
-        self.fields["resident"].queryset = Resident.objects.filter(
-            community_id=community_id
-        ).not_anonymised()
+        self.fields["resident"].queryset = Resident.objects.choosable_at(community_id)
 
 
 class CallForm(forms.Form):

@@ -73,7 +73,7 @@ class RequestForm(forms.ModelForm):
         },
     )
     resident = CommunityChoiceField(
-        lambda community_id: Resident.objects.filter(community_id=community_id).not_anonymised(),
+        Resident.objects.choosable_at,
         required=False,
         label=_("Resident"),
         empty_label=_("Anonymous"),
