@@ -14,6 +14,7 @@ from django.db.models import Count, F
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from desks.core.compiled import CompiledQuery
 from desks.core.dates import day_bounds
 from desks.models import (
     Channel,
@@ -65,14 +66,29 @@ class KeyOfAnotherCommunity(ValidationError):
 
 def tonight(community_id: int, now: dt.datetime):
     """This community's requests logged today (local time), newest first."""
-    start, end = day_bounds(timezone.localdate(now))
     return (
-        ServiceRequest.objects.alive()
-        .filter(community_id=community_id)
-        .logged_between(start, end)
+        _logged_between(community_id, *day_bounds(timezone.localdate(now)))
         .select_related("service_item", "resident", "logged_by", "follow_up__owner", "slot")
         .order_by("-logged_at")
     )
+
+
+def tonight_count(community_id: int, now: dt.datetime) -> int:
+    """How many of `tonight`: the desk's "logged today", after every save."""
+    start, end = day_bounds(timezone.localdate(now))
+    return _LOGGED_BETWEEN.count(community_id=community_id, start=start, end=end)
+
+
+def _logged_between(community_id: int, start: dt.datetime, end: dt.datetime):
+    return (
+        ServiceRequest.objects.alive().filter(community_id=community_id).logged_between(start, end)
+    )
+
+
+# Asked after every save: its SQL is built once (desks.core.compiled).
+_LOGGED_BETWEEN = CompiledQuery(
+    _logged_between, community_id=int, start=dt.datetime, end=dt.datetime
+)
 
 
 def most_used_items(community_id: int, now: dt.datetime) -> list[ServiceItem]:
@@ -191,16 +207,31 @@ def nearby_slots(community_id: int, now: dt.datetime) -> list[DutySlot]:
 def _live_slots(community_id: int, earliest: dt.datetime, latest: dt.datetime) -> list[DutySlot]:
     """The live slots a walk-in served between `earliest` and `latest` may count for, the
     latest ending first (the one slot_for takes when two qualify)."""
-    return list(
+    return _LIVE_SLOTS.all(
+        community_id=community_id,
+        latest=latest,
+        starts_after=earliest - LATE_ENTRY_GRACE - SLOT_MAX_LENGTH,
+        ends_after=earliest - LATE_ENTRY_GRACE,
+    )
+
+
+# Asked by every save: its SQL is built once (desks.core.compiled).
+_LIVE_SLOTS = CompiledQuery(
+    lambda community_id, latest, starts_after, ends_after: (
         DutySlot.objects.live()
         .filter(
             community_id=community_id,
             starts_at__lte=latest,
-            starts_at__gt=earliest - LATE_ENTRY_GRACE - SLOT_MAX_LENGTH,
-            ends_at__gt=earliest - LATE_ENTRY_GRACE,
+            starts_at__gt=starts_after,
+            ends_at__gt=ends_after,
         )
         .order_by("-ends_at")
-    )
+    ),
+    community_id=int,
+    latest=dt.datetime,
+    starts_after=dt.datetime,
+    ends_after=dt.datetime,
+)
 
 
 class EntryTiming(NamedTuple):

@@ -144,7 +144,7 @@ def log(request: HttpRequest) -> HttpResponse:
         return redirect("desks:home")
     context = {
         "logged": request_log.mark_changeable([logged], request.user, now)[0],
-        "tonight_count": request_log.tonight(community_id, now).count(),
+        "tonight_count": request_log.tonight_count(community_id, now),
         "entry_timing": request_log.entry_timing(community_id, now, among=slots),
         # A repeated key (a retry whose first answer was lost) is confirmed all the same.
         "status_message": _with_masked_notice(_saved_message(logged), form),
@@ -276,7 +276,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     request_log.delete_request(logged, request.user, now)
     if not request.htmx:
         return redirect("desks:home")
-    count = request_log.tonight(request.user.community_id, now).count()
+    count = request_log.tonight_count(request.user.community_id, now)
     return render(request, "desk/deleted.html", {"tonight_count": count})
 
 
@@ -296,7 +296,7 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "tap": request_log.Tap(logged.service_item, logged.outcome),
         "undone": logged,
-        "tonight_count": request_log.tonight(request.user.community_id, now).count(),
+        "tonight_count": request_log.tonight_count(request.user.community_id, now),
         "status_message": message,
         "undo_seconds": UNDO_SECONDS,
     }
@@ -604,7 +604,7 @@ def _desk_context(user, now, form) -> dict:
         "form": form,
         # The latest ones only: a busy day must not make every desk page slower.
         "tonight": request_log.mark_changeable(tonight[:TONIGHT_SHOWN], user, now),
-        "tonight_count": tonight.count(),
+        "tonight_count": request_log.tonight_count(user.community_id, now),
         "tonight_shown": TONIGHT_SHOWN,
     }
 

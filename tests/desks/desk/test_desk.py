@@ -279,6 +279,10 @@ def test_the_guide_lists_the_materials_to_tick(client, worker, item):
     [
         ("service_item", "999999", "does not exist"),
         ("service_item", "abc", "does not exist"),
+        ("service_item", "-1", "does not exist"),
+        ("service_item", "1.0", "does not exist"),
+        ("service_item", "１２", "does not exist"),  # full-width digits
+        ("service_item", "9" * 30, "does not exist"),  # past any integer column
         ("outcome", "magic", "not an outcome"),
         ("channel", "pigeon", "walk-in, phone or home visit"),
         ("count", "0", "At least 1"),
@@ -295,6 +299,15 @@ def test_bad_input_is_a_form_error_and_stores_nothing(client, worker, item, fiel
     )
     assert response.status_code == 422
     assert 'id="log-form"' in response.text
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_retired_service_item_is_refused(client, worker, item):
+    retired = make_service_item(name="老年证办理", is_active=False)
+    client.force_login(worker)
+    response = client.post("/en/desk/requests/", post_data(retired), headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "That service item does not exist; choose one from the list." in response.text
     assert not ServiceRequest.objects.exists()
 
 

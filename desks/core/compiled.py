@@ -1,0 +1,148 @@
+"""A queryset whose SQL is built once per process and run again with other values.
+
+Building a query's SQL (the filters, joins, quoting, ordering) is most of what the ORM
+costs for a small query: a COUNT of tonight's requests took ~1.1 ms of CPU on our
+servers, of which ~0.15 ms was sending it and reading the answer. The desk's save asks
+the same few queries every time with other values, so `CompiledQuery` asks the ORM once,
+with placeholder values, and keeps the SQL; each later call only runs it. The queryset
+stays the one home of the rule: the SQL is whatever the ORM makes of it.
+
+    open_slots = CompiledQuery(
+        lambda community_id, moment: DutySlot.objects.at(moment).filter(community_id=community_id),
+        community_id=int, moment=dt.datetime,
+    )
+    open_slots.all(community_id=3, moment=now)     # DutySlot instances
+    open_slots.count(community_id=3, moment=now)   # an int
+
+A value is found in the compiled parameters by equality with its placeholder (values no
+real query uses: negative ids, dates in 1901), so `build` must pass each value to the ORM
+as it is, not compute with it, and `CompiledQuery` refuses a build whose SQL lost one.
+Only single-model querysets without select_related: rows become instances with
+`Model.from_db`, as the ORM itself would make them.
+"""
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from functools import cached_property
+from typing import NamedTuple
+
+from django.db import connections
+from django.db.models import QuerySet
+
+_serial = itertools.count(1)
+
+
+def _placeholder(kind: type):
+    n = next(_serial)
+    if kind is int:
+        return -1_000_000_000 - n
+    if kind is dt.datetime:
+        return dt.datetime(1901, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=n, microseconds=n)
+    if kind is dt.date:
+        return dt.date(1901, 1, 1) + dt.timedelta(days=n)
+    raise TypeError(f"no placeholder for {kind.__name__}")
+
+
+class CompiledQuery:
+    def __init__(self, build: Callable[..., QuerySet], using: str = "default", **kinds: type):
+        self._build = build
+        self._using = using
+        self._kinds = kinds
+
+    def _adapt(self, kind: type, value):
+        """A value as the ORM passes it to this database (SQLite takes datetimes as text)."""
+        if kind is dt.datetime:
+            return connections[self._using].ops.adapt_datetimefield_value(value)
+        if kind is dt.date:
+            return connections[self._using].ops.adapt_datefield_value(value)
+        return value
+
+    @cached_property
+    def _compiled(self):
+        placeholders = {name: _placeholder(kind) for name, kind in self._kinds.items()}
+        queryset = self._build(**placeholders)
+        query = queryset.query
+        if query.select_related or query.annotations or query.combinator:
+            raise ValueError("CompiledQuery takes a plain single-model queryset")
+        compiler = query.get_compiler(self._using)
+        sql, params = compiler.as_sql()
+        columns = [column for column, _sql, _alias in compiler.select]
+        count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
+        adapted = {
+            name: self._adapt(self._kinds[name], value) for name, value in placeholders.items()
+        }
+        return _Compiled(
+            model=queryset.model,
+            attnames=[column.target.attname for column in columns],
+            converters=compiler.get_converters(columns),
+            select=(sql, self._slots(params, adapted)),
+            count=(
+                f"SELECT COUNT(*) FROM ({count_sql}) counted",
+                self._slots(count_params, adapted),
+            ),
+        )
+
+    @staticmethod
+    def _slots(params, placeholders) -> list:
+        """Each parameter: the name of the value it takes, or a constant of the query."""
+        names = {value: name for name, value in placeholders.items()}
+        slots = [
+            _Value(names[param]) if _hashable(param) and param in names else param
+            for param in params
+        ]
+        missing = set(placeholders) - {slot.name for slot in slots if isinstance(slot, _Value)}
+        if missing:
+            raise ValueError(f"values not passed to the query as they are: {sorted(missing)}")
+        return slots
+
+    def _run(self, compiled, values) -> list:
+        sql, slots = compiled
+        params = [
+            self._adapt(self._kinds[slot.name], values[slot.name])
+            if isinstance(slot, _Value)
+            else slot
+            for slot in slots
+        ]
+        # This thread's connection: the SQL is the process's, a connection is a thread's.
+        with connections[self._using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def all(self, **values) -> list:
+        compiled = self._compiled
+        rows = self._run(compiled.select, values)
+        if compiled.converters:
+            rows = [self._converted(row, compiled.converters) for row in rows]
+        return [compiled.model.from_db(self._using, compiled.attnames, row) for row in rows]
+
+    def _converted(self, row, converters) -> list:
+        """The row's values as the ORM gives them (SQLCompiler.apply_converters)."""
+        connection, row = connections[self._using], list(row)
+        for position, (functions, expression) in converters.items():
+            for function in functions:
+                row[position] = function(row[position], expression, connection)
+        return row
+
+    def count(self, **values) -> int:
+        return self._run(self._compiled.count, values)[0][0]
+
+
+class _Value(NamedTuple):
+    name: str
+
+
+class _Compiled(NamedTuple):
+    model: type
+    attnames: list[str]
+    converters: dict
+    select: tuple[str, list]
+    count: tuple[str, list]
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
