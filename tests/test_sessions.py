@@ -97,3 +97,20 @@ def test_sessions_are_cached_only_in_a_shared_cache(cache_url, engine):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == engine
+
+
+def test_the_redis_cache_keeps_one_client_per_server():
+    from servicedesk.cache import RedisCache
+    from tests.servers import redis_db
+
+    db = redis_db()
+    if db is None:
+        pytest.skip("Redis is not running here (CI starts it)")
+    redis_cache = RedisCache(f"redis://127.0.0.1:6379/{db}", {})
+    redis_cache.set("servicedesk-test-key", {"a": 1}, 10)
+    assert redis_cache.get("servicedesk-test-key") == {"a": 1}
+    client = redis_cache._cache.get_client()
+    assert redis_cache._cache.get_client() is client
+    assert redis_cache._cache.get_client(write=True) is client  # one server: one pool
+    redis_cache.delete("servicedesk-test-key")
+    assert redis_cache.get("servicedesk-test-key") is None
