@@ -32,6 +32,7 @@ from pathlib import Path
 
 from bench_ab import serve
 from bench_desk import CSRF, sessions_for
+from bench_public import server_cpu_seconds
 from django_setup import database_url, setup
 from server import gunicorn
 
@@ -171,6 +172,9 @@ def main():
     desks = sessions_for([f"w{community}-1" for community in range(1, args.desks + 1)])
     item_id = ServiceItem.objects.order_by("pk").values_list("pk", flat=True).first()
     cookie = sessions_for([worker.username])[0]
+    before_desks = sessions_for(
+        [f"w{community}-1" for community in range(1, args.desks + 1)], code=args.before
+    )
     load_before = os.getloadavg()
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -207,28 +211,34 @@ def main():
         bare = BareInsert(args.database, worker.community_id, item_id, worker.pk)
         stack.callback(bare.forget)
         savers = {"save": save}
+        ports = {"save": 8731, "before": 8733}
         if args.before:
             before = serve(stack, args.before.resolve(), args.database, 8733, cache_url=args.redis)
-            savers["before"] = Poster(before, cookie)
+            savers["before"] = Poster(before, before_desks[0])
         for _ in range(20):
             trivial.post(item_id), bare.insert()
             for saver in savers.values():
                 saver.post(item_id)
 
         times = {"trivial": [], "insert": [], **{name: [] for name in savers}}
+        cpu = dict.fromkeys(savers, 0.0)
         for round_ in range(args.rounds):
             for name, saver in savers.items():
-                saver.cookie = desks[round_ % len(desks)]
+                cookies = before_desks if name == "before" else desks
+                saver.cookie = cookies[round_ % len(cookies)]
+                used = server_cpu_seconds(ports[name])
                 for _ in range(args.batch):
                     status, ms, _, _ = saver.post(item_id)
                     assert status == 200, (name, status)
                     times[name].append(ms)
+                cpu[name] += server_cpu_seconds(ports[name]) - used
             for _ in range(args.batch):
                 times["trivial"].append(trivial.post(item_id)[1])
             for _ in range(args.batch):
                 times["insert"].append(bare.insert())
 
     median = {name: statistics.median(values) for name, values in times.items()}
+    cpu_ms = {name: 1000 * cpu[name] / len(times[name]) for name in cpu}
     floor = median["trivial"] + median["insert"]
     ratio = median["save"] / floor
     n = args.rounds * args.batch
@@ -241,12 +251,13 @@ def main():
     print(f"floor (the two together):                      {floor:6.2f} ms")
     print(
         f"desk save, htmx POST /desk/requests/:          {median['save']:6.2f} ms median "
-        f"(p90 {statistics.quantiles(times['save'], n=10)[-1]:.2f}; target ≤ {TARGET_MS})"
+        f"(p90 {statistics.quantiles(times['save'], n=10)[-1]:.2f}; target ≤ {TARGET_MS}; "
+        f"server CPU {cpu_ms['save']:.2f} ms a save)"
     )
     if "before" in median:
         print(
             f"desk save, {args.before} (before):  {median['before']:6.2f} ms median, "
-            f"{median['before'] / floor:.2f} × the floor"
+            f"{median['before'] / floor:.2f} × the floor (server CPU {cpu_ms['before']:.2f} ms)"
         )
     print(f"ratio save / floor:                            {ratio:6.2f}  (target ≤ {TARGET_RATIO})")
     print(f"queries per save: {len(queries)} (target ≤ {TARGET_QUERIES})")
