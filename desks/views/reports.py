@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from desks.core.client import client_ip
 from desks.core.dates import Month
+from desks.core.nav_sidebar import nav_sidebar
 from desks.core.scope import scope_for
 from desks.models import Community, ExportRecord, StreetOffice
 from desks.reports import charts, exports
@@ -44,11 +45,13 @@ def report(request: HttpRequest) -> HttpResponse:
     by_key = {table.key: table for table in tables}
     visible = Community.objects.visible_to(request.user)
     daily = monthly.daily()
+    admin_context = admin.site.each_context(request)
     return render(
         request,
         "admin/reports/report.html",
         {
-            **admin.site.each_context(request),
+            **admin_context,
+            "nav_sidebar": nav_sidebar(request, admin_context["available_apps"]),
             "title": _("Monthly report"),
             "report": monthly,
             "tables": tables,
