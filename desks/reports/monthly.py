@@ -9,6 +9,7 @@ exported is exactly what is on screen.
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
+from html import escape
 
 from django.db import connection
 from django.db.models import (
@@ -18,8 +19,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.formats import get_format
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -109,8 +109,10 @@ def shown_figures(row: Row, decimal_separator: str, words: dict[str, str]) -> Sa
     in Python: the report has hundreds of rows, and templates formatting each figure and
     deciding each arrow were a third of the page's time (benchmarks/RESULTS.md). Only
     numbers, the trend's own name and the escaped words go in, so nothing needs escaping
-    here (format_html, escaping each, was itself a tenth of the page)."""
+    here (format_html, escaping each, was itself a tenth of the page; so was mark_safe's
+    check for lazy text, hence SafeString)."""
     change = row.change
+    trend = row.trend
     arrow = "▲" if change > 0 else "▼" if change < 0 else ""
     # As floatformat:"-1": a whole change without its ".0".
     change_text = (
@@ -118,12 +120,12 @@ def shown_figures(row: Row, decimal_separator: str, words: dict[str, str]) -> Sa
     )
     sign = "+" if change > 0 else ""
     arrow_html = f' <span aria-hidden="true">{arrow}</span>' if arrow else ""
-    word = words.get(row.trend)
+    word = words.get(trend)
     word_html = f' <span class="trend-word">{word}</span>' if word else ""
-    return mark_safe(
+    return SafeString(
         f'<td class="num">{number_text(row.current, decimal_separator)}</td>'
         f'<td class="num">{number_text(row.previous, decimal_separator)}</td>'
-        f'<td class="num change trend-{row.trend}">'
+        f'<td class="num change trend-{trend}">'
         f"{sign}{change_text}{arrow_html}{word_html}</td>"
     )
 
@@ -156,14 +158,14 @@ class Table:
         mark = escape(_("Definition"))
         rows = []
         for number, (row, figures) in enumerate(self.shown_rows(), start=1):
-            label = escape(row.label)
+            label = escape(str(row.label))
             if row.definition:
                 label += (
                     f' <a class="definition-mark" href="#def-{self.key}-{number}" '
-                    f'title="{escape(row.definition)}" aria-label="{mark}: {label}">?</a>'
+                    f'title="{escape(str(row.definition))}" aria-label="{mark}: {label}">?</a>'
                 )
             rows.append(f'<tr><th scope="row">{label}</th>{figures}</tr>')
-        return mark_safe("\n".join(rows))
+        return SafeString("\n".join(rows))
 
     def total(self) -> Row:
         return Row(

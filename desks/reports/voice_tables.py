@@ -3,11 +3,12 @@
 import collections
 import functools
 from dataclasses import dataclass, field, fields
+from html import escape
+from operator import attrgetter
 
 from django.db.models import Count, OuterRef, Subquery
 from django.utils.formats import get_format
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from desks.models import (
@@ -63,11 +64,14 @@ class Rates:
         """Call-backs closed by their due date among call-backs opened (%)."""
         return _percent(self.call_backs_on_time, self.call_backs)
 
-    def __add__(self, other: "Rates") -> "Rates":
-        return Rates(*(getattr(self, name) + getattr(other, name) for name in COUNT_NAMES))
+    @staticmethod
+    def sum(many: list["Rates"]) -> "Rates":
+        """Each count added up over `many` (a table's total: one pass, not a Rates a row)."""
+        return Rates(*map(sum, zip(*map(_counts_of, many), strict=True)))
 
 
 COUNT_NAMES = tuple(count.name for count in fields(Rates))
+_counts_of = attrgetter(*COUNT_NAMES)
 # The Rates properties the rate tables show, in the order of rate_columns().
 RATE_NAMES = (
     "rated_share",
@@ -127,17 +131,19 @@ class RateRow:
         """(this month, last month) for each of rate_columns()."""
         return [(getattr(self.current, name), getattr(self.previous, name)) for name in RATE_NAMES]
 
-    def shown_cells(self) -> SafeString:
+    def shown_cells(self, separator: str | None = None) -> SafeString:
         """The row's figure cells as the page prints them ("—" for a rate with nothing to
         divide by), made in one go: a rate table has hundreds of cells, and a template
         loop over them cost more than the rest of the table. Numbers only: nothing to
-        escape."""
-        separator = get_format("DECIMAL_SEPARATOR")  # as `{{ value }}` prints a rate
+        escape. `separator`: the decimal separator, looked up once per table."""
+        if separator is None:
+            separator = get_format("DECIMAL_SEPARATOR")  # as `{{ value }}` prints a rate
         texts = [
             "—" if value is None else str(value).replace(".", separator)
-            for value in (value for pair in self.cells() for value in pair)
+            for pair in self.cells()
+            for value in pair
         ]
-        return mark_safe(
+        return SafeString(
             "".join(
                 f'\n  <td class="num">{current}</td><td class="num">{previous}</td>'
                 for current, previous in zip(texts[::2], texts[1::2], strict=True)
@@ -164,8 +170,8 @@ class RateTable:
         if self._total is None:  # the page asks once per cell
             self._total = RateRow(
                 _("Total"),
-                sum((row.current for row in self.rows), Rates()),
-                sum((row.previous for row in self.rows), Rates()),
+                Rates.sum([row.current for row in self.rows]),
+                Rates.sum([row.previous for row in self.rows]),
             )
         return self._total
 
@@ -174,14 +180,16 @@ class RateTable:
     def shown_body(self) -> SafeString:
         """The rows as the page prints them (labels escaped, `RateRow.shown_cells`), in one
         go: a template loop over the worker table's rows cost more than the cells."""
-        return mark_safe("\n".join(_shown_row(row) for row in self.rows))
+        separator = get_format("DECIMAL_SEPARATOR")
+        return SafeString("\n".join(_shown_row(row, separator) for row in self.rows))
 
     def shown_total(self) -> SafeString:
-        return _shown_row(self.total())
+        return _shown_row(self.total(), get_format("DECIMAL_SEPARATOR"))
 
 
-def _shown_row(row: RateRow) -> SafeString:
-    return mark_safe(f'<tr><th scope="row">{escape(row.label)}</th>{row.shown_cells()}</tr>')
+def _shown_row(row: RateRow, separator: str) -> SafeString:
+    label = escape(str(row.label))
+    return SafeString(f'<tr><th scope="row">{label}</th>{row.shown_cells(separator)}</tr>')
 
 
 @dataclass

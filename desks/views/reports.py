@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET
 
 from desks.core.client import client_ip
 from desks.core.dates import Month
+from desks.core.nav_sidebar import nav_sidebar
 from desks.core.scope import scope_for
-from desks.models import Community, ExportRecord, StreetOffice
+from desks.models import Community, ExportRecord
 from desks.reports import charts, exports
 from desks.reports.booking_tables import BookingTables
 from desks.reports.monthly import MonthlyReport, registrations_unit
@@ -42,25 +43,31 @@ def report(request: HttpRequest) -> HttpResponse:
         return monthly
     tables = monthly.tables()
     by_key = {table.key: table for table in tables}
-    visible = Community.objects.visible_to(request.user)
+    # The scope's choices, in one query: the communities, and the street offices they are in.
+    communities = list(
+        Community.objects.visible_to(request.user).select_related("street_office").order_by("name")
+    )
+    offices = {community.street_office_id: community.street_office for community in communities}
     daily = monthly.daily()
+    admin_context = admin.site.each_context(request)
     return render(
         request,
         "admin/reports/report.html",
         {
-            **admin.site.each_context(request),
+            **admin_context,
+            "nav_sidebar": nav_sidebar(request, admin_context["available_apps"]),
             "title": _("Monthly report"),
             "report": monthly,
             "tables": tables,
-            "community_chart": charts.bars(by_key["community"].rows),
-            "category_chart": charts.bars(by_key["category"].rows),
+            "community_chart": charts.bars(by_key["community"].rows, monthly.month),
+            "category_chart": charts.bars(by_key["category"].rows, monthly.month),
             "daily_chart": charts.line(daily),
-            "daily_weeks": charts.weeks(daily),
-            "heat_map": monthly.heat_map(),
+            "daily_calendar": charts.calendar_rows(charts.weeks(daily)),
+            "heat_map": charts.heat_map_rows(monthly.heat_map()),
             "heat_map_unit": registrations_unit(),
             "weekdays": WEEKDAYS,
-            "offices": StreetOffice.objects.filter(communities__in=visible).distinct(),
-            "communities": visible.order_by("name"),
+            "offices": sorted(offices.values(), key=lambda office: office.name),
+            "communities": communities,
             "can_export": request.user.has_perm("desks.export_reports"),
             "rate_tables": monthly.rate_tables(),
             "votes_table": monthly.votes_against_requests(),

@@ -80,6 +80,20 @@ def test_the_form_keeps_the_street_office_on_screen(office_client, office):
     assert response["Content-Disposition"].endswith('report-guangming-2026-10.csv"')
 
 
+def test_a_superuser_chooses_among_every_street_office_once_by_name(client, office):
+    make_community(make_street_office(name="A街道", slug="a"), name="A社区", slug="a-1")
+    make_community(make_street_office(name="B街道", slug="b"), name="B社区", slug="b-1")
+    superuser = make_user(Role.OFFICE, street_office=office)
+    superuser.is_superuser = True
+    superuser.save(update_fields=["is_superuser"])
+    client.force_login(superuser)
+    form = report_form(client.get("/en/admin/reports/", {"office": "donghu"}).text)
+    offices = re.findall(r"<option value=\"\" ?[^>]*>([^<]*) · all communities</option>", form)
+    assert offices == ["A街道", "B街道", "东湖街道"]
+    communities = re.findall(r'<option value="([^"]+)"', form)
+    assert communities == ["a-1", "b-1", "guangming", "heping"]
+
+
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_an_export_carries_the_month_and_scope_chosen_and_is_named_after_them(
     office_client, file_format

@@ -11,7 +11,7 @@ from desks.core.dates import Month
 from desks.core.scope import scope_for
 from desks.models import CallBack, FollowUp, Rating, Role, ServiceCategory, Vote, VotingRound
 from desks.reports.monthly import MonthlyReport
-from desks.reports.voice_tables import RateRow, Rates
+from desks.reports.voice_tables import RateRow, Rates, RateTable
 from tests.clock import at
 from tests.factories import (
     make_community,
@@ -179,3 +179,14 @@ def test_a_rate_rows_cells_print_as_the_template_printed_them():
     for language in ("en", "zh-hans"):
         with translation.override(language):
             assert row.shown_cells() == template.render(Context({"row": row}))
+
+
+def test_a_rate_tables_total_adds_up_each_count_of_its_rows():
+    rows = [
+        RateRow("甲", Rates(4, 2, 1, 1, 1, 1, 0), Rates(1, 1, 0, 0, 0, 0, 0)),
+        RateRow("乙", Rates(6, 3, 2, 1, 2, 1, 1), Rates(2, 0, 0, 0, 0, 0, 0)),
+    ]
+    total = RateTable("rates-test", "T", "Label", rows).total()
+    assert total.current == Rates(10, 5, 3, 2, 3, 2, 1)
+    assert total.previous == Rates(3, 1, 0, 0, 0, 0, 0)
+    assert RateTable("rates-test", "T", "Label", []).total().current == Rates()
