@@ -2,7 +2,7 @@
 
 from django import template
 from django.template.loader import render_to_string
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 register = template.Library()
 
@@ -32,27 +32,34 @@ def community_cards(context, rows) -> list[str]:
     is_today = context.get("is_today", False)
     # Another day's page keeps its date in the links to an office's centres.
     date_query = "" if is_today else format_html("&amp;date={}", context["day"].isoformat())
-    lines = {}
+    # What many cards share is escaped once: a status's colour and line, an office's link.
+    statuses, offices = {}, {}
     cards = []
     for card, url, status in rows:
-        if (line := lines.get(status.shape)) is None:
-            line = lines[status.shape] = render_to_string(
-                "public/status.html", {"status": status, "is_today": is_today}
+        if (shown := statuses.get(shape := status.shape)) is None:
+            line = render_to_string("public/status.html", {"status": status, "is_today": is_today})
+            shown = statuses[shape] = (escape(card_state(status, is_today)), line)
+        if (office := offices.get(card.street_office_id)) is None:
+            office = offices[card.street_office_id] = (
+                escape(card.street_office.slug),
+                escape(card.street_office.name),
             )
-        office = card.street_office
+        state, line = shown
+        slug, office_name = office
+        phone = escape(card.phone)
         cards.append(
             format_html(
                 CARD,
-                card_state(status, is_today),
+                state,
                 url,
                 card.name,
                 line,
                 card.address,
-                card.phone,
-                card.phone,
-                office.slug,
+                phone,
+                phone,
+                slug,
                 date_query,
-                office.name,
+                office_name,
             )
         )
     return cards
