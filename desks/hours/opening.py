@@ -233,6 +233,32 @@ def _confirmed_years(first: dt.date, last: dt.date) -> list[int]:
     return list(HolidayArrangement.objects.filter(year__in=unknown).values_list("year", flat=True))
 
 
+class Correction(NamedTuple):
+    """A CalendarDay as the calendar reads it."""
+
+    date: dt.date
+    kind: str
+    name: str
+
+
+def _corrections(first: dt.date, last: dt.date) -> list[Correction]:
+    """The staff's corrections (CalendarDay) dated `first`–`last`.
+
+    Plain SQL: through the ORM, building and compiling this read and making its model
+    instances took ~0.6 ms of CPU, for ~0.1 ms as SQL (`/` asks it on every cache miss).
+    """
+    quote = connection.ops.quote_name
+    meta = CalendarDay._meta
+    date, kind, name = (quote(meta.get_field(field).column) for field in Correction._fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {date}, {kind}, {name} FROM {quote(meta.db_table)}"
+            f" WHERE {date} >= %s AND {date} <= %s",
+            [connection.ops.adapt_datefield_value(day) for day in (first, last)],
+        )
+        return [Correction(*row) for row in cursor.fetchall()]
+
+
 # A holiday block is at most nine days long (Spring Festival): looking this far
 # either side of a weekend day finds its block's holiday.
 BLOCK_REACH = 9
@@ -241,7 +267,7 @@ BLOCK_REACH = 9
 class NationalCalendar:
     """Statutory holidays and working weekends: the `holidays` library, corrected by staff."""
 
-    def __init__(self, corrections: Iterable[CalendarDay], confirmed_years: Iterable[int]):
+    def __init__(self, corrections: Iterable[Correction], confirmed_years: Iterable[int]):
         self.corrections = {day.date: day for day in corrections}
         self.confirmed_years = set(confirmed_years)
         self.language = "en_US" if translation.get_language() == "en" else "zh_CN"
@@ -317,10 +343,7 @@ class NationalCalendar:
         """The calendar for dates `first`–`last` (a block's reach either side), in two queries
         at most: the staff's corrections, and the years they confirmed."""
         reach = dt.timedelta(days=BLOCK_REACH)
-        return cls(
-            CalendarDay.objects.filter(date__gte=first - reach, date__lte=last + reach),
-            _confirmed_years(first, last),
-        )
+        return cls(_corrections(first - reach, last + reach), _confirmed_years(first, last))
 
     def working_weekend_name(self, day: dt.date) -> str:
         if correction := self.corrections.get(day):

@@ -191,6 +191,43 @@ def test_home_shows_one_street_office_when_asked(client, tuesday_afternoon):
     assert 'href="?office=xihu"' in client.get("/").text
 
 
+def test_a_card_escapes_what_staff_typed(client, tuesday_afternoon):
+    office = make_street_office(name="东湖<b>街道</b>")
+    make_community(office, name='和平<script>"社区"', address="解放路1号 'A'&B", phone="83456789")
+    body = client.get("/").text
+    assert "<script>" not in body and "<b>" not in body
+    assert "和平&lt;script&gt;&quot;社区&quot;" in body
+    assert "解放路1号 &#x27;A&#x27;&amp;B" in body
+    assert "东湖&lt;b&gt;街道&lt;/b&gt;" in body
+
+
+def test_a_card_is_coloured_by_whether_it_is_open_now_later_or_not_at_all(client, clock):
+    office = make_street_office()
+    make_community(office, slug="plain")
+    closed = make_community(office, slug="closed")
+    DateOverride.objects.create(community=closed, date=dt.date(2026, 11, 24), reason="停电")
+
+    def states(path="/"):
+        cards = re.findall(
+            r'<li class="card status-(\w+)">\s*<h2><a href="/c/([^/]+)/"', client.get(path).text
+        )
+        return {slug: state for state, slug in cards}
+
+    clock.stop_at(at(2026, 11, 24, 15))
+    assert states() == {"plain": "later", "closed": "closed"}
+    clock.stop_at(at(2026, 11, 24, 18, 30))
+    assert states() == {"plain": "open", "closed": "closed"}
+    # Another day's page says what that day holds, never "open now".
+    clock.stop_at(at(2026, 11, 23, 18, 30))
+    assert states("/?date=2026-11-24") == {"plain": "later", "closed": "closed"}
+
+
+def test_another_days_cards_link_their_office_on_that_day(client, tuesday_afternoon):
+    make_community(make_street_office(slug="donghu"))
+    assert 'href="?office=donghu&amp;date=2026-11-30"' in client.get("/?date=2026-11-30").text
+    assert 'href="?office=donghu"' in client.get("/").text
+
+
 def test_a_centre_closed_for_weeks_says_how_far_its_page_looked_ahead(client, tuesday_afternoon):
     # The community page searches 60 days ahead, the home page 14: each says its own horizon
     # (the community page used to say "two weeks" after searching sixty days).
