@@ -29,7 +29,7 @@ import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import holidays
 from django.db import connection
@@ -80,6 +80,32 @@ class OfficeRules(NamedTuple):
 
     holiday_rule: str
     working_weekend_rule: str
+
+
+class Rules(Protocol):
+    """A street office's rules that its communities' hours follow: a StreetOffice, or
+    OfficeRules and `/`'s CardOffice read as values."""
+
+    @property
+    def holiday_rule(self) -> str: ...
+    @property
+    def working_weekend_rule(self) -> str: ...
+
+
+class Place(Protocol):
+    """What the hours need of a community: a Community, a Centre, or one of `/`'s cards
+    (desks.views.public.Card) all answer it, so each page reads communities its own way."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def street_office_id(self) -> int: ...
+    @property
+    def street_office(self) -> Rules: ...
 
 
 class Centre(NamedTuple):
@@ -139,7 +165,7 @@ class DayKind(enum.StrEnum):
 class DayHours:
     """A community's windows on one date, and why."""
 
-    community: Community | Centre
+    community: Place
     date: dt.date
     windows: tuple[Window, ...]
     kind: DayKind
@@ -428,7 +454,7 @@ class OpeningHours:
     the national calendar says of each date.
     """
 
-    def __init__(self, communities: Iterable[Community | Centre], first: dt.date, last: dt.date):
+    def __init__(self, communities: Iterable[Place], first: dt.date, last: dt.date):
         self.communities = list(communities)
         self.first, self.last = first, last
         if len(self.communities) > NAMED_OWNERS_MAX:
@@ -462,7 +488,7 @@ class OpeningHours:
         self.zone = timezone.get_current_timezone()
         self._facts: dict[dt.date, CalendarFacts] = {}
 
-    def week_of(self, community: Community) -> dict[int, tuple[Window, ...]]:
+    def week_of(self, community: Place) -> dict[int, tuple[Window, ...]]:
         """The weekly pattern `community` follows: its own, its office's, or the default."""
         return (
             self.weeks.get(("c", community.pk))
@@ -483,7 +509,7 @@ class OpeningHours:
             self._facts[day] = facts
         return facts
 
-    def day(self, community: Community, day: dt.date) -> DayHours:
+    def day(self, community: Place, day: dt.date) -> DayHours:
         if not self.first <= day <= self.last:
             raise ValueError(f"{day} is outside the loaded range {self.first}–{self.last}")
         if self.overrides:
@@ -527,7 +553,7 @@ class OpeningHours:
             )
         return DayHours(community, day, week[day.weekday()], DayKind.REGULAR, "", facts.provisional)
 
-    def days_as_json(self, communities: Iterable[Community | Centre], day: dt.date) -> list[dict]:
+    def days_as_json(self, communities: Iterable[Place], day: dt.date) -> list[dict]:
         """`self.day(community, day).as_json()` of each of `communities`, in their order.
 
         A community with no weekly windows or date overrides of its own reads, on any
@@ -550,15 +576,13 @@ class OpeningHours:
             answers.append({"slug": community.slug, "name": community.name, **shared})
         return answers
 
-    def days(self, community: Community) -> Iterator[DayHours]:
+    def days(self, community: Place) -> Iterator[DayHours]:
         day = self.first
         while day <= self.last:
             yield self.day(community, day)
             day += dt.timedelta(days=1)
 
-    def next_opening(
-        self, community: Community, moment: dt.datetime
-    ) -> tuple[DayHours, Window] | None:
+    def next_opening(self, community: Place, moment: dt.datetime) -> tuple[DayHours, Window] | None:
         """The next window that opens after `moment`, within the loaded range."""
         day = max(timezone.localdate(moment, self.zone), self.first)
         while day <= self.last:
