@@ -95,11 +95,17 @@ class Builder:
         self.password = make_password(BENCH_PASSWORD)
         with connection.cursor() as cursor:
             self.cursor = cursor
+            # The rows are made consistent here (every id they point at is copied first):
+            # PostgreSQL's foreign-key triggers, one lookup per row and key, were most of
+            # the province's build (10 M requests × 4 keys). A superuser may skip them for
+            # this session, as pg_restore does with --disable-triggers.
+            cursor.execute("SET session_replication_role = replica")
             self.catalogue()
             self.organisation()
             self.residents()
             self.slots()
             self.requests_and_follow_ups()
+            cursor.execute("SET session_replication_role = DEFAULT")
             # What a DBA does after a bulk load (autovacuum would, later): statistics for
             # the planner, and the visibility map, without which no index-only scan is
             # possible and the first reads of every page would write hint bits.
