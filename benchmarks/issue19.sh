@@ -7,12 +7,12 @@
 # the province). The benchmarks that write (the save, the crowd, the report's kept
 # months) run on a `createdb -T` copy, <dataset>_issue19, kept for the next run (a
 # province copies in minutes); the public pages only read.
-# The release compared with is $BEFORE (default: c99c1bc, the release before round 3).
+# The release compared with is $BEFORE (default: 2f532a9, the release before round 4).
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=../.venv/bin/python
 PG=(-h 127.0.0.1 -U postgres)
-BEFORE_COMMIT=${BEFORE:-c99c1bc}
+BEFORE_COMMIT=${BEFORE:-2f532a9}
 before=$(mktemp -d /tmp/issue19-before.XXXX)
 git -C .. archive "$BEFORE_COMMIT" | tar -x -C "$before"
 ln -s "$(cd .. && pwd)/.venv" "$before/.venv"
@@ -37,6 +37,7 @@ for dataset in "$@"; do
   echo; echo "-- 3. the monthly report of one street office against hand-written SQL"
   $PY bench_report.py --database "$copy" --repeat 15
   $PY profile_report.py --database "$copy" --repeat 20 --profile 3
+  $PY profile_report.py --database "$copy" --repeat 20 --before "$before"
   echo; echo "-- 4. public pages on a cache miss, and the release before"
   $PY bench_public.py --database "$dataset" --before "$before" --rounds 10 --port 8201
 done
