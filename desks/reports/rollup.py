@@ -47,6 +47,7 @@ from django.db.models.functions import ExtractDay, ExtractHour
 from django.utils import timezone
 
 from desks import hours
+from desks.core.compiled import CompiledQuery
 from desks.core.dates import Month
 from desks.models import (
     Assignment,
@@ -362,9 +363,7 @@ def figures(communities: list, months: list[Month], now: dt.datetime) -> dict:
     generations = {}
     if kept_months and community_ids:
         by_day = {month.first_day: month for month in kept_months}
-        for row in MonthFigures.objects.filter(
-            community_id__in=community_ids, month__in=list(by_day)
-        ).values_list("community_id", "month", "generation", "figures"):
+        for row in _KEPT.rows(community_ids=community_ids, months=list(by_day)):
             community_id, first_day, generation, kept = row
             generations[by_day[first_day], community_id] = generation
             if kept is not None and kept.get("version") == VERSION:
@@ -384,6 +383,17 @@ def figures(communities: list, months: list[Month], now: dt.datetime) -> dict:
     if to_keep:
         _keep(to_keep)
     return found
+
+
+# The kept figures of some communities and months (their first days); its SQL built once
+# per process (desks.core.compiled).
+_KEPT = CompiledQuery(
+    lambda community_ids, months: MonthFigures.objects.filter(
+        community_id__in=community_ids, month__in=months
+    ).values_list("community_id", "month", "generation", "figures"),
+    community_ids=list[int],
+    months=list[dt.date],
+)
 
 
 def _keep(rows: list[tuple[int, dt.date, int, dict]]) -> None:
