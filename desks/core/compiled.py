@@ -14,26 +14,41 @@ stays the one home of the rule: the SQL is whatever the ORM makes of it.
     open_slots.all(community_id=3, moment=now)     # DutySlot instances
     open_slots.count(community_id=3, moment=now)   # an int
 
+A `values()` or `values_list()` queryset (annotations and joins allowed there) gives its
+rows with `.rows(**values)`: dicts or tuples, as the ORM would. A value may be a list
+(kind `list[int]`, `list[dt.date]`…, for `__in`): the SQL is built once per length of
+list, and an empty list is left to the ORM (it knows such a query finds nothing without
+asking).
+
 A value is found in the compiled parameters by equality with its placeholder (values no
 real query uses: negative ids, dates in 1901), so `build` must pass each value to the ORM
 as it is, not compute with it, and `CompiledQuery` refuses a build whose SQL lost one.
-Only single-model querysets without select_related: rows become instances with
-`Model.from_db`, as the ORM itself would make them.
+`all()` and `count()` take only single-model querysets without select_related: rows
+become instances with `Model.from_db`, as the ORM itself would make them.
 """
 
 import datetime as dt
 import itertools
+import typing
 from collections.abc import Callable
 from functools import cached_property
 from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ValuesIterable, ValuesListIterable
 
 _serial = itertools.count(1)
 
 
-def _placeholder(kind: type):
+def _is_list(kind) -> bool:
+    return typing.get_origin(kind) is list
+
+
+def _placeholder(kind: type, length: int = 0):
+    if _is_list(kind):
+        (item,) = typing.get_args(kind)
+        return [_placeholder(item) for _ in range(length)]
     n = next(_serial)
     if kind is int:
         return -1_000_000_000 - n
@@ -52,6 +67,9 @@ class CompiledQuery:
 
     def _adapt(self, kind: type, value):
         """A value as the ORM passes it to this database (SQLite takes datetimes as text)."""
+        if _is_list(kind):
+            (item,) = typing.get_args(kind)
+            return [self._adapt(item, each) for each in value]
         if kind is dt.datetime:
             return connections[self._using].ops.adapt_datetimefield_value(value)
         if kind is dt.date:
@@ -60,6 +78,8 @@ class CompiledQuery:
 
     @cached_property
     def _compiled(self):
+        if any(_is_list(kind) for kind in self._kinds.values()):
+            raise ValueError("all() and count() take no lists of values")
         placeholders = {name: _placeholder(kind) for name, kind in self._kinds.items()}
         queryset = self._build(**placeholders)
         query = queryset.query
@@ -85,13 +105,17 @@ class CompiledQuery:
 
     @staticmethod
     def _slots(params, placeholders) -> list:
-        """Each parameter: the name of the value it takes, or a constant of the query."""
-        names = {value: name for name, value in placeholders.items()}
-        slots = [
-            _Value(names[param]) if _hashable(param) and param in names else param
-            for param in params
-        ]
-        missing = set(placeholders) - {slot.name for slot in slots if isinstance(slot, _Value)}
+        """Each parameter: the value it takes (its name, and its place in a list), or a
+        constant of the query."""
+        names = {}
+        for name, value in placeholders.items():
+            if isinstance(value, list):
+                names |= {item: _Value(name, index) for index, item in enumerate(value)}
+            else:
+                names[value] = _Value(name)
+        slots = [names[param] if _hashable(param) and param in names else param for param in params]
+        found = {(slot.name, slot.index) for slot in slots if isinstance(slot, _Value)}
+        missing = {value.name for value in names.values() if (value.name, value.index) not in found}
         if missing:
             raise ValueError(f"values not passed to the query as they are: {sorted(missing)}")
         return slots
@@ -99,7 +123,11 @@ class CompiledQuery:
     def _run(self, compiled, values) -> list:
         sql, slots = compiled
         params = [
-            self._adapt(self._kinds[slot.name], values[slot.name])
+            (
+                self._adapt(self._kinds[slot.name], values[slot.name])
+                if slot.index is None
+                else self._adapt(self._kinds[slot.name], [values[slot.name][slot.index]])[0]
+            )
             if isinstance(slot, _Value)
             else slot
             for slot in slots
@@ -127,9 +155,72 @@ class CompiledQuery:
     def count(self, **values) -> int:
         return self._run(self._compiled.count, values)[0][0]
 
+    def rows(self, **values) -> list:
+        """The rows of a `values()` (dicts) or `values_list()` (tuples) queryset."""
+        lengths = tuple(len(values[name]) for name, kind in self._kinds.items() if _is_list(kind))
+        if 0 in lengths:
+            return list(self._build(**values))
+        compiled = self._compiled_rows.get(lengths) or self._compile_rows(lengths)
+        rows = self._run(compiled.select, values)
+        if compiled.width is not None:  # columns the ORM added for itself (ordering)
+            rows = [row[: compiled.width] for row in rows]
+        if compiled.converters:
+            rows = [self._converted(row, compiled.converters) for row in rows]
+        if compiled.names is None:
+            return [tuple(row) for row in rows]
+        return [dict(zip(compiled.names, row, strict=True)) for row in rows]
+
+    @cached_property
+    def _compiled_rows(self) -> dict:
+        """Built SQL by the lengths of the lists of values."""
+        return {}
+
+    def _compile_rows(self, lengths: tuple[int, ...]) -> "_CompiledRows":
+        sizes = iter(lengths)
+        placeholders = {
+            name: _placeholder(kind, next(sizes) if _is_list(kind) else 0)
+            for name, kind in self._kinds.items()
+        }
+        queryset = self._build(**placeholders)
+        query = queryset.query
+        if queryset._iterable_class not in (ValuesIterable, ValuesListIterable):
+            raise ValueError("rows() takes a values() or values_list() queryset")
+        if query.combinator or query.extra_select:
+            raise ValueError("rows() takes no combined queries and no extra()")
+        compiler = query.get_compiler(self._using)
+        sql, params = compiler.as_sql()
+        columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise ValueError("rows() takes no composite fields")
+        adapted = {
+            name: self._adapt(self._kinds[name], value) for name, value in placeholders.items()
+        }
+        if queryset._iterable_class is ValuesListIterable:
+            names = None
+        elif query.selected:
+            names = list(query.selected)
+        else:
+            names = [*query.values_select, *query.annotation_select]
+        compiled = _CompiledRows(
+            names=names,
+            width=compiler.col_count if compiler.has_extra_select else None,
+            converters=compiler.get_converters(columns),
+            select=(sql, self._slots(params, adapted)),
+        )
+        self._compiled_rows[lengths] = compiled
+        return compiled
+
 
 class _Value(NamedTuple):
     name: str
+    index: int | None = None  # its place in a list of values
+
+
+class _CompiledRows(NamedTuple):
+    names: list[str] | None  # a dict's keys, or None for tuples
+    width: int | None  # the columns asked for, when the SQL selects more
+    converters: dict
+    select: tuple[str, list]
 
 
 class _Compiled(NamedTuple):

@@ -282,13 +282,16 @@ class OwnedWork(models.Model):
         return Q(**{f"{through}closed_at__date__lte": F(f"{through}due_on")})
 
     @staticmethod
-    def overdue_condition(moment: dt.datetime) -> Q:
+    def overdue_condition(moment: dt.datetime, day: dt.date | None = None) -> Q:
         """Overdue at `moment`: open then, and due on an earlier local day.
 
         Work due today is not overdue until tomorrow. With a past `moment` it
         answers what was overdue then (the report's "overdue at month end").
+        `day` is `moment`'s local day, for a caller that compiles the query
+        (desks.core.compiled takes values as they are, not computed from).
         """
-        return Q(created_at__lt=moment, due_on__lt=timezone.localdate(moment)) & (
+        day = timezone.localdate(moment) if day is None else day
+        return Q(created_at__lt=moment, due_on__lt=day) & (
             Q(closed_at__isnull=True) | Q(closed_at__gt=moment)
         )
 

@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     Q,
     Sum,
+    Value,
 )
 from django.utils import timezone
 from django.utils.formats import get_format
@@ -23,6 +24,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from desks.core.compiled import CompiledQuery
 from desks.core.dates import Month
 from desks.core.scope import Scope
 from desks.models import (
@@ -201,18 +203,14 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
             "previous": rollup.Totals.of(found[self.month.previous]),
         }
 
-    def per_month(self, field: str, *, dates: bool = False, **figures) -> dict:
+    @staticmethod
+    def per_month(field: str, since, split, until, **figures) -> dict:
         """Each figure twice, as `<name>_current` and `<name>_previous`, in one aggregate.
 
         `figures` maps a name to (aggregate class, expression, extra filter or None);
-        `field` is the datetime that places a row in a month, or with `dates=True`
-        a date (compared with the months' first days, not their first midnights).
+        `field` places a row in a month: last month is [since, split), this one
+        [split, until) (datetimes, or dates for a date field: the months' first days).
         """
-        if dates:
-            since, split = self.month.previous.first_day, self.month.first_day
-            until = self.month.next.first_day
-        else:
-            since, (split, until) = self.month.previous.bounds()[0], self.month.bounds()
         months = {
             "current": Q(**{f"{field}__gte": split, f"{field}__lt": until}),
             "previous": Q(**{f"{field}__gte": since, f"{field}__lt": split}),
@@ -273,31 +271,16 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
                 f"held_length_{key}": slots["held_seconds"] / 3600,
                 f"staffed_{key}": slots["staffed"],
             }
-        since, until = self.month.previous.bounds()[0], self.month.bounds()[1]
-        follow_up_counts = {}
-        for month, key in ((self.month, "current"), (self.month.previous, "previous")):
-            start, end = month.bounds()
-            follow_up_counts |= {
-                f"opened_{key}": Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
-                f"closed_{key}": Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
-                f"overdue_{key}": Count("pk", filter=FollowUp.overdue_condition(end)),
-            }
-            if connection.vendor == "postgresql":
-                # The medians ride along in the same scan (percentile_cont … FILTER).
-                follow_up_counts[f"median_{key}"] = PercentileCont(
-                    TIME_TO_CLOSE, filter=Q(closed_at__gte=start, closed_at__lt=end)
-                )
-        # Only follow-ups alive at some point of the two months can count: the time
-        # bounds spare the database every follow-up closed before them.
-        alive = Q(created_at__lt=until) & (Q(closed_at__isnull=True) | Q(closed_at__gte=since))
-        # By the follow-up's own community (FollowUp.community says why); the join to
-        # the request only drops those of deleted requests, a key lookup for each.
-        counts |= (
-            FollowUp.objects.of_alive_requests()
-            .filter(alive, community_id__in=self.community_ids)
-            .order_by()
-            .aggregate(**follow_up_counts)
+        (since, split), until = self.month.previous.bounds(), self.month.bounds()[1]
+        found = _FOLLOW_UP_COUNTS.rows(
+            community_ids=self.community_ids,
+            since=since,
+            split=split,
+            until=until,
+            split_day=timezone.localdate(split),
+            until_day=timezone.localdate(until),
         )
+        counts |= found[0]
         return counts
 
     def _figures(self, key: str) -> list[tuple[str, float, str | None, str]]:
@@ -421,12 +404,7 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
         for totals in self._totals.values():
             ids |= {item for _window, item, _minutes in totals.booking_waits}
             ids |= {item for _window, item, _not_called, _minutes in totals.queue}
-        return {
-            pk: (category, name)
-            for pk, category, name in ServiceItem.objects.filter(pk__in=ids).values_list(
-                "pk", "category__name", "name"
-            )
-        }
+        return {pk: (category, name) for pk, category, name in _ITEM_NAMES.rows(ids=list(ids))}
 
     @functools.cached_property
     def _workers(self) -> dict[int, dict]:
@@ -435,12 +413,7 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
         ids = {pk for pk, _, _ in self._request_groups["worker"]}
         for totals in self._totals.values():
             ids |= set(totals.comp)
-        return {
-            user["pk"]: user
-            for user in User.objects.filter(pk__in=ids).values(
-                "pk", *WORKER_FIELDS, *COMP_RATIOS.values()
-            )
-        }
+        return {user["pk"]: user for user in _WORKERS.rows(ids=list(ids))}
 
     @functools.cached_property
     def _worker_labels(self) -> dict[int, str]:
@@ -536,16 +509,11 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
 
     def comp_time_taken(self) -> Table:
         """Approved comp leave falling in the month, in hours."""
-        taken = (
-            CompLeave.objects.filter(
-                worker__community_id__in=self.community_ids,
-                status=CompLeave.Status.APPROVED,
-                date__gte=self.month.previous.first_day,
-                date__lte=self.month.last_day,
-            )
-            .values(*(f"worker__{name}" for name in WORKER_FIELDS))
-            .annotate(**self.per_month("date", dates=True, hours=(Sum, "hours", None)))
-            .order_by()
+        taken = _COMP_LEAVE_TAKEN.rows(
+            community_ids=self.community_ids,
+            since=self.month.previous.first_day,
+            split=self.month.first_day,
+            until=self.month.next.first_day,
         )
         rows = []
         for group in taken:
@@ -592,3 +560,80 @@ def roll_up(counts: list[tuple[object, int, int]], label) -> list[Row]:
         row.current += current
         row.previous += previous
     return list(rows.values())
+
+
+# The report's queries, their SQL built once per process (desks.core.compiled): each is
+# the queryset it was, given the month's bounds as values rather than computing them.
+
+
+def _follow_up_counts(community_ids, since, split, until, split_day, until_day):
+    """The summary's follow-up counts for both months in one scan: last month is
+    [since, split), this one [split, until); `*_day` are the local days of split and
+    until (overdue: due on an earlier day)."""
+    counts = {}
+    months = (("current", split, until, until_day), ("previous", since, split, split_day))
+    for key, start, end, end_day in months:
+        counts |= {
+            f"opened_{key}": Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
+            f"closed_{key}": Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end)),
+            f"overdue_{key}": Count("pk", filter=FollowUp.overdue_condition(end, end_day)),
+        }
+        if connection.vendor == "postgresql":
+            # The medians ride along in the same scan (percentile_cont … FILTER).
+            counts[f"median_{key}"] = PercentileCont(
+                TIME_TO_CLOSE, filter=Q(closed_at__gte=start, closed_at__lt=end)
+            )
+    # Only follow-ups alive at some point of the two months can count: the time
+    # bounds spare the database every follow-up closed before them.
+    alive = Q(created_at__lt=until) & (Q(closed_at__isnull=True) | Q(closed_at__gte=since))
+    # By the follow-up's own community (FollowUp.community says why); the join to
+    # the request only drops those of deleted requests, a key lookup for each.
+    # Grouped by a constant, which groups nothing: one row, as aggregate() gives.
+    return (
+        FollowUp.objects.of_alive_requests()
+        .filter(alive, community_id__in=community_ids)
+        .order_by()
+        .values(whole=Value(1))
+        .annotate(**counts)
+        .values(*counts)
+    )
+
+
+_FOLLOW_UP_COUNTS = CompiledQuery(
+    _follow_up_counts,
+    community_ids=list[int],
+    since=dt.datetime,
+    split=dt.datetime,
+    until=dt.datetime,
+    split_day=dt.date,
+    until_day=dt.date,
+)
+_ITEM_NAMES = CompiledQuery(
+    lambda ids: ServiceItem.objects.filter(pk__in=ids).values_list("pk", "category__name", "name"),
+    ids=list[int],
+)
+_WORKERS = CompiledQuery(
+    lambda ids: User.objects.filter(pk__in=ids).values("pk", *WORKER_FIELDS, *COMP_RATIOS.values()),
+    ids=list[int],
+)
+# Approved comp leave per worker on days of both months: last month's days [since, split),
+# this month's [split, until).
+_COMP_LEAVE_TAKEN = CompiledQuery(
+    lambda community_ids, since, split, until: (
+        CompLeave.objects.filter(
+            worker__community_id__in=community_ids,
+            status=CompLeave.Status.APPROVED,
+            date__gte=since,
+            date__lt=until,
+        )
+        .values(*(f"worker__{name}" for name in WORKER_FIELDS))
+        .annotate(
+            **MonthlyReport.per_month("date", since, split, until, hours=(Sum, "hours", None))
+        )
+        .order_by()
+    ),
+    community_ids=list[int],
+    since=dt.date,
+    split=dt.date,
+    until=dt.date,
+)

@@ -30,6 +30,8 @@ so that adding them up gives what one scan would):
 import collections
 import dataclasses
 import datetime as dt
+import functools
+import json
 
 from django.db import connection
 from django.db.models import (
@@ -42,11 +44,13 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    TextField,
 )
-from django.db.models.functions import ExtractDay, ExtractHour
+from django.db.models.functions import Cast, ExtractDay, ExtractHour
 from django.utils import timezone
 
 from desks import hours
+from desks.core.compiled import CompiledQuery
 from desks.core.dates import Month
 from desks.models import (
     Assignment,
@@ -362,11 +366,10 @@ def figures(communities: list, months: list[Month], now: dt.datetime) -> dict:
     generations = {}
     if kept_months and community_ids:
         by_day = {month.first_day: month for month in kept_months}
-        for row in MonthFigures.objects.filter(
-            community_id__in=community_ids, month__in=list(by_day)
-        ).values_list("community_id", "month", "generation", "figures"):
-            community_id, first_day, generation, kept = row
+        for row in _KEPT.rows(community_ids=community_ids, months=list(by_day)):
+            community_id, first_day, generation, text = row
             generations[by_day[first_day], community_id] = generation
+            kept = None if text is None else _parsed(text)
             if kept is not None and kept.get("version") == VERSION:
                 found[by_day[first_day]][community_id] = kept
     to_keep = []
@@ -384,6 +387,29 @@ def figures(communities: list, months: list[Month], now: dt.datetime) -> dict:
     if to_keep:
         _keep(to_keep)
     return found
+
+
+# The kept figures of some communities and months (their first days), as JSON text
+# (`_parsed`); its SQL built once per process (desks.core.compiled).
+_KEPT = CompiledQuery(
+    lambda community_ids, months: (
+        MonthFigures.objects.filter(community_id__in=community_ids, month__in=months)
+        .annotate(text=Cast("figures", TextField()))
+        .values_list("community_id", "month", "generation", "text")
+    ),
+    community_ids=list[int],
+    months=list[dt.date],
+)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> dict:
+    """Kept figures as Python. Their text is their content (a change to the month forgets
+    them, and what is kept next is other text), so the same text is parsed once per
+    process: a street office's two months are 40 rows, ~4 ms of json.loads on every
+    page. 512 rows, ~20 kB each. Shared by every report that reads them: read, never
+    changed (Totals.of copies what it adds up)."""
+    return json.loads(text)
 
 
 def _keep(rows: list[tuple[int, dt.date, int, dict]]) -> None:
@@ -425,65 +451,74 @@ class Totals:
 
     @classmethod
     def of(cls, by_community: dict[int, dict]) -> "Totals":
+        """Adds up `by_community` (kept figures: read, never changed). Ids stay text while
+        adding up and become ints once at the end: a street office's two months add up
+        ~4,000 entries on every page."""
         counts = dict.fromkeys(COUNTS, 0)
         slots = dict.fromkeys(SLOT_FIGURES, 0)
         bookings = dict.fromkeys(BOOKING_FIGURES, 0)
         community, item, worker, comp = {}, {}, {}, {}
-        outcome, channel = collections.Counter(), collections.Counter()
-        daily, heat = [], collections.Counter()
+        outcome, channel, heat = {}, {}, {}
+        daily = None
         visits = set()  # "resident:item:day"
         booking_waits, queue = [], []
         for community_id, mine in by_community.items():
-            for name in COUNTS:
-                counts[name] += mine["counts"][name]
+            _add(counts, mine["counts"])
             if mine["item"]:
                 community[community_id] = [
                     sum(column) for column in zip(*mine["item"].values(), strict=True)
                 ]
             _merge(item, mine["item"])
             _merge(worker, mine["worker"])
-            outcome.update(mine["outcome"])
-            channel.update(mine["channel"])
-            if daily:
-                daily = [a + b for a, b in zip(daily, mine["daily"], strict=True)]
-            else:
+            _add(outcome, mine["outcome"])
+            _add(channel, mine["channel"])
+            if daily is None:
                 daily = list(mine["daily"])
+            else:
+                daily = [a + b for a, b in zip(daily, mine["daily"], strict=True)]
             for hour, weekday, n in mine["heat"]:
-                heat[hour, weekday] += n
+                heat[hour, weekday] = heat.get((hour, weekday), 0) + n
             visits.update(mine["visits"])
-            for name in SLOT_FIGURES:
-                slots[name] += mine["slots"][name]
+            _add(slots, mine["slots"])
             _merge(comp, mine["comp"])
-            for name in BOOKING_FIGURES:
-                bookings[name] += mine["bookings"][name]
+            _add(bookings, mine["bookings"])
             booking_waits += mine["booking_waits"]
             queue += mine["queue"]
         # A matter (resident, item) seen on two days or more: its resident came back.
-        days = collections.Counter(visit.rpartition(":")[0] for visit in visits)
+        days = collections.Counter([visit.rpartition(":")[0] for visit in visits])
         second_visits = len({matter.partition(":")[0] for matter, n in days.items() if n > 1})
         return cls(
             counts,
             community,
-            item,
-            worker,
-            dict(outcome),
-            dict(channel),
-            daily,
-            dict(heat),
+            _by_id(item),
+            _by_id(worker),
+            outcome,
+            channel,
+            daily or [],
+            heat,
             second_visits,
             slots,
-            comp,
+            _by_id(comp),
             bookings,
             booking_waits,
             queue,
         )
 
 
-def _merge(table: dict[int, list[int]], rows: dict[str, list[int]]) -> None:
+def _add(table: dict, figures: dict) -> None:
+    """Add `figures` (name → number) into `table`."""
+    for key, value in figures.items():
+        table[key] = table.get(key, 0) + value
+
+
+def _merge(table: dict[str, list[int]], rows: dict[str, list[int]]) -> None:
     """Add `rows` (kept figures: text ids → counts) into `table`, by id."""
     for key, values in rows.items():
-        key = int(key)
         kept = table.get(key)
         table[key] = (
             list(values) if kept is None else [a + b for a, b in zip(kept, values, strict=True)]
         )
+
+
+def _by_id(table: dict[str, list[int]]) -> dict[int, list[int]]:
+    return {int(key): values for key, values in table.items()}

@@ -1,12 +1,15 @@
 """A queryset's SQL built once and run again with other values (desks.core.compiled): the
-same rows and counts as the ORM gives, on SQLite and PostgreSQL, or a refusal."""
+same rows, counts, dicts and tuples as the ORM gives, on SQLite and PostgreSQL, or a
+refusal."""
 
 import datetime as dt
 
 import pytest
+from django.db.models import Count, Min, Sum, Value
 
 from desks.core.compiled import CompiledQuery
 from desks.models import DutySlot, ServiceItem
+from desks.reports.rollup import SLOT_LENGTH
 from desks.rota.duty import make_slots
 from tests.clock import at
 from tests.factories import make_service_item
@@ -106,3 +109,96 @@ def test_constants_of_the_query_stay_in_it(db):
     by_pk = CompiledQuery(lambda pk: ServiceItem.objects.active().filter(pk=pk), pk=int)
     assert [item.pk for item in by_pk.all(pk=active.pk)] == [active.pk]
     assert by_pk.all(pk=retired.pk) == []
+
+
+# rows(): values() and values_list() querysets, with annotations, joins and lists of values.
+
+
+def _slots_per_community(community_ids, days):
+    return (
+        DutySlot.objects.live()
+        .filter(community_id__in=community_ids, date__in=days)
+        .values("community_id")
+        .annotate(slots=Count("pk"), length=Sum(SLOT_LENGTH), first=Min("starts_at"))
+        .order_by("community_id")
+    )
+
+
+SLOTS_PER_COMMUNITY = CompiledQuery(
+    _slots_per_community, community_ids=list[int], days=list[dt.date]
+)
+SLOTS_PER_COMMUNITY_LIST = CompiledQuery(
+    lambda community_ids, days: _slots_per_community(community_ids, days).values_list(
+        "community__name", "slots", "length", "first"
+    ),
+    community_ids=list[int],
+    days=list[dt.date],
+)
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        [dt.date(2026, 11, 24)],
+        [dt.date(2026, 11, 24), dt.date(2026, 11, 28), dt.date(2026, 11, 29)],
+        [dt.date(2026, 12, 24)],  # none
+    ],
+)
+def test_rows_are_the_dicts_and_tuples_the_orm_gives(community, neighbour, slots, days):
+    for ids in ([community.pk], [community.pk, neighbour.pk], [neighbour.pk, community.pk]):
+        orm = list(_slots_per_community(ids, days))
+        assert SLOTS_PER_COMMUNITY.rows(community_ids=ids, days=days) == orm
+        listed = SLOTS_PER_COMMUNITY_LIST.rows(community_ids=ids, days=days)
+        assert listed == list(
+            _slots_per_community(ids, days).values_list(
+                "community__name", "slots", "length", "first"
+            )
+        )
+    if days[0].month == 11:
+        assert orm and isinstance(orm[0]["length"], dt.timedelta)  # converted as by the ORM
+
+
+def test_rows_of_an_empty_list_are_the_orms(community, slots, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert SLOTS_PER_COMMUNITY.rows(community_ids=[], days=[dt.date(2026, 11, 24)]) == []
+
+
+def test_an_aggregate_grouped_by_a_constant_gives_its_one_row(community, slots):
+    counted = CompiledQuery(
+        lambda ids, since: (
+            DutySlot.objects.filter(community_id__in=ids, starts_at__gte=since)
+            .order_by()
+            .values(whole=Value(1))
+            .annotate(n=Count("pk"), length=Sum(SLOT_LENGTH))
+            .values("n", "length")
+        ),
+        ids=list[int],
+        since=dt.datetime,
+    )
+    week = counted.rows(ids=[community.pk], since=at(2026, 11, 1))
+    assert week == [
+        DutySlot.objects.filter(community=community).aggregate(
+            n=Count("pk"), length=Sum(SLOT_LENGTH)
+        )
+    ]
+    assert counted.rows(ids=[community.pk], since=at(2027, 1, 1)) == [{"n": 0, "length": None}]
+
+
+def test_rows_refuse_a_model_queryset_and_all_refuses_lists():
+    models = CompiledQuery(lambda ids: ServiceItem.objects.filter(pk__in=ids), ids=list[int])
+    with pytest.raises(ValueError, match="values"):
+        models.rows(ids=[1])
+    with pytest.raises(ValueError, match="lists"):
+        models.all(ids=[1])
+
+
+def test_rows_refuse_a_build_that_computes_with_a_value(community):
+    shifted = CompiledQuery(
+        lambda ids, moment: DutySlot.objects.filter(
+            community_id__in=ids, starts_at__gt=moment + dt.timedelta(days=1)
+        ).values_list("pk"),
+        ids=list[int],
+        moment=dt.datetime,
+    )
+    with pytest.raises(ValueError, match="moment"):
+        shifted.rows(ids=[community.pk], moment=at(2026, 11, 24))

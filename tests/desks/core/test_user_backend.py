@@ -1,8 +1,10 @@
 """The signed-in user, read by SQL built once (desks.core.access.UserBackend): the same
-user Django's ModelBackend would give, and nobody when it would give nobody."""
+user Django's ModelBackend would give, and nobody when it would give nobody; the same
+permissions."""
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.backends import ModelBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -55,3 +57,49 @@ def test_a_session_of_another_worker_id_is_not_this_worker(client, worker, head)
     session.save()
     response = client.get(reverse("desks:home"))
     assert response.status_code == 302
+
+
+def _django_permissions(user, from_name):
+    """What Django's own ModelBackend finds, on a fresh copy of the user (nothing kept)."""
+    fresh = type(user).objects.get(pk=user.pk)
+    return getattr(ModelBackend(), f"get_{from_name}_permissions")(fresh)
+
+
+def test_the_permissions_are_the_orms(worker, head):
+    from django.contrib.auth.models import Group, Permission
+
+    extra = Group.objects.create(name="报表")
+    extra.permissions.add(Permission.objects.get(codename="view_reports"))
+    worker.groups.add(extra)
+    worker.user_permissions.add(Permission.objects.get(codename="export_reports"))
+    for user in (worker, head):
+        fresh = type(user).objects.get(pk=user.pk)
+        for from_name in ("user", "group"):
+            mine = getattr(UserBackend(), f"get_{from_name}_permissions")(fresh)
+            assert mine == _django_permissions(user, from_name)
+        assert UserBackend().get_all_permissions(fresh) == ModelBackend().get_all_permissions(
+            type(user).objects.get(pk=user.pk)
+        )
+    worker = type(worker).objects.get(pk=worker.pk)
+    assert UserBackend().has_perm(worker, "desks.view_reports")
+    assert UserBackend().has_perm(worker, "desks.export_reports")
+    assert "desks.export_reports" in UserBackend().get_user_permissions(worker)
+
+
+def test_the_permissions_are_read_once_per_request_user(worker, django_assert_num_queries):
+    fresh = type(worker).objects.get(pk=worker.pk)
+    UserBackend().get_all_permissions(type(worker).objects.get(pk=worker.pk))  # built
+    with django_assert_num_queries(2):  # the user's own, and their groups'
+        UserBackend().has_perm(fresh, "desks.view_reports")
+        UserBackend().has_perm(fresh, "desks.export_reports")
+
+
+def test_an_inactive_user_has_no_permissions_and_a_superuser_all(worker, db):
+    from desks.models import User
+
+    worker.is_active = False
+    assert UserBackend().get_all_permissions(worker) == set()
+    root = User.objects.create_superuser("root", "root@example.com", "x" * 20)
+    assert UserBackend().get_all_permissions(root) == ModelBackend().get_all_permissions(
+        User.objects.get(pk=root.pk)
+    )

@@ -9,7 +9,16 @@ from django.utils import translation
 
 from desks.core.dates import Month
 from desks.core.scope import scope_for
-from desks.models import CallBack, FollowUp, Rating, Role, ServiceCategory, Vote, VotingRound
+from desks.models import (
+    CallBack,
+    Community,
+    FollowUp,
+    Rating,
+    Role,
+    ServiceCategory,
+    Vote,
+    VotingRound,
+)
 from desks.reports.monthly import MonthlyReport
 from desks.reports.voice_tables import RateRow, Rates, RateTable
 from tests.clock import at
@@ -165,6 +174,8 @@ def test_the_report_page_shows_them(client, office):
     text = response.text
     assert 'id="table-rates-community"' in text and 'id="table-votes"' in text
     assert "66.7" in text and "秋季点单" in text
+    heping = Community.objects.get(voting_rounds__title="秋季点单")
+    assert f"{heping.name} · 秋季点单." in text  # the round, named with its community
     votes = text[text.index('id="table-votes"') :]
     assert '<caption class="unit">' in votes  # what it counts: votes, and registrations
 
