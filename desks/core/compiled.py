@@ -17,12 +17,17 @@ stays the one home of the rule: the SQL is whatever the ORM makes of it.
 A `values()` or `values_list()` queryset (annotations and joins allowed there) gives its
 rows with `.rows(**values)`: dicts or tuples, as the ORM would. A value may be a list
 (kind `list[int]`, `list[dt.date]`…, for `__in`): the SQL is built once per length of
-list, and an empty list is left to the ORM (it knows such a query finds nothing without
-asking).
+list, padded to a power of two by repeating its last value (harmless in `IN`), so a
+query keeps a handful of built SQLs, not one per length; an empty list is left to the
+ORM, which answers without asking: no rows, even for an aggregate that the database
+would answer with one row of zeros (callers say what that means).
 
 A value is found in the compiled parameters by equality with its placeholder (values no
 real query uses: negative ids, dates in 1901), so `build` must pass each value to the ORM
-as it is, not compute with it, and `CompiledQuery` refuses a build whose SQL lost one.
+as it is, not compute with it, and `CompiledQuery` refuses a build whose SQL lost one
+(it cannot see a build that uses a value as it is and also computes with it: don't). Nor
+may a build read the clock, the active time zone (`__date`, `Trunc`, `Extract`) or the
+language: what it read would be kept in the SQL for the life of the process.
 `all()` and `count()` take only single-model querysets without select_related: rows
 become instances with `Model.from_db`, as the ORM itself would make them.
 """
@@ -88,7 +93,9 @@ class CompiledQuery:
         compiler = query.get_compiler(self._using)
         sql, params = compiler.as_sql()
         columns = [column for column, _sql, _alias in compiler.select]
-        count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
+        count_sql, count_params = (
+            queryset.order_by().values("pk").query.get_compiler(self._using).as_sql()
+        )
         adapted = {
             name: self._adapt(self._kinds[name], value) for name, value in placeholders.items()
         }
@@ -157,9 +164,13 @@ class CompiledQuery:
 
     def rows(self, **values) -> list:
         """The rows of a `values()` (dicts) or `values_list()` (tuples) queryset."""
-        lengths = tuple(len(values[name]) for name, kind in self._kinds.items() if _is_list(kind))
-        if 0 in lengths:
+        if any(_is_list(kind) and not values[name] for name, kind in self._kinds.items()):
             return list(self._build(**values))
+        values = {
+            name: _padded(value) if _is_list(self._kinds[name]) else value
+            for name, value in values.items()
+        }
+        lengths = tuple(len(values[name]) for name, kind in self._kinds.items() if _is_list(kind))
         compiled = self._compiled_rows.get(lengths) or self._compile_rows(lengths)
         rows = self._run(compiled.select, values)
         if compiled.width is not None:  # columns the ORM added for itself (ordering)
@@ -209,6 +220,12 @@ class CompiledQuery:
         )
         self._compiled_rows[lengths] = compiled
         return compiled
+
+
+def _padded(values: list) -> list:
+    """`values` lengthened to a power of two with its last value (for `IN`: the same set)."""
+    size = 1 << (len(values) - 1).bit_length()
+    return [*values, *[values[-1]] * (size - len(values))]
 
 
 class _Value(NamedTuple):

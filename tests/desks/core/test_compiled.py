@@ -12,7 +12,7 @@ from desks.models import DutySlot, ServiceItem
 from desks.reports.rollup import SLOT_LENGTH
 from desks.rota.duty import make_slots
 from tests.clock import at
-from tests.factories import make_service_item
+from tests.factories import make_community, make_service_item
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +156,23 @@ def test_rows_are_the_dicts_and_tuples_the_orm_gives(community, neighbour, slots
         )
     if days[0].month == 11:
         assert orm and isinstance(orm[0]["length"], dt.timedelta)  # converted as by the ORM
+
+
+def test_lists_of_nearby_lengths_share_one_built_sql(community, neighbour, slots, db):
+    third = make_community(community.street_office, name="第三社区")
+    fourth = make_community(community.street_office, name="第四社区")
+    byid = CompiledQuery(
+        lambda ids: DutySlot.objects.filter(community_id__in=ids).order_by().values_list("pk"),
+        ids=list[int],
+    )
+    ids = [community.pk, neighbour.pk, third.pk, fourth.pk]
+    for length in (3, 4, 3, 4):
+        assert sorted(byid.rows(ids=ids[:length])) == sorted(
+            DutySlot.objects.filter(community_id__in=ids[:length]).values_list("pk")
+        )
+    assert len(byid._compiled_rows) == 1  # 3 is padded to 4: one SQL for both
+    byid.rows(ids=ids[:2])
+    assert len(byid._compiled_rows) == 2
 
 
 def test_rows_of_an_empty_list_are_the_orms(community, slots, django_assert_num_queries):
