@@ -280,7 +280,17 @@ class MonthlyReport(ResidentsVoiceTables, QueueTables):
             split_day=timezone.localdate(split),
             until_day=timezone.localdate(until),
         )
-        counts |= found[0]
+        # One row, grouped by a constant; none when there is no community to count (the ORM
+        # answers an empty `__in` without asking): every count is then 0.
+        counts |= (
+            found[0]
+            if found
+            else {
+                f"{count}_{key}": 0
+                for count in ("opened", "closed", "overdue")
+                for key in ("current", "previous")
+            }
+        )  # the medians are left out, as on SQLite
         return counts
 
     def _figures(self, key: str) -> list[tuple[str, float, str | None, str]]:

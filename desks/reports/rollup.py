@@ -402,13 +402,15 @@ _KEPT = CompiledQuery(
 )
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)
 def _parsed(text: str) -> dict:
     """Kept figures as Python. Their text is their content (a change to the month forgets
     them, and what is kept next is other text), so the same text is parsed once per
     process: a street office's two months are 40 rows, ~4 ms of json.loads on every
-    page. 512 rows, ~20 kB each. Shared by every report that reads them: read, never
-    changed (Totals.of copies what it adds up)."""
+    page. 128 rows (three offices' reports): a ~20 kB text and ~6× that parsed each,
+    ~15 MB a process. Shared by every report and thread that reads them: read, never
+    changed in place (Totals.of copies what it adds up; a sort() here would corrupt the
+    next report)."""
     return json.loads(text)
 
 
