@@ -63,8 +63,9 @@ class CommunityChoiceField(forms.ModelChoiceField):
 
 
 class ServiceItemField(forms.ModelChoiceField):
-    """An active service item, by its id. Every save checks one: its SQL is built once
-    (desks.core.compiled), not again for each save."""
+    """An active service item (`ServiceItemQuerySet.active`), by its id. Every save checks
+    one: its SQL is built once (desks.core.compiled), not again for each save. The field's
+    queryset only lists the choices: narrowing it would not narrow what is accepted."""
 
     _active = CompiledQuery(lambda pk: ServiceItem.objects.active().filter(pk=pk), pk=int)
 

@@ -695,7 +695,7 @@ class Status:
         return self.next_opening is not None and self.next_opening[0].date == self.day.date
 
 
-def status_at(hours: OpeningHours, community: Community, moment: dt.datetime) -> Status:
+def status_at(hours: OpeningHours, community: Place, moment: dt.datetime) -> Status:
     """Open now, opens later today, or closed today, with the next opening (if loaded)."""
     day = hours.day(community, timezone.localdate(moment, hours.zone))
     if window := day.window_at(moment, hours.zone):
