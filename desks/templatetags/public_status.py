@@ -66,7 +66,11 @@ def community_cards(context, rows) -> list[str]:
 
 
 def card_state(status, is_today: bool) -> str:
-    """A card's colour: open now (today's page only), opening on the day, or closed."""
-    if is_today and status.is_open_now:
-        return "open"
+    """A card's colour, as its status line (public/status.html) says it: on today's page
+    open now, opening later today, or closed (after its last window too: "closed for
+    today"); on another day's page opening that day, or closed."""
+    if is_today:
+        if status.is_open_now:
+            return "open"
+        return "later" if status.opens_later_today else "closed"
     return "later" if status.day.is_open else "closed"

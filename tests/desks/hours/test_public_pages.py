@@ -217,6 +217,10 @@ def test_a_card_is_coloured_by_whether_it_is_open_now_later_or_not_at_all(client
     assert states() == {"plain": "later", "closed": "closed"}
     clock.stop_at(at(2026, 11, 24, 18, 30))
     assert states() == {"plain": "open", "closed": "closed"}
+    # After the last window the line says "closed for today", and so does the colour.
+    clock.stop_at(at(2026, 11, 24, 20, 30))
+    assert states() == {"plain": "closed", "closed": "closed"}
+    assert "今天已结束" in client.get("/").text
     # Another day's page says what that day holds, never "open now".
     clock.stop_at(at(2026, 11, 23, 18, 30))
     assert states("/?date=2026-11-24") == {"plain": "later", "closed": "closed"}
