@@ -43,7 +43,13 @@ def test_a_bad_database_url_stops_start_up_naming_the_variable(url):
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("DEBUG", "perhaps"), ("DATABASE_POOL_MAX", "many"), ("HTTPS", "maybe")]
+    ("name", "value"),
+    [
+        ("DEBUG", "perhaps"),
+        ("DATABASE_POOL_MAX", "many"),
+        ("DATABASE_PREPARE_THRESHOLD", "soon"),
+        ("HTTPS", "maybe"),
+    ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(name, value):
     postgres = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -69,7 +75,7 @@ def test_the_deployment_checklist_passes_in_production_settings():
     assert result.returncode == 0, result.stderr
 
 
-def test_postgresql_uses_the_built_in_connection_pool():
+def test_postgresql_uses_the_built_in_connection_pool_and_prepares_statements():
     result = manage(
         "shell",
         "-c",
@@ -77,9 +83,11 @@ def test_postgresql_uses_the_built_in_connection_pool():
         DEBUG="true",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
         DATABASE_POOL_MAX="7",
+        DATABASE_PREPARE_THRESHOLD="3",
     )
     assert result.returncode == 0, result.stderr
     assert "'max_size': 7" in result.stdout
+    assert "'server_side_binding': True, 'prepare_threshold': 3" in result.stdout
 
 
 def test_the_deployment_checklist_wants_a_shared_cache_for_the_limits():
