@@ -1,13 +1,16 @@
 """The cards of `/`: fifty a page, each with its status line."""
 
+import html
+
 from django import template
 from django.template.loader import render_to_string
-from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
-# One card of home.html's list. Each value is escaped by format_html, as the template
-# engine would; the status line comes from public/status.html.
+# One card of home.html's list. Each value is escaped (html.escape: what the template
+# engine's escape does, without its ~1 µs wrapper); the status line comes from
+# public/status.html.
 CARD = (
     '<li class="card status-{}">\n'
     '        <h2><a href="{}">{}</a></h2>\n'
@@ -31,35 +34,36 @@ def community_cards(context, rows) -> list[str]:
     """
     is_today = context.get("is_today", False)
     # Another day's page keeps its date in the links to an office's centres.
-    date_query = "" if is_today else format_html("&amp;date={}", context["day"].isoformat())
+    date_query = "" if is_today else f"&amp;date={context['day'].isoformat()}"
     # What many cards share is escaped once: a status's colour and line, an office's link.
     statuses, offices = {}, {}
     cards = []
     for card, url, status in rows:
         if (shown := statuses.get(shape := status.shape)) is None:
             line = render_to_string("public/status.html", {"status": status, "is_today": is_today})
-            shown = statuses[shape] = (escape(card_state(status, is_today)), line)
+            shown = statuses[shape] = (html.escape(card_state(status, is_today)), line)
         if (office := offices.get(card.street_office_id)) is None:
             office = offices[card.street_office_id] = (
-                escape(card.street_office.slug),
-                escape(card.street_office.name),
+                html.escape(card.street_office.slug),
+                html.escape(card.street_office.name),
             )
         state, line = shown
         slug, office_name = office
-        phone = escape(card.phone)
+        phone = html.escape(card.phone)
         cards.append(
-            format_html(
-                CARD,
-                state,
-                url,
-                card.name,
-                line,
-                card.address,
-                phone,
-                phone,
-                slug,
-                date_query,
-                office_name,
+            SafeString(
+                CARD.format(
+                    state,
+                    html.escape(url),
+                    html.escape(card.name),
+                    line,
+                    html.escape(card.address),
+                    phone,
+                    phone,
+                    slug,
+                    date_query,
+                    office_name,
+                )
             )
         )
     return cards
