@@ -69,21 +69,28 @@ class CompiledQuery:
         self._build = build
         self._using = using
         self._kinds = kinds
+        self._lists = tuple(name for name, kind in kinds.items() if _is_list(kind))
 
-    def _adapt(self, kind: type, value):
-        """A value as the ORM passes it to this database (SQLite takes datetimes as text)."""
-        if _is_list(kind):
-            (item,) = typing.get_args(kind)
-            return [self._adapt(item, each) for each in value]
-        if kind is dt.datetime:
-            return connections[self._using].ops.adapt_datetimefield_value(value)
-        if kind is dt.date:
-            return connections[self._using].ops.adapt_datefield_value(value)
-        return value
+    def _adapted(self, values: dict) -> dict:
+        """The values as the ORM passes them to this database (SQLite takes datetimes as
+        text), each list adapted item by item."""
+        ops = connections[self._using].ops
+        adapters = {dt.datetime: ops.adapt_datetimefield_value, dt.date: ops.adapt_datefield_value}
+        adapted = {}
+        for name, value in values.items():
+            kind = self._kinds[name]
+            if name in self._lists:
+                (kind,) = typing.get_args(kind)
+                if adapt := adapters.get(kind):
+                    value = [adapt(each) for each in value]
+            elif adapt := adapters.get(kind):
+                value = adapt(value)
+            adapted[name] = value
+        return adapted
 
     @cached_property
     def _compiled(self):
-        if any(_is_list(kind) for kind in self._kinds.values()):
+        if self._lists:
             raise ValueError("all() and count() take no lists of values")
         placeholders = {name: _placeholder(kind) for name, kind in self._kinds.items()}
         queryset = self._build(**placeholders)
@@ -96,9 +103,7 @@ class CompiledQuery:
         count_sql, count_params = (
             queryset.order_by().values("pk").query.get_compiler(self._using).as_sql()
         )
-        adapted = {
-            name: self._adapt(self._kinds[name], value) for name, value in placeholders.items()
-        }
+        adapted = self._adapted(placeholders)
         return _Compiled(
             model=queryset.model,
             attnames=[column.target.attname for column in columns],
@@ -129,13 +134,10 @@ class CompiledQuery:
 
     def _run(self, compiled, values) -> list:
         sql, slots = compiled
+        values = self._adapted(values)
         params = [
-            (
-                self._adapt(self._kinds[slot.name], values[slot.name])
-                if slot.index is None
-                else self._adapt(self._kinds[slot.name], [values[slot.name][slot.index]])[0]
-            )
-            if isinstance(slot, _Value)
+            (values[slot.name] if slot.index is None else values[slot.name][slot.index])
+            if type(slot) is _Value
             else slot
             for slot in slots
         ]
@@ -164,13 +166,12 @@ class CompiledQuery:
 
     def rows(self, **values) -> list:
         """The rows of a `values()` (dicts) or `values_list()` (tuples) queryset."""
-        if any(_is_list(kind) and not values[name] for name, kind in self._kinds.items()):
+        if any(not values[name] for name in self._lists):
             return list(self._build(**values))
         values = {
-            name: _padded(value) if _is_list(self._kinds[name]) else value
-            for name, value in values.items()
+            name: _padded(value) if name in self._lists else value for name, value in values.items()
         }
-        lengths = tuple(len(values[name]) for name, kind in self._kinds.items() if _is_list(kind))
+        lengths = tuple(len(values[name]) for name in self._lists)
         compiled = self._compiled_rows.get(lengths) or self._compile_rows(lengths)
         rows = self._run(compiled.select, values)
         if compiled.width is not None:  # columns the ORM added for itself (ordering)
@@ -203,9 +204,7 @@ class CompiledQuery:
         columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
         if compiler.has_composite_fields(columns):
             raise ValueError("rows() takes no composite fields")
-        adapted = {
-            name: self._adapt(self._kinds[name], value) for name, value in placeholders.items()
-        }
+        adapted = self._adapted(placeholders)
         if queryset._iterable_class is ValuesListIterable:
             names = None
         elif query.selected:
