@@ -87,7 +87,7 @@ ALLOWED_HOSTS = _from_env(
 CSRF_TRUSTED_ORIGINS = _from_env("CSRF_TRUSTED_ORIGINS", env.list, default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "desks.core.admin_site.AdminConfig",  # django.contrib.admin, with our AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
