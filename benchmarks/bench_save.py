@@ -9,11 +9,14 @@ idempotency, the slot), on gunicorn with production settings and gunicorn.conf.p
 sessions in Redis as deployed (CACHE_URL=redis://…). The floor is what no save can
 beat: trivial_app.py answering the save's very bytes on the same gunicorn (HTTP and
 WSGI), plus a bare INSERT of one request row in autocommit (PostgreSQL's write and
-commit) through psycopg. One client, one request at a time, keep-alive; the three take
-turns for --rounds rounds of --batch requests each, so a load spike on this shared
-machine hits all three alike. With --before, an older checkout's save takes its turn
-too (on the same database and Redis). Prints medians, the ratio to the floor, the queries of
-one save (counted in this process with the same settings) and the load average.
+commit) through psycopg. Beside it, Django's floor for a signed-in POST: floor_app.py
+answering the same bytes after reading the session and the user, through the whole
+middleware stack with CSRF (what every desk action costs before its own work). One
+client, one request at a time, keep-alive; they take turns for --rounds rounds of
+--batch requests each, so a load spike on this shared machine hits all of them alike.
+With --before, an older checkout's save takes its turn too (on the same database and
+Redis). Prints medians, the ratio to the floor, the queries of one save (counted in this
+process with the same settings) and the load average.
 """
 
 import argparse
@@ -208,6 +211,18 @@ def main():
             stack.enter_context(gunicorn("trivial_app", args.database, 8732, extra_env=env)),
             cookie,
         )
+        signed_in = Poster(
+            stack.enter_context(
+                gunicorn(
+                    "floor_app",
+                    args.database,
+                    8734,
+                    cache_url=args.redis,
+                    extra_env={**env, "BENCH_SIGNED_IN": "1"},
+                )
+            ),
+            cookie,
+        )
         bare = BareInsert(args.database, worker.community_id, item_id, worker.pk)
         stack.callback(bare.forget)
         savers = {"save": save}
@@ -217,10 +232,11 @@ def main():
             savers["before"] = Poster(before, before_desks[0])
         for _ in range(20):
             trivial.post(item_id), bare.insert()
+            assert signed_in.post(item_id)[0] == 200
             for saver in savers.values():
                 saver.post(item_id)
 
-        times = {"trivial": [], "insert": [], **{name: [] for name in savers}}
+        times = {"trivial": [], "insert": [], "signed_in": [], **{name: [] for name in savers}}
         cpu = dict.fromkeys(savers, 0.0)
         for round_ in range(args.rounds):
             for name, saver in savers.items():
@@ -236,6 +252,11 @@ def main():
                 times["trivial"].append(trivial.post(item_id)[1])
             for _ in range(args.batch):
                 times["insert"].append(bare.insert())
+            signed_in.cookie = desks[round_ % len(desks)]
+            for _ in range(args.batch):
+                status, ms, _, _ = signed_in.post(item_id)
+                assert status == 200, ("signed in floor", status)
+                times["signed_in"].append(ms)
 
     median = {name: statistics.median(values) for name, values in times.items()}
     cpu_ms = {name: 1000 * cpu[name] / len(times[name]) for name in cpu}
@@ -260,6 +281,11 @@ def main():
             f"{median['before'] / floor:.2f} × the floor (server CPU {cpu_ms['before']:.2f} ms)"
         )
     print(f"ratio save / floor:                            {ratio:6.2f}  (target ≤ {TARGET_RATIO})")
+    print(
+        "Django's floor, signed in (session, user, CSRF; same bytes): "
+        f"{median['signed_in']:.2f} ms; the save's own work: "
+        f"{median['save'] - median['signed_in']:.2f} ms"
+    )
     print(f"queries per save: {len(queries)} (target ≤ {TARGET_QUERIES})")
     for sql in queries:
         print(f"  {sql[:110]}")

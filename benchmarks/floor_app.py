@@ -3,6 +3,9 @@
 bench_http.py serves it on the same gunicorn as the real page, uncached. It is the
 most any Django-rendered response can do on this machine: the gap between it and
 trivial_app.py is Django's own cost per request, before the page does any work.
+With BENCH_SIGNED_IN=1 (bench_save.py) the view first reads who is signed in, as every
+desk view does (the session, the user; CSRF is checked on a POST anyway), and refuses
+anybody else: the floor of any signed-in desk action.
 """
 
 import os
@@ -15,9 +18,12 @@ from django.urls import re_path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicedesk.settings")
 BODY = Path(os.environ["BENCH_BODY_FILE"]).read_bytes()
 CONTENT_TYPE = os.environ.get("BENCH_CONTENT_TYPE", "text/html; charset=utf-8")
+SIGNED_IN = os.environ.get("BENCH_SIGNED_IN") == "1"
 
 
 def fixed_bytes(request):
+    if SIGNED_IN and not request.user.is_authenticated:
+        return HttpResponse(status=403)
     return HttpResponse(BODY, content_type=CONTENT_TYPE)
 
 
