@@ -694,6 +694,16 @@ class Status:
     def opens_later_today(self) -> bool:
         return self.next_opening is not None and self.next_opening[0].date == self.day.date
 
+    def state(self, is_today: bool) -> str:
+        """How a page colours this status: on today's page "open" now, "later" (opens
+        later today) or "closed" (all day, or after its last window: "closed for today");
+        on another day's page "later" (opens that day) or "closed"."""
+        if is_today:
+            if self.is_open_now:
+                return "open"
+            return "later" if self.opens_later_today else "closed"
+        return "later" if self.day.is_open else "closed"
+
 
 def status_at(hours: OpeningHours, community: Place, moment: dt.datetime) -> Status:
     """Open now, opens later today, or closed today, with the next opening (if loaded)."""

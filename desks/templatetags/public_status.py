@@ -30,7 +30,7 @@ def community_cards(context, rows) -> list[str]:
     through the template engine, and fifty cards took ~3.8 ms of the page's ~12 ms on
     a cache miss (benchmarks/RESULTS.md). `public/status.html` is rendered once per
     distinct `Status.shape` a page: most cards say the same ("opens at 18:00 today"),
-    and the line reads nothing but `status` and `is_today`.
+    and the line reads nothing but `status`, `is_today` and the colour (`Status.state`).
     """
     is_today = context.get("is_today", False)
     # Another day's page keeps its date in the links to an office's centres.
@@ -40,8 +40,11 @@ def community_cards(context, rows) -> list[str]:
     cards = []
     for card, url, status in rows:
         if (shown := statuses.get(shape := status.shape)) is None:
-            line = render_to_string("public/status.html", {"status": status, "is_today": is_today})
-            shown = statuses[shape] = (html.escape(card_state(status, is_today)), line)
+            state = status.state(is_today)
+            line = render_to_string(
+                "public/status.html", {"status": status, "is_today": is_today, "state": state}
+            )
+            shown = statuses[shape] = (html.escape(state), line)
         if (office := offices.get(card.street_office_id)) is None:
             office = offices[card.street_office_id] = (
                 html.escape(card.street_office.slug),
@@ -67,14 +70,3 @@ def community_cards(context, rows) -> list[str]:
             )
         )
     return cards
-
-
-def card_state(status, is_today: bool) -> str:
-    """A card's colour, as its status line (public/status.html) says it: on today's page
-    open now, opening later today, or closed (after its last window too: "closed for
-    today"); on another day's page opening that day, or closed."""
-    if is_today:
-        if status.is_open_now:
-            return "open"
-        return "later" if status.opens_later_today else "closed"
-    return "later" if status.day.is_open else "closed"

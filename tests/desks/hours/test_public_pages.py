@@ -209,9 +209,13 @@ def test_a_card_is_coloured_by_whether_it_is_open_now_later_or_not_at_all(client
 
     def states(path="/"):
         cards = re.findall(
-            r'<li class="card status-(\w+)">\s*<h2><a href="/c/([^/]+)/"', client.get(path).text
+            r'<li class="card status-(\w+)">\s*<h2><a href="/c/([^/]+)/".*?class="state (\w+)"',
+            client.get(path).text,
+            re.S,
         )
-        return {slug: state for state, slug in cards}
+        # The card's colour and its line's are one answer (Status.state).
+        assert [state for state, _slug, _line in cards] == [line for *_card, line in cards]
+        return {slug: state for state, slug, _line in cards}
 
     clock.stop_at(at(2026, 11, 24, 15))
     assert states() == {"plain": "later", "closed": "closed"}
@@ -221,6 +225,7 @@ def test_a_card_is_coloured_by_whether_it_is_open_now_later_or_not_at_all(client
     clock.stop_at(at(2026, 11, 24, 20, 30))
     assert states() == {"plain": "closed", "closed": "closed"}
     assert "今天已结束" in client.get("/").text
+    assert '<strong class="state closed">今天已结束</strong>' in client.get("/c/plain/").text
     # Another day's page says what that day holds, never "open now".
     clock.stop_at(at(2026, 11, 23, 18, 30))
     assert states("/?date=2026-11-24") == {"plain": "later", "closed": "closed"}
