@@ -403,8 +403,15 @@ def _owners_rows(
     def column(name: str) -> str:
         return quote(meta.get_field(name).column)
 
-    def marks(values: list) -> str:
-        return ", ".join(["%s"] * len(values))
+    def among(name: str, ids: list[int]) -> str:
+        """`name` is one of `ids`: PostgreSQL takes them as one array, the same statement
+        for any number (prepared once, and 50 ids are not 50 values to bind); SQLite as
+        an IN list."""
+        if connection.vendor == "postgresql":
+            params.append(ids)
+            return f"{column(name)} = ANY(%s::bigint[])"
+        params.extend(ids)
+        return f"{column(name)} IN ({', '.join(['%s'] * len(ids))})"
 
     conditions, params = [], []
     if owners is not None:
@@ -412,10 +419,8 @@ def _owners_rows(
         if not community_ids:
             return []  # nobody's rows: like the ORM, do not ask
         conditions.append(
-            f"({column('community')} IN ({marks(community_ids)})"
-            f" OR {column('street_office')} IN ({marks(office_ids)}))"
+            f"({among('community', community_ids)} OR {among('street_office', office_ids)})"
         )
-        params += [*community_ids, *office_ids]
     if dates is not None:
         conditions.append(f"{column('date')} >= %s AND {column('date')} <= %s")
         params += [connection.ops.adapt_datefield_value(date) for date in dates]
