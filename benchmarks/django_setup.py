@@ -1,6 +1,7 @@
 """Shared by the benchmark scripts: Django set up against a benchmark database."""
 
 import os
+import runpy
 import statistics
 import sys
 import time
@@ -23,7 +24,8 @@ def database_url(name: str) -> str:
 
 
 def setup(database: str, root: Path = ROOT, **env) -> None:
-    """Django on `database`, running the code of `root` (this checkout, or another)."""
+    """Django on `database`, running the code of `root` (this checkout, or another), with
+    the garbage collector as that checkout's gunicorn.conf.py leaves a worker."""
     sys.path.insert(0, str(root))
     os.environ.update(PRODUCTION_ENV)
     os.environ.update(env)
@@ -32,6 +34,7 @@ def setup(database: str, root: Path = ROOT, **env) -> None:
     import django
 
     django.setup()
+    runpy.run_path(str(root / "gunicorn.conf.py"))["pre_fork"](server=None, worker=None)
 
 
 def timed(function, repeat: int) -> tuple[float, list[float]]:
