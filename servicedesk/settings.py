@@ -48,6 +48,18 @@ def _networks(name, default):
     return values
 
 
+def _prepare_threshold(name, default):
+    """How often a connection runs a statement before psycopg prepares it: a whole number
+    from 1, or "off" (never). psycopg's 0 would prepare every statement the first time,
+    and a statement of several commands (Django's migrations send some) cannot be."""
+    value = env.str(name, default=str(default)).strip().lower()
+    if value == "off":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{value!r} is neither a whole number from 1 nor off")
+    return int(value)
+
+
 DEBUG = _from_env("DEBUG", _strict_bool, default=False)
 
 SECRET_KEY = _from_env(
@@ -171,7 +183,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Behind PgBouncer in transaction mode: version 1.21 or later, max_prepared_statements.
     DATABASES["default"]["OPTIONS"] |= {
         "server_side_binding": True,
-        "prepare_threshold": _from_env("DATABASE_PREPARE_THRESHOLD", env.int, default=5),
+        "prepare_threshold": _from_env("DATABASE_PREPARE_THRESHOLD", _prepare_threshold, default=5),
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -48,6 +48,7 @@ def test_a_bad_database_url_stops_start_up_naming_the_variable(url):
         ("DEBUG", "perhaps"),
         ("DATABASE_POOL_MAX", "many"),
         ("DATABASE_PREPARE_THRESHOLD", "soon"),
+        ("DATABASE_PREPARE_THRESHOLD", "0"),
         ("HTTPS", "maybe"),
     ],
 )
@@ -88,6 +89,19 @@ def test_postgresql_uses_the_built_in_connection_pool_and_prepares_statements():
     assert result.returncode == 0, result.stderr
     assert "'max_size': 7" in result.stdout
     assert "'server_side_binding': True, 'prepare_threshold': 3" in result.stdout
+
+
+def test_preparing_statements_can_be_switched_off():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        DATABASE_PREPARE_THRESHOLD="off",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'prepare_threshold': None" in result.stdout
 
 
 def test_the_deployment_checklist_wants_a_shared_cache_for_the_limits():

@@ -30,7 +30,7 @@ def community_cards(context, rows) -> list[str]:
     through the template engine, and fifty cards took ~3.8 ms of the page's ~12 ms on
     a cache miss (benchmarks/RESULTS.md). `public/status.html` is rendered once per
     distinct `Status.shape` a page: most cards say the same ("opens at 18:00 today"),
-    and the line reads nothing but `status`, `is_today` and the colour (`Status.state`).
+    and the line reads nothing but `status` and `is_today`.
     """
     is_today = context.get("is_today", False)
     # Another day's page keeps its date in the links to an office's centres.
@@ -40,11 +40,8 @@ def community_cards(context, rows) -> list[str]:
     cards = []
     for card, url, status in rows:
         if (shown := statuses.get(shape := status.shape)) is None:
-            state = status.state(is_today)
-            line = render_to_string(
-                "public/status.html", {"status": status, "is_today": is_today, "state": state}
-            )
-            shown = statuses[shape] = (html.escape(state), line)
+            line = render_to_string("public/status.html", {"status": status, "is_today": is_today})
+            shown = statuses[shape] = (html.escape(status.state(is_today)), line)
         if (office := offices.get(card.street_office_id)) is None:
             office = offices[card.street_office_id] = (
                 html.escape(card.street_office.slug),
@@ -70,3 +67,9 @@ def community_cards(context, rows) -> list[str]:
             )
         )
     return cards
+
+
+@register.simple_tag
+def status_state(status, is_today: bool) -> str:
+    """`Status.state`, for public/status.html: the line's colour and wording follow it."""
+    return status.state(is_today)

@@ -159,7 +159,6 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "community": centre,
             "status": status,
-            "state": status.state(is_today=True),
             "week": week,
             "provisional_years": hours.provisional_years(shown),
             "categories": [category for category in categories if category.offered],
