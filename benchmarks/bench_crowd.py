@@ -248,10 +248,13 @@ def main():
                 desk.save(item_id)
 
         server_cpu = {shape: [0.0, 0.0] for shape in shapes}
+        client_cpu = dict.fromkeys(shapes, 0.0)
         for _ in range(args.rounds):
             for shape in shapes:
                 cpu_before = servers_cpu_seconds(args.database)
+                client_before = time.process_time()
                 answers, seconds = at_once(desks[shape], item_id)
+                client_cpu[shape] += time.process_time() - client_before
                 # The other shapes' servers sit idle meanwhile: what all of them spent is
                 # this round's.
                 cpu_after = servers_cpu_seconds(args.database)
@@ -295,7 +298,8 @@ def main():
             f"PostgreSQL's backends {database:.1f}), so {len(workers)} at once need "
             f"{len(workers) * per_save:.0f} ms "
             f"of CPU: on {os.cpu_count()} idle cores the last answers no sooner than "
-            f"{len(workers) * per_save / os.cpu_count():.0f} ms"
+            f"{len(workers) * per_save / os.cpu_count():.0f} ms; this client, on the same "
+            f"cores, {client_cpu[shape] / len(answers) * 1000:.1f} ms a save"
         )
         print(
             f"  keys sent {len(keys)} (distinct {len(set(keys))}), stored {sum(stored.values())}: "
