@@ -7,12 +7,12 @@
 # the province). The benchmarks that write (the save, the crowd, the report's kept
 # months) run on a `createdb -T` copy, <dataset>_issue19, kept for the next run (a
 # province copies in minutes); the public pages only read.
-# The release compared with is $BEFORE (default: 2f532a9, the release before round 4).
+# The release compared with is $BEFORE (default: 88329b0, the release before round 5).
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=../.venv/bin/python
 PG=(-h 127.0.0.1 -U postgres)
-BEFORE_COMMIT=${BEFORE:-2f532a9}
+BEFORE_COMMIT=${BEFORE:-88329b0}
 before=$(mktemp -d /tmp/issue19-before.XXXX)
 git -C .. archive "$BEFORE_COMMIT" | tar -x -C "$before"
 ln -s "$(cd .. && pwd)/.venv" "$before/.venv"
