@@ -76,32 +76,28 @@ def test_the_deployment_checklist_passes_in_production_settings():
     assert result.returncode == 0, result.stderr
 
 
-def test_postgresql_uses_the_built_in_connection_pool_and_prepares_statements():
+def postgresql_options(**env) -> str:
+    """settings.DATABASES["default"]["OPTIONS"] on PostgreSQL with `env`, as printed."""
     result = manage(
         "shell",
         "-c",
         "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
         DEBUG="true",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
-        DATABASE_POOL_MAX="7",
-        DATABASE_PREPARE_THRESHOLD="3",
+        **env,
     )
     assert result.returncode == 0, result.stderr
-    assert "'max_size': 7" in result.stdout
-    assert "'server_side_binding': True, 'prepare_threshold': 3" in result.stdout
+    return result.stdout
+
+
+def test_postgresql_uses_the_built_in_connection_pool_and_prepares_statements():
+    options = postgresql_options(DATABASE_POOL_MAX="7", DATABASE_PREPARE_THRESHOLD="3")
+    assert "'max_size': 7" in options
+    assert "'server_side_binding': True, 'prepare_threshold': 3" in options
 
 
 def test_preparing_statements_can_be_switched_off():
-    result = manage(
-        "shell",
-        "-c",
-        "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])",
-        DEBUG="true",
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
-        DATABASE_PREPARE_THRESHOLD="off",
-    )
-    assert result.returncode == 0, result.stderr
-    assert "'prepare_threshold': None" in result.stdout
+    assert "'prepare_threshold': None" in postgresql_options(DATABASE_PREPARE_THRESHOLD="off")
 
 
 def test_the_deployment_checklist_wants_a_shared_cache_for_the_limits():
