@@ -169,7 +169,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's built-in psycopg pool: each worker process keeps up to
     # DATABASE_POOL_MAX connections open instead of connecting per request.
     # `check` looks at each connection before lending it and replaces a dead one: after
-    # PostgreSQL restarts, no request gets a connection it closed (servicedesk/database.py).
+    # PostgreSQL restarts, no request gets a connection it closed (servicedesk/database/).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": _from_env("DATABASE_POOL_MIN", env.int, default=1),
         "max_size": _from_env("DATABASE_POOL_MAX", env.int, default=4),
@@ -181,6 +181,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # more, and plans it no more once a generic plan is as good (~0.5 ms of a small query,
     # ~5 ms of the monthly report; benchmarks/RESULTS.md). psycopg keeps 100 a connection.
     # Behind PgBouncer in transaction mode: version 1.21 or later, max_prepared_statements.
+    # Django's backend, answering a statement refused after a migration changed a column's
+    # type by preparing it again (servicedesk/database/base.py).
+    DATABASES["default"]["ENGINE"] = "servicedesk.database"
     DATABASES["default"]["OPTIONS"] |= {
         "server_side_binding": True,
         "prepare_threshold": _from_env("DATABASE_PREPARE_THRESHOLD", _prepare_threshold, default=5),

@@ -1,5 +1,5 @@
-"""The pool's check of a connection before lending it (servicedesk/database.py): a dead
-connection is refused, a live one is lent without a statement of its own."""
+"""The pool's check of a connection before lending it (servicedesk/database/__init__.py):
+a dead connection is refused, a live one is lent without a statement of its own."""
 
 import select
 

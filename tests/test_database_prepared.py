@@ -1,13 +1,17 @@
 """Statements prepared on PostgreSQL (servicedesk/settings.py: server-side binding and
-psycopg's prepare_threshold): a statement a connection keeps running is parsed once."""
+psycopg's prepare_threshold): a statement a connection keeps running is parsed once, and
+one refused after a migration changed its column's type is prepared again
+(servicedesk/database/base.py)."""
 
 import uuid
 
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import NotSupportedError, connection, transaction
 
-from tests.factories import make_service_item
+from desks.models import Community
+from tests.factories import make_community, make_service_item
 
 pytestmark = [
     pytest.mark.django_db,
@@ -62,3 +66,88 @@ def test_a_desk_s_repeated_statements_are_prepared_on_its_connection(client, wor
     assert any(
         statement.startswith('INSERT INTO "desks_servicerequest"') for statement in prepared()
     )
+
+
+@pytest.fixture
+def other_connection():
+    """A connection of its own, as a migration running beside the app has."""
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        dbname=db["NAME"],
+        autocommit=True,
+    ) as other:
+        yield other
+
+
+@pytest.fixture
+def phone_lengthened(other_connection):
+    """Lengthen desks_community.phone from the other connection, as a migration would;
+    put it back after the test."""
+    (length,) = other_connection.execute(
+        "SELECT character_maximum_length FROM information_schema.columns"
+        " WHERE table_name = 'desks_community' AND column_name = 'phone'"
+    ).fetchone()
+
+    def lengthen():
+        other_connection.execute(
+            f"ALTER TABLE desks_community ALTER COLUMN phone TYPE varchar({length + 1})"
+        )
+
+    yield lengthen
+    other_connection.execute(
+        f"ALTER TABLE desks_community ALTER COLUMN phone TYPE varchar({length})"
+    )
+
+
+def phones(community):
+    """A statement the connection prepares once it has run it often enough."""
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    for _ in range(threshold + 1):
+        found = list(Community.objects.filter(pk=community.pk).values_list("phone", flat=True))
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_before_a_migration_changed_its_column_runs_again(
+    phone_lengthened,
+):
+    community = make_community(phone="83456789")
+    assert phones(community) == ["83456789"]
+    assert any('"desks_community"."phone"' in statement for statement in prepared())
+    phone_lengthened()
+    # Outside a transaction the refused statement is prepared again and runs.
+    assert phones(community) == ["83456789"]
+
+
+@pytest.fixture
+def without_the_backend_s_answer():
+    wrappers = connection.execute_wrappers[:]
+    connection.execute_wrappers.clear()
+    yield
+    connection.execute_wrappers[:] = wrappers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_backend_s_answer_the_connection_would_keep_failing(
+    phone_lengthened, without_the_backend_s_answer
+):
+    """The test above could fail: psycopg alone sends the refused statement again."""
+    community = make_community(phone="83456789")
+    phones(community)
+    phone_lengthened()
+    for _ in range(2):
+        with pytest.raises(NotSupportedError, match="cached plan must not change result type"):
+            phones(community)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_transaction_the_refusal_stands_and_the_rollback_heals(phone_lengthened):
+    community = make_community(phone="83456789")
+    phones(community)
+    phone_lengthened()
+    with pytest.raises(NotSupportedError), transaction.atomic():
+        phones(community)
+    assert phones(community) == ["83456789"]

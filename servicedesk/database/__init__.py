@@ -1,4 +1,5 @@
-"""How the PostgreSQL connection pool checks a connection before lending it."""
+"""PostgreSQL connections: how the pool checks one before lending it, and (in `base`) the
+database backend, Django's own with prepared statements that survive a migration."""
 
 import select
 
