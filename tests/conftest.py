@@ -1,6 +1,8 @@
 import os
 
+import psycopg
 import pytest
+from django.db import connection
 from django.utils import translation
 
 from desks.models import Role
@@ -109,3 +111,18 @@ def other_office(db):
     elsewhere = make_street_office(name="光明街道")
     make_community(elsewhere, name="光明社区")
     return make_user(Role.OFFICE, street_office=elsewhere, username="other-office")
+
+
+@pytest.fixture
+def own_connection():
+    """A PostgreSQL connection of its own to the test database, in autocommit: as the pool
+    holds one, or as a migration running beside the app has."""
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        dbname=db["NAME"],
+        autocommit=True,
+    ) as own:
+        yield own

@@ -5,7 +5,6 @@ one refused after a migration changed its column's type is prepared again
 
 import uuid
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import NotSupportedError, connection, transaction
@@ -69,37 +68,21 @@ def test_a_desk_s_repeated_statements_are_prepared_on_its_connection(client, wor
 
 
 @pytest.fixture
-def other_connection():
-    """A connection of its own, as a migration running beside the app has."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"] or "postgres",
-        dbname=db["NAME"],
-        autocommit=True,
-    ) as other:
-        yield other
-
-
-@pytest.fixture
-def phone_lengthened(other_connection):
+def phone_lengthened(own_connection):
     """Lengthen desks_community.phone from the other connection, as a migration would;
     put it back after the test."""
-    (length,) = other_connection.execute(
+    (length,) = own_connection.execute(
         "SELECT character_maximum_length FROM information_schema.columns"
         " WHERE table_name = 'desks_community' AND column_name = 'phone'"
     ).fetchone()
 
     def lengthen():
-        other_connection.execute(
+        own_connection.execute(
             f"ALTER TABLE desks_community ALTER COLUMN phone TYPE varchar({length + 1})"
         )
 
     yield lengthen
-    other_connection.execute(
-        f"ALTER TABLE desks_community ALTER COLUMN phone TYPE varchar({length})"
-    )
+    own_connection.execute(f"ALTER TABLE desks_community ALTER COLUMN phone TYPE varchar({length})")
 
 
 def phones(community):
