@@ -133,8 +133,13 @@ def in_process_saver(cookie: str, item_id: int):
     headers = {"HX-Request": "true", "X-CSRFToken": CSRF}
 
     def save():
-        data = dict(urllib.parse.parse_qsl(save_body(item_id)))  # a new key each time
-        response = client.post("/desk/requests/", data, headers=headers)
+        # The bytes the desk sends (a form, urlencoded, as htmx posts it), with a new key.
+        response = client.post(
+            "/desk/requests/",
+            save_body(item_id),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        )
         assert response.status_code == 200, response.status_code
         return response
 
