@@ -1,6 +1,6 @@
 """gunicorn settings for production: `gunicorn servicedesk.wsgi` picks this file up.
 
-Sizing (docs/deploy.md): threaded workers, one process per core plus one, each
+Sizing (docs/deploy.md): threaded workers, two processes per core plus one, each
 with GUNICORN_THREADS threads. A thread holds at most one database connection at
 a time, so DATABASE_POOL_MAX should equal GUNICORN_THREADS, and PostgreSQL must
 allow workers × DATABASE_POOL_MAX connections (plus a few for psql and backups).
