@@ -210,6 +210,13 @@ CACHES = {"default": _from_env("CACHE_URL", env.cache_url, default="locmemcache:
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "servicedesk.cache.RedisCache"  # one client per server
     SESSION_ENGINE = "servicedesk.sessions"
+# Parts of pages that are the same for everyone in a language (the `{% cache %}` tag:
+# the desk's emptied search results after each save), kept by each process: they
+# change only with a release, which restarts the processes.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template_fragments",
+}
 
 AUTH_USER_MODEL = "desks.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -25,8 +25,12 @@ def _plain_static_files(settings):
 
 @pytest.fixture(autouse=True)
 def _no_page_cache(settings):
-    """Each test sees fresh pages; tests of caching itself switch a real cache on."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    """Each test sees fresh pages; tests of caching itself switch a real cache on. The
+    fragments the same for everyone in a language stay kept, as in production."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+        "template_fragments": settings.CACHES["template_fragments"],
+    }
 
 
 @pytest.fixture(autouse=True)

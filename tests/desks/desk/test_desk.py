@@ -3,9 +3,12 @@ import re
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from desks.desk.request_log import log_request
 from desks.models import FollowUp, Outcome, RequestChange, Role, ServiceRequest
@@ -148,6 +151,30 @@ def test_the_htmx_answer_is_the_new_entry_and_a_new_key_for_the_form_on_screen(
     assert new_key and new_key[1] != data["idempotency_key"]
     for emptied in ("item-results", "guide", "resident-results"):
         assert re.search(rf'id="{emptied}"[^>]*hx-swap-oob="true"', body), emptied
+
+
+def test_the_emptied_search_after_a_save_is_kept_for_each_language_apart(
+    client, worker, slot, item
+):
+    """logged.html keeps its emptied search results and guide once a language ({% cache %}):
+    a save in English after one in Chinese must not answer the Chinese copy, or the other
+    way round, and the kept copy is what the page's own partials render."""
+    caches["template_fragments"].clear()
+    client.force_login(worker)
+    htmx = {"HX-Request": "true"}
+    with translation.override("zh-hans"):
+        chinese = client.post(reverse("desks:log"), post_data(item), headers=htmx).text
+        chinese_guide = render_to_string("desk/home.html#guide", {"oob": True})
+    with translation.override("en"):
+        english = client.post(reverse("desks:log"), post_data(item), headers=htmx).text
+        english_guide = render_to_string("desk/home.html#guide", {"oob": True})
+    with translation.override("zh-hans"):
+        chinese_again = client.post(reverse("desks:log"), post_data(item), headers=htmx).text
+    assert "选择事项后显示所需材料和办理步骤。" in chinese_guide
+    assert "Choose a matter to see what the resident needs." in english_guide
+    assert chinese_guide in chinese and chinese_guide in chinese_again
+    assert english_guide in english and "选择事项" not in english
+    assert ServiceRequest.objects.count() == 3
 
 
 def test_after_a_rejected_attempt_the_answer_is_a_fresh_form(client, worker, slot, item):
