@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
@@ -201,6 +202,16 @@ class ServiceRequest(models.Model):
     def synced_late(self) -> bool:
         """Kept on the desk's device while offline and sent later (desks.desk.request_log)."""
         return self.synced_at is not None
+
+    @property
+    def follow_up_if_any(self) -> "FollowUp | None":
+        """The request's follow-up, or None. `follow_up` raises when there is none, and a
+        template asking it then also lists every attribute of the request (Django's
+        template engine does, to tell a missing attribute from a failing property)."""
+        try:
+            return self.follow_up
+        except ObjectDoesNotExist:
+            return None
 
 
 class RequestChange(models.Model):
