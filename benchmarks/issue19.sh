@@ -7,15 +7,21 @@
 # the province). The benchmarks that write (the save, the crowd, the report's kept
 # months) run on a `createdb -T` copy, <dataset>_issue19, kept for the next run (a
 # province copies in minutes); the public pages only read.
-# The release compared with is $BEFORE (default: 88329b0, the release before round 5).
+# The release compared with is $BEFORE (default: 5253895, the release before round 6).
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=../.venv/bin/python
 PG=(-h 127.0.0.1 -U postgres)
-BEFORE_COMMIT=${BEFORE:-88329b0}
+BEFORE_COMMIT=${BEFORE:-5253895}
 before=$(mktemp -d /tmp/issue19-before.XXXX)
 git -C .. archive "$BEFORE_COMMIT" | tar -x -C "$before"
 ln -s "$(cd .. && pwd)/.venv" "$before/.venv"
+# Its pages need their static files collected, as a release does (with django_setup's
+# PRODUCTION_ENV, which the benchmarks serve it with).
+benchmarks=$PWD
+(cd "$before" && .venv/bin/python -c "import os, sys; sys.path.insert(0, '$benchmarks')
+from django_setup import PRODUCTION_ENV; os.environ.update(PRODUCTION_ENV)
+os.execv(sys.executable, [sys.executable, 'manage.py', 'collectstatic', '--no-input', '-v0'])")
 trap 'rm -rf "$before"' EXIT
 
 echo "commit $(git rev-parse --short HEAD); compared with $BEFORE_COMMIT; $(nproc) cores;" \
@@ -32,6 +38,7 @@ for dataset in "$@"; do
     "SELECT count(*) FROM desks_servicerequest") requests"
   echo; echo "-- 1. one desk save against its floor, and the release before"
   $PY bench_save.py --database "$copy" --before "$before" --rounds 20 --batch 20
+  $PY profile_save.py --database "$copy" --repeat 300 --profile 100
   echo; echo "-- 2. twenty desks saving at the same instant, through nginx"
   $PY bench_crowd.py --database "$copy" --rounds 15 --shapes 5x4,2x4
   echo; echo "-- 3. the monthly report of one street office against hand-written SQL"
