@@ -36,8 +36,11 @@ def test_no_request_fails_after_the_database_dropped_every_connection():
         assert [status_of(base + path) for path in pages] == [200] * len(pages)
         with connection.cursor() as cursor:
             # What a restart of PostgreSQL (or a failover) does to the pooled connections.
+            # Waiting (up to 5 s) until each backend has ended, as a restart has ended them
+            # all before the next request: without the wait a request could borrow a
+            # connection whose backend had the signal but had not yet closed the socket.
             cursor.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
             assert cursor.fetchone()[0] >= 1
