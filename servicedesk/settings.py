@@ -212,9 +212,11 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     SESSION_ENGINE = "servicedesk.sessions"
 # Parts of pages that are the same for everyone in a language (the `{% cache %}` tag:
 # the desk's emptied search results after each save), kept by each process: they
-# change only with a release, which restarts the processes.
+# change only with a release, which restarts the processes. Not in development, where
+# runserver reloads templates and translations without a restart.
 CACHES["template_fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "BACKEND": "django.core.cache.backends."
+    + ("dummy.DummyCache" if DEBUG else "locmem.LocMemCache"),
     "LOCATION": "template_fragments",
 }
 

@@ -2,6 +2,7 @@ import os
 
 import psycopg
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.utils import translation
 
@@ -26,11 +27,16 @@ def _plain_static_files(settings):
 @pytest.fixture(autouse=True)
 def _no_page_cache(settings):
     """Each test sees fresh pages; tests of caching itself switch a real cache on. The
-    fragments the same for everyone in a language stay kept, as in production."""
+    fragments the same for everyone in a language are kept, as in production (not as
+    with DEBUG), from an empty cache in each test."""
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
-        "template_fragments": settings.CACHES["template_fragments"],
+        "template_fragments": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "template_fragments",
+        },
     }
+    caches["template_fragments"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -33,7 +33,7 @@ def session_reads(client):
 @pytest.fixture
 def cached_sessions(settings):
     settings.SESSION_ENGINE = CACHED
-    settings.CACHES = LOCAL
+    settings.CACHES = {**settings.CACHES, **LOCAL}
 
 
 def test_a_signed_in_request_reads_its_session_from_the_cache(client, cached_sessions, worker):
@@ -70,7 +70,7 @@ def test_with_redis_unreachable_the_desk_still_works_from_the_database(
     client, settings, worker, caplog
 ):
     settings.SESSION_ENGINE = CACHED
-    settings.CACHES = UNREACHABLE_REDIS
+    settings.CACHES = {**settings.CACHES, **UNREACHABLE_REDIS}
     client.force_login(worker)
     assert client.get(reverse("desks:home")).status_code == 200
     assert "Error reading a session from the cache" in caplog.text

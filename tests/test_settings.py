@@ -145,3 +145,18 @@ def test_email_url_configures_the_default_mailer():
     )
     assert "'host': 'smtp.example.gov.cn'" in configured.stdout, configured.stderr
     assert "'port': 587" in configured.stdout and "'use_tls': True" in configured.stdout
+
+
+@pytest.mark.parametrize(("debug", "backend"), [("false", "LocMemCache"), ("true", "DummyCache")])
+def test_fragments_are_kept_per_process_in_production_and_not_in_development(debug, backend):
+    """runserver reloads templates and translations without a restart: a kept fragment
+    would show the old ones."""
+    env = PRODUCTION | {"DEBUG": debug, "CACHE_URL": "dummycache://"}
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['template_fragments'])",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f".{backend}'" in result.stdout

@@ -24,7 +24,8 @@ TONIGHT_KEY = "2026-11-24T18:00"
 def shared_cache(settings):
     """The limits count in the cache: a real one, as Redis is in production."""
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"}
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "b"},
     }
     from django.core.cache import cache
 

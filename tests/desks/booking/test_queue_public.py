@@ -22,7 +22,7 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 @pytest.fixture
 def shared_cache(settings):
     """A cache that counts (the tests' default stores nothing), empty at the start."""
-    settings.CACHES = LOCMEM
+    settings.CACHES = {**settings.CACHES, **LOCMEM}
     cache.clear()
 
 

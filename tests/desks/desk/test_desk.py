@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -174,6 +175,9 @@ def test_the_emptied_search_after_a_save_is_kept_for_each_language_apart(
     assert "Choose a matter to see what the resident needs." in english_guide
     assert chinese_guide in chinese and chinese_guide in chinese_again
     assert english_guide in english and "选择事项" not in english
+    kept = caches["template_fragments"]
+    for language in ("zh-hans", "en"):  # one copy a language, kept by the first save
+        assert kept.get(make_template_fragment_key("desk-emptied-search", [language]))
     assert ServiceRequest.objects.count() == 3
 
 

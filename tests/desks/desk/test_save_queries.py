@@ -33,7 +33,10 @@ def _tuesday_evening(clock):
 @pytest.fixture
 def cached_sessions(settings):
     settings.SESSION_ENGINE = "servicedesk.sessions"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
 
 
 @pytest.fixture

@@ -33,7 +33,10 @@ def test_the_json_and_the_calendar_feed_are_readable_from_any_origin(client, cen
 
 
 def test_a_kept_copy_is_readable_from_any_origin_too(client, centre, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     cache.clear()
     client.get("/api/hours/")
     assert client.get("/api/hours/", headers=ORIGIN)["Access-Control-Allow-Origin"] == "*"

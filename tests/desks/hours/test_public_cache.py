@@ -33,10 +33,11 @@ THURSDAY = dt.date(2026, 11, 26)
 def page_cache(settings):
     """A real cache, as in production with the default CACHE_URL (one per process)."""
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "test-public-cache",
-        }
+        },
     }
     cache.clear()
     yield

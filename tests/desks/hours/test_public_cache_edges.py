@@ -27,7 +27,8 @@ class LateTimerCache(LocMemCache):
 
 def use_cache(settings, backend, **options):
     settings.CACHES = {
-        "default": {"BACKEND": backend, "LOCATION": "test-public-cache-edges", **options}
+        **settings.CACHES,
+        "default": {"BACKEND": backend, "LOCATION": "test-public-cache-edges", **options},
     }
     cache.clear()
 

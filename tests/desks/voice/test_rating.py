@@ -195,7 +195,7 @@ def test_bad_input_answers_422_with_a_message_and_stores_nothing(client, token, 
 
 
 def test_flooding_it_answers_429(client, settings, token):
-    settings.CACHES = LOCMEM
+    settings.CACHES = {**settings.CACHES, **LOCMEM}
     for _ in range(feedback.RATING_LIMIT):
         assert client.get(rate_url(token)).status_code == 200
     response = client.post(rate_url(token), {"level": "1"})
@@ -204,7 +204,7 @@ def test_flooding_it_answers_429(client, settings, token):
 
 
 def test_behind_the_proxy_one_client_s_flood_does_not_stop_another(client, settings, token):
-    settings.CACHES = LOCMEM
+    settings.CACHES = {**settings.CACHES, **LOCMEM}
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     flooder = {"X-Forwarded-For": "198.51.100.1"}
     for _ in range(feedback.RATING_LIMIT):

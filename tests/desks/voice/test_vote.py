@@ -119,7 +119,7 @@ def test_it_rejects_other_methods(client, voting_round):
 
 
 def test_flooding_it_answers_429_and_stores_nothing_more(client, settings, voting_round, item):
-    settings.CACHES = LOCMEM
+    settings.CACHES = {**settings.CACHES, **LOCMEM}
     for _ in range(feedback.VOTE_LIMIT):
         client.cookies.clear()  # a new "device" each time, from one address
         assert (
@@ -173,7 +173,7 @@ def vote_as_a_new_device(client, community, item, address="203.0.113.5"):
 def test_clearing_the_cookie_does_not_buy_more_than_the_address_s_share_of_a_round(
     client, settings, clock, voting_round, item
 ):
-    settings.CACHES = LOCMEM
+    settings.CACHES = {**settings.CACHES, **LOCMEM}
     for number in range(feedback.VOTES_PER_ADDRESS):
         if number % feedback.VOTE_LIMIT == 0:
             clock.stop_at(NOW + dt.timedelta(minutes=number))  # within the per-minute limit
@@ -201,7 +201,7 @@ def test_clearing_the_cookie_does_not_buy_more_than_the_address_s_share_of_a_rou
 def test_a_device_voting_twice_does_not_use_up_its_address_s_share(
     client, settings, clock, voting_round, item
 ):
-    settings.CACHES = LOCMEM
+    settings.CACHES = {**settings.CACHES, **LOCMEM}
     address = "203.0.113.7"
     url = vote_url(voting_round.community)
     assert client.post(url, {"service_item": item.pk}, REMOTE_ADDR=address).status_code == 302
@@ -219,7 +219,7 @@ def test_a_device_voting_twice_does_not_use_up_its_address_s_share(
 def test_behind_the_proxy_each_client_has_its_own_share(
     client, settings, clock, voting_round, item
 ):
-    settings.CACHES = LOCMEM
+    settings.CACHES = {**settings.CACHES, **LOCMEM}
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     url = vote_url(voting_round.community)
     for _ in range(feedback.VOTE_LIMIT):
