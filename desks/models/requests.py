@@ -1,7 +1,6 @@
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
@@ -210,7 +209,7 @@ class ServiceRequest(models.Model):
         template engine does, to tell a missing attribute from a failing property)."""
         try:
             return self.follow_up
-        except ObjectDoesNotExist:
+        except FollowUp.DoesNotExist:
             return None
 
 
