@@ -14,6 +14,7 @@ PY=../.venv/bin/python
 PG=(-h 127.0.0.1 -U postgres)
 BEFORE_COMMIT=${BEFORE:-5253895}
 before=$(mktemp -d /tmp/issue19-before.XXXX)
+trap 'rm -rf "$before"' EXIT
 git -C .. archive "$BEFORE_COMMIT" | tar -x -C "$before"
 ln -s "$(cd .. && pwd)/.venv" "$before/.venv"
 # Its pages need their static files collected, as a release does (with django_setup's
@@ -22,7 +23,6 @@ benchmarks=$PWD
 (cd "$before" && .venv/bin/python -c "import os, sys; sys.path.insert(0, '$benchmarks')
 from django_setup import PRODUCTION_ENV; os.environ.update(PRODUCTION_ENV)
 os.execv(sys.executable, [sys.executable, 'manage.py', 'collectstatic', '--no-input', '-v0'])")
-trap 'rm -rf "$before"' EXIT
 
 echo "commit $(git rev-parse --short HEAD); compared with $BEFORE_COMMIT; $(nproc) cores;" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average $(cut -d' ' -f1-3 /proc/loadavg)"
