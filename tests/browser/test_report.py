@@ -69,24 +69,10 @@ def report(live_server, browser, log_in, office):
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 900}
     )
     page = context.new_page()
-    # Script errors and CSP refusals, and every failed load but the admin's absent favicon.
+    # Script errors and CSP refusals, and every failed load (the admin's favicon included).
     problems = []
-    page.on(
-        "console",
-        lambda m: (
-            m.type == "error"
-            and not m.text.startswith("Failed to load resource")
-            and problems.append(m.text)
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            r.status >= 400
-            and not r.url.endswith("/favicon.ico")
-            and problems.append(f"{r.status} {r.url}")
-        ),
-    )
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}"))
     page.problems = problems
     log_in(page, "office", next="/admin/reports/")
     yield page
